@@ -1,0 +1,33 @@
+//! Scenarios compiled into the binary, usable by name wherever a file path is.
+
+use crate::scenario::{self, Loaded, ScenarioError};
+
+/// A bundled scenario: its name (the file stem) and its RON text.
+#[derive(Debug, Clone, Copy)]
+pub struct Bundled {
+    /// Name, e.g. `"photo-sharing"`.
+    pub name: &'static str,
+    /// RON text.
+    pub text: &'static str,
+}
+
+/// Every bundled scenario; the first is the default.
+pub const ALL: &[Bundled] = &[
+    Bundled { name: "photo-sharing", text: include_str!("../../scenarios/photo-sharing.ron") },
+    Bundled { name: "mmc-server", text: include_str!("../../scenarios/mmc-server.ron") },
+    Bundled { name: "cold-starts", text: include_str!("../../scenarios/cold-starts.ron") },
+];
+
+/// The scenario `choreo` opens when none is named.
+pub const DEFAULT: &str = "photo-sharing";
+
+/// The bundled scenario called `name`.
+pub fn find(name: &str) -> Option<&'static Bundled> {
+    let name = name.strip_suffix(".ron").unwrap_or(name);
+    ALL.iter().find(|b| b.name == name)
+}
+
+/// Loads the bundled scenario `name`; `None` if there is no such scenario.
+pub fn load(name: &str) -> Option<Result<Loaded, ScenarioError>> {
+    find(name).map(|b| scenario::load(&format!("scenarios/{}.ron", b.name), b.text))
+}

@@ -1,0 +1,89 @@
+//! Defaults taken from public figures, each cited. A scenario's `prices` overrides the prices.
+
+use crate::engine::{NS_PER_MS, NS_PER_S, SimTime};
+
+/// Prices of everything an architecture is billed for [USD].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceBook {
+    /// Function duration, x86 [USD per GB-s]. AWS Lambda us-east-1, first pricing tier.
+    pub function_gb_second: f64,
+    /// Function duration, Arm [USD per GB-s]. AWS Lambda us-east-1 (Graviton).
+    pub function_gb_second_arm: f64,
+    /// Function requests [USD per million]. AWS Lambda.
+    pub function_requests_per_million: f64,
+    /// API gateway requests [USD per million]. Amazon API Gateway HTTP API, first tier.
+    pub gateway_requests_per_million: f64,
+    /// Queue requests, one per 64 KB chunk [USD per million]. Amazon SQS standard.
+    pub queue_requests_per_million: f64,
+    /// Topic publishes [USD per million]. Amazon SNS standard.
+    pub topic_publishes_per_million: f64,
+    /// Object store PUT requests [USD per thousand]. Amazon S3 Standard.
+    pub storage_puts_per_thousand: f64,
+    /// Object store GET requests [USD per thousand]. Amazon S3 Standard.
+    pub storage_gets_per_thousand: f64,
+    /// Database writes [USD per million]. Amazon DynamoDB on-demand write request units.
+    pub database_writes_per_million: f64,
+    /// Database reads [USD per million]. Amazon DynamoDB on-demand read request units.
+    pub database_reads_per_million: f64,
+}
+
+impl Default for PriceBook {
+    /// AWS us-east-1 list prices as given in DESIGN.md (aws.amazon.com/<service>/pricing).
+    fn default() -> Self {
+        Self {
+            function_gb_second: 0.000_016_666_7,
+            function_gb_second_arm: 0.000_013_333_4,
+            function_requests_per_million: 0.20,
+            gateway_requests_per_million: 1.00,
+            queue_requests_per_million: 0.40,
+            topic_publishes_per_million: 0.50,
+            storage_puts_per_thousand: 0.005,
+            storage_gets_per_thousand: 0.0004,
+            database_writes_per_million: 0.625,
+            database_reads_per_million: 0.125,
+        }
+    }
+}
+
+/// On-demand price of an m5.large EC2 instance in us-east-1 [USD/h].
+pub const SERVER_USD_PER_HOUR: f64 = 0.096;
+
+/// Default function memory [MB]: AWS Lambda's default and minimum.
+pub const FUNCTION_MEMORY_MB: u32 = 128;
+/// Largest function memory [MB] (AWS Lambda).
+pub const FUNCTION_MEMORY_MAX_MB: u32 = 10_240;
+
+/// Default keep-alive of an idle function instance: about 10 minutes on AWS Lambda
+/// (Shahrad et al., "Serverless in the Wild", USENIX ATC '20; Wang et al., ATC '18).
+pub const KEEP_ALIVE: SimTime = 10 * 60 * NS_PER_S;
+
+/// Default cold-start median [ns]. Wang et al. ("Peeking Behind the Curtains of
+/// Serverless Platforms", USENIX ATC '18) measured about 250 ms mean on AWS with a long tail;
+/// a log-normal with median 200 ms and p99 1 s has mean ≈ 254 ms.
+pub const COLD_START_MEDIAN: SimTime = 200 * NS_PER_MS;
+/// Default cold-start 99th percentile [ns]; see [`COLD_START_MEDIAN`].
+pub const COLD_START_P99: SimTime = 1_000 * NS_PER_MS;
+
+/// Concurrent executions per account and region by default (AWS Lambda quotas).
+pub const ACCOUNT_CONCURRENCY: u32 = 1_000;
+
+/// Messages per batch delivered to a queue consumer by default (AWS Lambda SQS event source).
+pub const QUEUE_BATCH: u32 = 10;
+/// Default visibility timeout of a queue (Amazon SQS) [ns].
+pub const VISIBILITY_TIMEOUT: SimTime = 30 * NS_PER_S;
+
+/// Delays before the platform retries a failed asynchronous invocation: AWS Lambda retries
+/// twice, after about one minute and then two.
+pub const ASYNC_RETRY_DELAYS: [SimTime; 2] = [60 * NS_PER_S, 120 * NS_PER_S];
+/// How long AWS Lambda keeps retrying a throttled asynchronous event (6 hours).
+pub const ASYNC_MAX_EVENT_AGE: SimTime = 6 * 3600 * NS_PER_S;
+/// First back-off after a throttled asynchronous event; it doubles up to the cap below.
+pub const ASYNC_THROTTLE_BACKOFF: SimTime = NS_PER_S;
+/// Longest back-off between retries of a throttled asynchronous event (AWS: up to 5 min).
+pub const ASYNC_THROTTLE_BACKOFF_MAX: SimTime = 300 * NS_PER_S;
+
+/// Function billing granularity: AWS Lambda bills duration per 1 ms.
+pub const BILLING_GRANULARITY: SimTime = NS_PER_MS;
+
+/// Megabytes per gigabyte in Lambda's GB-s arithmetic (AWS uses 1,024).
+pub const MB_PER_GB: f64 = 1024.0;

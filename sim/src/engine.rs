@@ -1,0 +1,246 @@
+//! The event calendar: simulated time and the ordered queue of pending events.
+//!
+//! The engine knows nothing of functions, servers or queues. It orders events by
+//! `(time, seq)`, where `seq` is the insertion counter, so events scheduled for the same
+//! instant always run in the order they were scheduled — the determinism promise every
+//! layer above relies on. Timers (keep-alive windows, visibility timeouts) are cancelled by
+//! generation number: cancelling bumps the timer slot's generation and the stale entry is
+//! skipped when it reaches the head of the queue, so nothing is ever scanned.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Simulated time since the start of a run [ns].
+pub type SimTime = u64;
+
+/// Nanoseconds per second.
+pub const NS_PER_S: u64 = 1_000_000_000;
+/// Nanoseconds per millisecond.
+pub const NS_PER_MS: u64 = 1_000_000;
+
+/// Converts simulated time [ns] to seconds.
+pub fn secs(t: SimTime) -> f64 {
+    t as f64 / NS_PER_S as f64
+}
+
+/// A handle on a scheduled timer, used to cancel it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerKey {
+    slot: u32,
+    generation: u32,
+}
+
+/// Marks an entry that is not a timer (it cannot be cancelled).
+const NO_TIMER: u32 = u32::MAX;
+
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    timer_slot: u32,
+    generation: u32,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(time, seq)` first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// The pending-event queue of one simulation, ordered by `(time, insertion order)`.
+pub struct Calendar<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+    now: SimTime,
+    /// Current generation of each timer slot; an entry whose generation differs is stale.
+    timer_generations: Vec<u32>,
+    free_timer_slots: Vec<u32>,
+}
+
+impl<E> Default for Calendar<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Calendar<E> {
+    /// An empty calendar at time zero.
+    pub fn new() -> Self {
+        Self {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: 0,
+            timer_generations: Vec::new(),
+            free_timer_slots: Vec::new(),
+        }
+    }
+
+    /// The time of the event popped last (the simulation clock) [ns].
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Number of entries in the queue, stale (cancelled) timers included.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether no entries remain.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    fn push(&mut self, time: SimTime, timer_slot: u32, generation: u32, event: E) {
+        // An event in the past would run "now": time never goes backwards.
+        let time = time.max(self.now);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, timer_slot, generation, event });
+    }
+
+    /// Schedules `event` at `time` [ns]; a time before `now` is treated as `now`.
+    pub fn schedule(&mut self, time: SimTime, event: E) {
+        self.push(time, NO_TIMER, 0, event);
+    }
+
+    /// Schedules a cancellable `event` at `time` [ns].
+    pub fn schedule_timer(&mut self, time: SimTime, event: E) -> TimerKey {
+        let slot = match self.free_timer_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.timer_generations.push(0);
+                // Slot count is bounded by live timers, far below u32::MAX.
+                (self.timer_generations.len() - 1) as u32
+            }
+        };
+        let generation = self.timer_generations[slot as usize];
+        self.push(time, slot, generation, event);
+        TimerKey { slot, generation }
+    }
+
+    /// Cancels a timer. Returns false when it had already fired or been cancelled.
+    pub fn cancel(&mut self, key: TimerKey) -> bool {
+        match self.timer_generations.get_mut(key.slot as usize) {
+            Some(generation) if *generation == key.generation => {
+                *generation = generation.wrapping_add(1);
+                self.free_timer_slots.push(key.slot);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The time of the next live event, skipping cancelled timers.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.drop_stale();
+        self.heap.peek().map(|e| e.time)
+    }
+
+    fn drop_stale(&mut self) {
+        while let Some(head) = self.heap.peek() {
+            if head.timer_slot == NO_TIMER
+                || self.timer_generations[head.timer_slot as usize] == head.generation
+            {
+                return;
+            }
+            self.heap.pop();
+        }
+    }
+
+    /// Removes and returns the next live event, advancing the clock to its time.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.drop_stale();
+        let entry = self.heap.pop()?;
+        if entry.timer_slot != NO_TIMER {
+            // The timer fired: retire its slot so the key can no longer cancel anything.
+            let generation = &mut self.timer_generations[entry.timer_slot as usize];
+            *generation = generation.wrapping_add(1);
+            self.free_timer_slots.push(entry.timer_slot);
+        }
+        self.now = entry.time;
+        Some((entry.time, entry.event))
+    }
+
+    /// Moves the clock forward to `time` without running anything (used at the horizon).
+    pub fn advance_to(&mut self, time: SimTime) {
+        self.now = self.now.max(time);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_time_order_and_same_time_ties_in_schedule_order() {
+        let mut cal = Calendar::new();
+        cal.schedule(30, "c");
+        cal.schedule(10, "a1");
+        cal.schedule(20, "b");
+        cal.schedule(10, "a2");
+        cal.schedule(10, "a3");
+        let order: Vec<_> = std::iter::from_fn(|| cal.pop()).collect();
+        assert_eq!(order, vec![(10, "a1"), (10, "a2"), (10, "a3"), (20, "b"), (30, "c")]);
+        assert_eq!(cal.now(), 30);
+    }
+
+    #[test]
+    fn ties_scheduled_while_running_go_after_existing_ties() {
+        let mut cal = Calendar::new();
+        cal.schedule(5, 1);
+        cal.schedule(5, 2);
+        let (t, e) = cal.pop().unwrap();
+        assert_eq!((t, e), (5, 1));
+        cal.schedule(5, 3); // scheduled at the current instant: after 2
+        assert_eq!(cal.pop(), Some((5, 2)));
+        assert_eq!(cal.pop(), Some((5, 3)));
+    }
+
+    #[test]
+    fn past_events_run_now_not_in_the_past() {
+        let mut cal = Calendar::new();
+        cal.schedule(100, 'x');
+        cal.pop();
+        cal.schedule(50, 'y');
+        assert_eq!(cal.pop(), Some((100, 'y')));
+    }
+
+    #[test]
+    fn cancelled_timer_never_fires_and_others_do() {
+        let mut cal = Calendar::new();
+        let keep = cal.schedule_timer(10, "keep-alive 1");
+        let cancel = cal.schedule_timer(5, "keep-alive 2");
+        cal.schedule(7, "work");
+        assert!(cal.cancel(cancel));
+        assert!(!cal.cancel(cancel), "a second cancel is a no-op");
+        assert_eq!(cal.peek_time(), Some(7));
+        assert_eq!(cal.pop(), Some((7, "work")));
+        assert_eq!(cal.pop(), Some((10, "keep-alive 1")));
+        assert!(!cal.cancel(keep), "a fired timer cannot be cancelled");
+        assert_eq!(cal.pop(), None);
+    }
+
+    #[test]
+    fn reused_timer_slot_does_not_revive_or_cancel_stale_entries() {
+        let mut cal = Calendar::new();
+        let old = cal.schedule_timer(10, "old");
+        assert!(cal.cancel(old));
+        let new = cal.schedule_timer(20, "new"); // reuses the slot
+        assert!(!cal.cancel(old), "the stale key must not cancel the new timer");
+        assert_eq!(cal.pop(), Some((20, "new")));
+        assert!(!cal.cancel(new));
+        assert!(cal.is_empty());
+    }
+}

@@ -1,0 +1,363 @@
+//! Writers: CSV files (summary, costs, timeseries, transactions, trace) and Graphviz DOT.
+//!
+//! Files are written to a temporary file beside the target and renamed into place, so a run
+//! that fails part-way never leaves a half-written file under the final name.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::Path;
+
+use petgraph::dot::{Config, Dot};
+use petgraph::graph::DiGraph;
+
+use crate::engine::{NS_PER_S, SimTime, secs};
+use crate::observe::{Observer, SimEvent, TxnId};
+use crate::run::Report;
+use crate::scenario::{Architecture, Scenario, Spec};
+
+/// Writes `path` atomically: `write` fills a temporary file in the same folder, which is
+/// renamed over `path` only if it succeeds.
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".choreo-").suffix(".tmp").tempfile_in(dir)?;
+    {
+        let mut buf = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut buf)?;
+        buf.flush()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A float with fixed decimals; NaN and infinities as an empty field.
+fn num(v: f64, decimals: usize) -> String {
+    if v.is_finite() { format!("{v:.decimals$}") } else { String::new() }
+}
+
+fn csv_error(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// The columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: [&str; 27] = [
+    "scenario",
+    "architecture",
+    "seed",
+    "horizon_s",
+    "transactions",
+    "completed",
+    "failed",
+    "dead_lettered",
+    "in_flight",
+    "response_p50_ms",
+    "response_p95_ms",
+    "response_p99_ms",
+    "response_mean_ms",
+    "done_p50_ms",
+    "done_p95_ms",
+    "done_p99_ms",
+    "done_mean_ms",
+    "invocations",
+    "cold_starts",
+    "cold_start_ratio",
+    "throttled",
+    "rejected",
+    "retries",
+    "failed_responses",
+    "dead_letter_moves",
+    "cost_usd",
+    "cost_per_million_usd",
+];
+
+/// The rows of `summary.csv`, one per architecture, as strings.
+pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
+    let s = &report.scenario;
+    report
+        .architectures
+        .iter()
+        .map(|a| {
+            let m = &a.metrics;
+            let c = &a.counts;
+            let cost = a.cost_usd();
+            let per_million = if c.arrived > 0 { cost / c.arrived as f64 * 1e6 } else { f64::NAN };
+            vec![
+                s.name.clone(),
+                a.name.clone(),
+                s.seed.to_string(),
+                num(secs(s.horizon), 3),
+                c.arrived.to_string(),
+                c.completed.to_string(),
+                c.failed.to_string(),
+                c.dead_lettered.to_string(),
+                c.in_flight.to_string(),
+                num(m.response.quantile_ms(0.5), 3),
+                num(m.response.quantile_ms(0.95), 3),
+                num(m.response.quantile_ms(0.99), 3),
+                num(m.response.mean_ms(), 3),
+                num(m.done.quantile_ms(0.5), 3),
+                num(m.done.quantile_ms(0.95), 3),
+                num(m.done.quantile_ms(0.99), 3),
+                num(m.done.mean_ms(), 3),
+                m.invocations.to_string(),
+                m.cold_starts.to_string(),
+                num(m.cold_start_ratio(), 6),
+                m.throttled.to_string(),
+                m.rejected.to_string(),
+                m.retries.to_string(),
+                m.failed_responses.to_string(),
+                m.dead_letter_moves.to_string(),
+                num(cost, 6),
+                num(per_million, 6),
+            ]
+        })
+        .collect()
+}
+
+/// Writes `summary.csv`.
+pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(SUMMARY_COLUMNS).map_err(csv_error)?;
+    for row in summary_rows(report) {
+        w.write_record(&row).map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// Writes `costs.csv`: one row per billed item.
+pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["architecture", "component", "item", "quantity", "unit", "unit_price_usd", "cost_usd"])
+        .map_err(csv_error)?;
+    for a in &report.architectures {
+        for c in &a.costs {
+            w.write_record([
+                a.name.as_str(),
+                &c.component,
+                c.item,
+                &num(c.quantity, 6),
+                c.unit,
+                &format!("{}", c.unit_price_usd),
+                &num(c.cost_usd, 6),
+            ])
+            .map_err(csv_error)?;
+        }
+    }
+    w.flush()
+}
+
+/// Writes `timeseries.csv` in tidy long form.
+pub fn write_timeseries(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["architecture", "time_s", "component", "metric", "value"]).map_err(csv_error)?;
+    for a in &report.architectures {
+        let arch = &report.scenario.architectures[a.index];
+        for s in &a.timeseries {
+            let component = s.component.map_or("all", |c| arch.components[c].name.as_str());
+            w.write_record([a.name.as_str(), &num(secs(s.time), 3), component, s.metric, &num(s.value, 3)])
+                .map_err(csv_error)?;
+        }
+    }
+    w.flush()
+}
+
+/// An observer writing `transactions.csv` rows as transactions finish.
+pub struct TransactionWriter<W: Write> {
+    w: csv::Writer<W>,
+    architecture: String,
+    kinds: Vec<String>,
+    /// Arrival and response of in-flight transactions [ns]; never iterated.
+    open: HashMap<TxnId, (SimTime, Option<(SimTime, bool)>)>,
+    /// The first write error, reported by [`TransactionWriter::finish`].
+    error: Option<csv::Error>,
+}
+
+/// The header of `transactions.csv`.
+pub const TRANSACTION_COLUMNS: [&str; 8] =
+    ["architecture", "transaction", "kind", "arrived_s", "response_ms", "response_ok", "done_ms", "outcome"];
+
+impl<W: Write> TransactionWriter<W> {
+    /// A writer for architecture `architecture` of `scenario`; `header` writes the header row.
+    pub fn new(out: W, scenario: &Scenario, architecture: &str, header: bool) -> Self {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let error = if header { w.write_record(TRANSACTION_COLUMNS).err() } else { None };
+        Self { w, architecture: architecture.to_string(), kinds: scenario.kinds.clone(), open: HashMap::new(), error }
+    }
+
+    /// Flushes and returns the writer, or the first error met.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(csv_error(e));
+        }
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+impl<W: Write> Observer for TransactionWriter<W> {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        match *event {
+            SimEvent::TransactionArrived { txn, .. } => {
+                self.open.insert(txn, (time, None));
+            }
+            SimEvent::ResponseSent { txn, ok, latency_ns, .. } => {
+                if let Some(entry) = self.open.get_mut(&txn) {
+                    entry.1 = Some((latency_ns, ok));
+                }
+            }
+            SimEvent::TransactionDone { txn, kind, outcome, latency_ns } => {
+                let (arrived, response) = self.open.remove(&txn).unwrap_or((time - latency_ns, None));
+                let (resp_ms, resp_ok) = match response {
+                    Some((ns, ok)) => (num(ns as f64 / 1e6, 3), ok.to_string()),
+                    None => (String::new(), String::new()),
+                };
+                let row = [
+                    self.architecture.as_str(),
+                    &txn.to_string(),
+                    &self.kinds[kind],
+                    &num(secs(arrived), 6),
+                    &resp_ms,
+                    &resp_ok,
+                    &num(latency_ns as f64 / 1e6, 3),
+                    outcome.as_str(),
+                ];
+                if let Err(e) = self.w.write_record(row) {
+                    self.error.get_or_insert(e);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An observer writing `events.csv`: one row per [`SimEvent`].
+pub struct TraceWriter<W: Write> {
+    w: csv::Writer<W>,
+    architecture: String,
+    names: Vec<String>,
+    error: Option<csv::Error>,
+}
+
+/// The header of `events.csv`.
+pub const TRACE_COLUMNS: [&str; 7] = ["architecture", "time_s", "event", "transaction", "component", "other", "detail"];
+
+impl<W: Write> TraceWriter<W> {
+    /// A trace writer for `arch`; `header` writes the header row.
+    pub fn new(out: W, arch: &Architecture, header: bool) -> Self {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let error = if header { w.write_record(TRACE_COLUMNS).err() } else { None };
+        let names = arch.components.iter().map(|c| c.name.clone()).collect();
+        Self { w, architecture: arch.name.clone(), names, error }
+    }
+
+    /// Flushes and returns the writer, or the first error met.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(csv_error(e));
+        }
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+impl<W: Write> Observer for TraceWriter<W> {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        let name = |c: usize| self.names[c].clone();
+        let opt = |c: Option<usize>| c.map_or_else(|| "user".to_string(), |c| self.names[c].clone());
+        let (txn, comp, other, detail): (Option<TxnId>, String, String, String) = match *event {
+            SimEvent::TransactionArrived { txn, kind } => (Some(txn), String::new(), String::new(), format!("kind={kind}")),
+            SimEvent::Request { txn, from, to, sync } => (Some(txn), opt(from), name(to), format!("sync={sync}")),
+            SimEvent::Reply { txn, from, to, ok } => (Some(txn), name(from), opt(to), format!("ok={ok}")),
+            SimEvent::ColdStartBegan { comp, instance }
+            | SimEvent::InstanceReady { comp, instance }
+            | SimEvent::InstanceReaped { comp, instance } => (None, name(comp), String::new(), format!("instance={instance}")),
+            SimEvent::InvocationStarted { txn, comp, instance, cold } => {
+                (Some(txn), name(comp), String::new(), format!("instance={instance} cold={cold}"))
+            }
+            SimEvent::InvocationEnded { comp, instance, billed_ns, ok } => {
+                (None, name(comp), String::new(), format!("instance={instance} billed_ms={} ok={ok}", billed_ns / 1_000_000))
+            }
+            SimEvent::Throttled { txn, comp } | SimEvent::Rejected { txn, comp } | SimEvent::StepFailed { txn, comp } => {
+                (Some(txn), name(comp), String::new(), String::new())
+            }
+            SimEvent::Operation { txn, comp, op, ok } => (Some(txn), name(comp), String::new(), format!("op={} ok={ok}", op.as_str())),
+            SimEvent::Published { txn, topic } => (Some(txn), name(topic), String::new(), String::new()),
+            SimEvent::MessageEnqueued { txn, queue } | SimEvent::MessageDeleted { txn, queue } => {
+                (Some(txn), name(queue), String::new(), String::new())
+            }
+            SimEvent::BatchReceived { queue, consumer, messages } => {
+                (None, name(queue), name(consumer), format!("messages={messages}"))
+            }
+            SimEvent::MessageReturned { txn, queue, receives } => (Some(txn), name(queue), String::new(), format!("receives={receives}")),
+            SimEvent::DeadLettered { txn, queue, dead_letter } => (Some(txn), name(queue), name(dead_letter), String::new()),
+            SimEvent::Retried { txn, comp, attempt } => (Some(txn), name(comp), String::new(), format!("attempt={attempt}")),
+            SimEvent::ResponseSent { txn, ok, latency_ns, .. } => {
+                (Some(txn), String::new(), String::new(), format!("ok={ok} latency_ms={}", num(latency_ns as f64 / 1e6, 3)))
+            }
+            SimEvent::TransactionDone { txn, outcome, latency_ns, .. } => (
+                Some(txn),
+                String::new(),
+                String::new(),
+                format!("outcome={} latency_ms={}", outcome.as_str(), num(latency_ns as f64 / 1e6, 3)),
+            ),
+        };
+        let row = [
+            self.architecture.as_str(),
+            &format!("{}.{:09}", time / NS_PER_S, time % NS_PER_S),
+            event.name(),
+            &txn.map(|t| t.to_string()).unwrap_or_default(),
+            &comp,
+            &other,
+            &detail,
+        ];
+        if let Err(e) = self.w.write_record(row) {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+/// The topology of `arch` as Graphviz DOT: solid edges wait (synchronous), dashed do not.
+pub fn dot(arch: &Architecture) -> String {
+    let mut g = DiGraph::<String, &str>::new();
+    let nodes: Vec<_> = arch
+        .components
+        .iter()
+        .map(|c| g.add_node(format!("{}\n({})", c.name, c.spec.kind_name())))
+        .collect();
+    let mut edges: Vec<(usize, usize, bool)> = Vec::new();
+    for id in 0..arch.components.len() {
+        for (t, sync) in crate::scenario::successors(arch, id, None) {
+            if !edges.contains(&(id, t, sync)) {
+                edges.push((id, t, sync));
+            }
+        }
+    }
+    for (a, b, sync) in edges {
+        g.add_edge(nodes[a], nodes[b], if sync { "sync" } else { "async" });
+    }
+    let body = format!(
+        "{:?}",
+        Dot::with_attr_getters(
+            &g,
+            &[Config::EdgeNoLabel],
+            &|_, e| if *e.weight() == "sync" { String::new() } else { "style=dashed".to_string() },
+            &|_, (i, _)| {
+                let shape = match arch.components[i.index()].spec {
+                    Spec::Server(_) => "box3d",
+                    Spec::Function(_) => "box",
+                    Spec::Gateway(_) => "house",
+                    Spec::Queue(_) => "cds",
+                    Spec::Topic(_) => "hexagon",
+                    Spec::Storage(_) => "folder",
+                    Spec::Database(_) => "cylinder",
+                    Spec::External(_) => "doubleoctagon",
+                };
+                let mut attrs = format!("shape={shape}");
+                if i.index() == arch.entry {
+                    let _ = write!(attrs, " penwidth=2");
+                }
+                attrs
+            },
+        )
+    );
+    // Left-to-right along the flow, as architects draw it.
+    body.replacen("digraph {", "digraph {\n    rankdir=LR", 1)
+}

@@ -1,0 +1,42 @@
+//! # choreo-sim
+//!
+//! A discrete-event simulator of application architectures: a monolith on provisioned
+//! servers, an event-driven serverless design of functions, queues, topics, storage events
+//! and serverless databases, run side by side on the same arrivals, seed for seed.
+//!
+//! The crate is layered bottom-up (see ARCHITECTURE.md):
+//!
+//! - [`engine`]: integer simulated time and the event calendar, ordered by `(time, seq)`.
+//! - [`scenario`]: RON text → raw serde types → a validated [`scenario::Scenario`].
+//! - [`model`]: components in motion; one [`model::Simulation`] per architecture.
+//! - [`observe`]: every state change as a plain-data [`observe::SimEvent`].
+//! - [`metrics`]: streaming latency histograms, counters, timeseries and the cost ledger.
+//! - [`export`]: CSV and Graphviz DOT writers.
+//! - [`run`]: running every architecture of a scenario and collecting the results.
+//!
+//! ## Determinism
+//!
+//! The same scenario and seed give the same events in the same order, and so byte-identical
+//! CSV. Same-time events run in the order they were scheduled; random numbers come from
+//! streams derived from `(seed, name)` ([`rng`]); nothing iterates a hash map into output.
+//!
+//! ```
+//! let loaded = choreo_sim::bundled::load("photo-sharing").unwrap();
+//! let report = choreo_sim::run::run_scenario(&loaded.scenario, &Default::default()).unwrap();
+//! assert_eq!(report.architectures.len(), 2);
+//! for arch in &report.architectures {
+//!     assert!(arch.counts.conserved());
+//! }
+//! ```
+
+pub mod bundled;
+pub mod calibration;
+pub mod dist;
+pub mod engine;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod observe;
+pub mod rng;
+pub mod run;
+pub mod scenario;

@@ -1,0 +1,326 @@
+//! Streaming metrics of one architecture: counters, latency histograms, the cost ledger.
+//!
+//! [`Metrics`] is an [`Observer`]: it sees only [`SimEvent`]s. Latencies go into HDR
+//! histograms (Tene's HdrHistogram: bounded memory, 3 significant digits) in microseconds;
+//! exact sums are kept beside them for means. Memory does not grow with run length.
+
+use hdrhistogram::Histogram;
+
+use crate::calibration::{MB_PER_GB, PriceBook};
+use crate::engine::{NS_PER_S, SimTime};
+use crate::observe::{Observer, Op, Outcome, SimEvent};
+use crate::scenario::{Architecture, Capacity, Cpu, Spec};
+
+/// A latency distribution: HDR histogram [µs] plus an exact sum [ns].
+#[derive(Debug, Clone)]
+pub struct Latency {
+    hist: Histogram<u64>,
+    sum_ns: u128,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Latency {
+    /// An empty distribution covering 1 µs to about 3 years.
+    pub fn new() -> Self {
+        // Bounds and precision are constants that hdrhistogram accepts.
+        let hist = Histogram::new_with_bounds(1, 100_000_000_000_000, 3)
+            .expect("valid histogram bounds");
+        Self { hist, sum_ns: 0 }
+    }
+
+    /// Records one latency [ns].
+    pub fn record(&mut self, ns: SimTime) {
+        self.sum_ns += u128::from(ns);
+        // Values beyond the upper bound are clamped (saturating record).
+        self.hist.saturating_record((ns / 1_000).max(1));
+    }
+
+    /// Number of values recorded.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// The q-quantile [ms], or NaN when empty.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.hist.is_empty() {
+            return f64::NAN;
+        }
+        self.hist.value_at_quantile(q) as f64 / 1_000.0
+    }
+
+    /// The exact mean [ms], or NaN when empty.
+    pub fn mean_ms(&self) -> f64 {
+        if self.hist.is_empty() {
+            return f64::NAN;
+        }
+        self.sum_ns as f64 / self.hist.len() as f64 / 1e6
+    }
+
+    /// Forgets every value.
+    pub fn clear(&mut self) {
+        self.hist.reset();
+        self.sum_ns = 0;
+    }
+}
+
+/// Billable usage of one component.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// Billed function duration times memory [ms·MB].
+    pub ms_mb: u128,
+    /// Billed function invocations.
+    pub invocations: u64,
+    /// Requests through a gateway.
+    pub gateway_requests: u64,
+    /// Queue API requests (send, receive and delete).
+    pub queue_requests: u64,
+    /// Topic publishes.
+    pub publishes: u64,
+    /// Storage puts and gets.
+    pub puts: u64,
+    /// Storage gets.
+    pub gets: u64,
+    /// Database reads.
+    pub reads: u64,
+    /// Database writes.
+    pub writes: u64,
+    /// External calls.
+    pub calls: u64,
+}
+
+/// One line of the cost ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    /// Component name.
+    pub component: String,
+    /// What is billed ("duration", "requests", ...).
+    pub item: &'static str,
+    /// How much of it.
+    pub quantity: f64,
+    /// Its unit ("GB-s", "requests", "hours", ...).
+    pub unit: &'static str,
+    /// Price of one unit [USD].
+    pub unit_price_usd: f64,
+    /// quantity × unit price [USD].
+    pub cost_usd: f64,
+}
+
+/// Counters that restart every timeseries interval.
+#[derive(Debug, Clone, Default)]
+pub struct IntervalCounts {
+    /// Transactions arrived.
+    pub arrived: u64,
+    /// Transactions completed.
+    pub completed: u64,
+    /// Transactions failed.
+    pub failed: u64,
+    /// Cold starts.
+    pub cold_starts: u64,
+    /// Throttles.
+    pub throttled: u64,
+    /// Response latencies in the interval.
+    pub response: Latency,
+}
+
+/// Everything measured for one architecture.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// Response latency of successful responses.
+    pub response: Latency,
+    /// Done latency of completed transactions.
+    pub done: Latency,
+    /// Transactions that got a failed response.
+    pub failed_responses: u64,
+    /// Work executions (function invocations per message, server handler runs).
+    pub invocations: u64,
+    /// Function executions (per message).
+    pub function_invocations: u64,
+    /// Function executions that waited for a cold start.
+    pub cold_starts: u64,
+    /// Requests refused for lack of capacity.
+    pub throttled: u64,
+    /// Server requests rejected with a full backlog.
+    pub rejected: u64,
+    /// Platform retries of asynchronous invocations.
+    pub retries: u64,
+    /// Messages moved to a dead-letter queue.
+    pub dead_letter_moves: u64,
+    /// Billable usage by component id.
+    pub usage: Vec<Usage>,
+    /// The current timeseries interval's counters.
+    pub interval: IntervalCounts,
+    /// Memory of each function [MB]; 0 for other components.
+    memory: Vec<u32>,
+    is_gateway: Vec<bool>,
+}
+
+impl Metrics {
+    /// Empty metrics for `arch`.
+    pub fn new(arch: &Architecture) -> Self {
+        let n = arch.components.len();
+        Self {
+            response: Latency::new(),
+            done: Latency::new(),
+            failed_responses: 0,
+            invocations: 0,
+            function_invocations: 0,
+            cold_starts: 0,
+            throttled: 0,
+            rejected: 0,
+            retries: 0,
+            dead_letter_moves: 0,
+            usage: vec![Usage::default(); n],
+            interval: IntervalCounts::default(),
+            memory: arch
+                .components
+                .iter()
+                .map(|c| match &c.spec {
+                    Spec::Function(f) => f.memory_mb,
+                    _ => 0,
+                })
+                .collect(),
+            is_gateway: arch.components.iter().map(|c| matches!(c.spec, Spec::Gateway(_))).collect(),
+        }
+    }
+
+    /// Fraction of function executions that waited for a cold start (NaN without any).
+    pub fn cold_start_ratio(&self) -> f64 {
+        if self.function_invocations == 0 {
+            return f64::NAN;
+        }
+        self.cold_starts as f64 / self.function_invocations as f64
+    }
+
+    /// The itemised bill for `arch` over `horizon` [ns].
+    pub fn costs(&self, arch: &Architecture, prices: &PriceBook, horizon: SimTime) -> Vec<CostLine> {
+        let hours = horizon as f64 / (3600 * NS_PER_S) as f64;
+        let mut lines = Vec::new();
+        for (c, u) in arch.components.iter().zip(&self.usage) {
+            let mut line = |item, quantity: f64, unit, unit_price_usd: f64| {
+                lines.push(CostLine {
+                    component: c.name.clone(),
+                    item,
+                    quantity,
+                    unit,
+                    unit_price_usd,
+                    cost_usd: quantity * unit_price_usd,
+                });
+            };
+            match &c.spec {
+                Spec::Function(f) => {
+                    let gb_s = u.ms_mb as f64 / 1_000.0 / MB_PER_GB;
+                    let price = match f.cpu {
+                        Cpu::X86 => prices.function_gb_second,
+                        Cpu::Arm => prices.function_gb_second_arm,
+                    };
+                    line("duration", gb_s, "GB-s", price);
+                    line("requests", u.invocations as f64, "requests", prices.function_requests_per_million / 1e6);
+                }
+                Spec::Server(s) => {
+                    line("instance hours", f64::from(s.instances) * hours, "hours", s.usd_per_hour);
+                }
+                Spec::Gateway(_) => line(
+                    "requests",
+                    u.gateway_requests as f64,
+                    "requests",
+                    prices.gateway_requests_per_million / 1e6,
+                ),
+                Spec::Queue(_) => line(
+                    "requests",
+                    u.queue_requests as f64,
+                    "requests",
+                    prices.queue_requests_per_million / 1e6,
+                ),
+                Spec::Topic(_) => line(
+                    "publishes",
+                    u.publishes as f64,
+                    "publishes",
+                    prices.topic_publishes_per_million / 1e6,
+                ),
+                Spec::Storage(_) => {
+                    line("put requests", u.puts as f64, "requests", prices.storage_puts_per_thousand / 1e3);
+                    line("get requests", u.gets as f64, "requests", prices.storage_gets_per_thousand / 1e3);
+                }
+                Spec::Database(d) => match d.usd_per_hour {
+                    Some(price) if d.capacity != Capacity::Serverless => {
+                        line("capacity hours", hours, "hours", price);
+                    }
+                    _ => {
+                        line("write requests", u.writes as f64, "requests", prices.database_writes_per_million / 1e6);
+                        line("read requests", u.reads as f64, "requests", prices.database_reads_per_million / 1e6);
+                    }
+                },
+                Spec::External(e) => line("calls", u.calls as f64, "calls", e.usd_per_call),
+            }
+        }
+        lines
+    }
+}
+
+impl Observer for Metrics {
+    fn on_event(&mut self, _time: SimTime, event: &SimEvent) {
+        match *event {
+            SimEvent::TransactionArrived { .. } => self.interval.arrived += 1,
+            SimEvent::Request { to, .. } if self.is_gateway[to] => self.usage[to].gateway_requests += 1,
+            SimEvent::InvocationStarted { comp, cold, .. } => {
+                self.invocations += 1;
+                if self.memory[comp] > 0 {
+                    self.function_invocations += 1;
+                    if cold {
+                        self.cold_starts += 1;
+                        self.interval.cold_starts += 1;
+                    }
+                }
+            }
+            SimEvent::InvocationEnded { comp, billed_ns, .. } => {
+                let memory_mb = u128::from(self.memory[comp]);
+                let u = &mut self.usage[comp];
+                u.invocations += 1;
+                u.ms_mb += u128::from(billed_ns / 1_000_000) * memory_mb;
+            }
+            SimEvent::Throttled { .. } => {
+                self.throttled += 1;
+                self.interval.throttled += 1;
+            }
+            SimEvent::Rejected { .. } => self.rejected += 1,
+            SimEvent::Operation { comp, op, .. } => {
+                let u = &mut self.usage[comp];
+                match op {
+                    Op::Read => u.reads += 1,
+                    Op::Write => u.writes += 1,
+                    Op::Put => u.puts += 1,
+                    Op::Get => u.gets += 1,
+                    Op::Call => u.calls += 1,
+                }
+            }
+            SimEvent::Published { topic, .. } => self.usage[topic].publishes += 1,
+            SimEvent::MessageEnqueued { queue, .. } => self.usage[queue].queue_requests += 1,
+            // One ReceiveMessage and one DeleteMessageBatch per batch.
+            SimEvent::BatchReceived { queue, .. } => self.usage[queue].queue_requests += 2,
+            SimEvent::Retried { .. } => self.retries += 1,
+            SimEvent::DeadLettered { .. } => self.dead_letter_moves += 1,
+            SimEvent::ResponseSent { ok, latency_ns, .. } => {
+                if ok {
+                    self.response.record(latency_ns);
+                    self.interval.response.record(latency_ns);
+                } else {
+                    self.failed_responses += 1;
+                }
+            }
+            SimEvent::TransactionDone { outcome, latency_ns, .. } => match outcome {
+                Outcome::Completed => {
+                    self.done.record(latency_ns);
+                    self.interval.completed += 1;
+                }
+                Outcome::Failed => self.interval.failed += 1,
+                Outcome::DeadLettered => {}
+            },
+            _ => {}
+        }
+    }
+}

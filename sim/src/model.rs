@@ -1,0 +1,376 @@
+//! The model: one architecture's components in motion, driven by the engine's calendar.
+//!
+//! A [`Simulation`] runs one architecture of a scenario. Its state lives in slabs indexed by
+//! small integer keys (transactions, activations, messages, function instances); only
+//! in-flight work is kept. The component behaviours live one noun per file beside this one:
+//! `work` (running steps), `transaction`, `function`, `server`, `queue`, `topic`, `store`
+//! (databases, storage, external services) and `arrivals`.
+//!
+//! Every state change is pushed as a [`SimEvent`] into a reused buffer and handed to the
+//! caller's [`Observer`] after each calendar event: no allocation per event, and the same
+//! stream feeds metrics, CSV traces and the viewer.
+
+pub mod arrivals;
+mod function;
+mod queue;
+mod server;
+mod store;
+mod topic;
+mod transaction;
+mod work;
+
+use std::sync::Arc;
+
+use slab::Slab;
+
+use crate::engine::{Calendar, SimTime};
+use crate::observe::{Observer, Op, SimEvent};
+use crate::rng;
+use crate::scenario::{Architecture, CompId, Scenario, Spec, Step, Work};
+
+use arrivals::ArrivalGen;
+use function::FnState;
+use queue::{Msg, QueueState};
+use server::ServerState;
+use store::StoreState;
+use transaction::Txn;
+use work::Act;
+
+/// Calendar entries of the model. Keys index the state's slabs.
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    /// The next transaction of a source arrives.
+    Arrival { source: u32 },
+    /// A compute step of an activation finished.
+    StepDone { act: u32 },
+    /// A data operation finished.
+    OpDone { act: u32, comp: u32, op: Op, ok: bool },
+    /// A function instance finished its cold start.
+    ColdStartDone { comp: u32, inst: u32 },
+    /// An idle instance's keep-alive ran out (a cancellable timer).
+    KeepAliveExpired { comp: u32, inst: u32 },
+    /// The platform retries an asynchronous invocation.
+    AsyncRetry { act: u32 },
+    /// A returned message becomes visible again.
+    MessageVisible { msg: u32 },
+}
+
+/// What cannot change during a run: the architecture and the work tables derived from it.
+struct Plan {
+    scenario: Arc<Scenario>,
+    arch: usize,
+    /// Steps per component and slot: a server's or gateway's slot is the transaction kind,
+    /// a function has one slot (0).
+    work: Vec<Vec<Option<Work>>>,
+    /// Stable random key of each component, from its name.
+    comp_keys: Vec<u64>,
+}
+
+impl Plan {
+    fn arch(&self) -> &Architecture {
+        &self.scenario.architectures[self.arch]
+    }
+
+    fn spec(&self, comp: CompId) -> &Spec {
+        &self.arch().components[comp].spec
+    }
+
+    fn steps(&self, comp: CompId, slot: u32) -> &[Step] {
+        self.work[comp]
+            .get(slot as usize)
+            .and_then(|w| w.as_deref())
+            .unwrap_or(&[])
+    }
+}
+
+/// Per-component run-time state.
+enum CompState {
+    Server(ServerState),
+    Function(FnState),
+    Queue(QueueState),
+    Store(StoreState),
+    /// Gateways and topics keep no state.
+    Stateless,
+}
+
+/// Counts of transactions by fate, for the conservation check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Transactions that arrived.
+    pub arrived: u64,
+    /// Finished with everything succeeding.
+    pub completed: u64,
+    /// Finished with a failed response or dropped asynchronous work.
+    pub failed: u64,
+    /// Finished with work parked in a dead-letter queue.
+    pub dead_lettered: u64,
+    /// Still running.
+    pub in_flight: u64,
+}
+
+impl Counts {
+    /// Whether arrived = completed + failed + dead-lettered + in flight.
+    pub fn conserved(&self) -> bool {
+        self.arrived == self.completed + self.failed + self.dead_lettered + self.in_flight
+    }
+}
+
+/// The live state of one component, for the viewer and the timeseries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ComponentState {
+    /// Server worker use.
+    Server {
+        /// Workers busy, all instances together.
+        busy: u32,
+        /// Workers in all, all instances together.
+        workers: u32,
+        /// Requests waiting for a worker.
+        backlog: u32,
+    },
+    /// Function instances.
+    Function {
+        /// Instances starting up.
+        starting: u32,
+        /// Instances running an invocation.
+        busy: u32,
+        /// Warm instances waiting.
+        idle: u32,
+    },
+    /// Queue depth.
+    Queue {
+        /// Messages waiting to be received.
+        visible: u32,
+        /// Messages received and not yet deleted or returned.
+        in_flight: u32,
+    },
+    /// Database, storage or external service load.
+    Store {
+        /// Operations in progress.
+        in_service: u32,
+        /// Operations waiting for capacity.
+        waiting: u32,
+    },
+    /// Gateways and topics.
+    Stateless,
+}
+
+/// Everything that changes during a run.
+struct State {
+    cal: Calendar<Ev>,
+    horizon: SimTime,
+    sources: Vec<ArrivalGen>,
+    /// Seed of each source's transactions (common random numbers across architectures).
+    source_seeds: Vec<u64>,
+    /// Arrivals so far per source.
+    ordinals: Vec<u64>,
+    txns: Slab<Txn>,
+    acts: Slab<Act>,
+    msgs: Slab<Msg>,
+    comps: Vec<CompState>,
+    /// Function executions in progress (busy or starting) across the architecture.
+    functions_active: u32,
+    counts: Counts,
+    /// Events produced while handling the current calendar entry.
+    out: Vec<(SimTime, SimEvent)>,
+}
+
+impl State {
+    fn now(&self) -> SimTime {
+        self.cal.now()
+    }
+
+    fn emit(&mut self, event: SimEvent) {
+        let now = self.cal.now();
+        self.out.push((now, event));
+    }
+}
+
+/// One architecture of a scenario, simulated.
+///
+/// ```
+/// use choreo_sim::{scenario, model::Simulation};
+/// let text = r#"Scenario(name: "demo", horizon: "10s", workload: [
+///     Source(kind: "hit", arrivals: Poisson(per_second: 5.0))],
+///   architectures: [Architecture(name: "fn", entry: "f",
+///     components: [Function(name: "f", work: [Compute("20ms")])])])"#;
+/// let loaded = scenario::load("demo.ron", text).unwrap();
+/// let mut sim = Simulation::new(std::sync::Arc::new(loaded.scenario), 0);
+/// sim.run(&mut ());
+/// let counts = sim.counts();
+/// assert!(counts.arrived > 20 && counts.conserved());
+/// ```
+pub struct Simulation {
+    plan: Plan,
+    st: State,
+}
+
+impl Simulation {
+    /// Prepares architecture `arch` of `scenario` at time zero, with the first arrivals
+    /// scheduled.
+    pub fn new(scenario: Arc<Scenario>, arch: usize) -> Self {
+        let a = &scenario.architectures[arch];
+        let seed = scenario.seed;
+        let mut work = Vec::with_capacity(a.components.len());
+        let mut comps = Vec::with_capacity(a.components.len());
+        for c in &a.components {
+            let (table, state) = match &c.spec {
+                Spec::Server(s) => (s.handlers.clone(), CompState::Server(ServerState::new(s))),
+                Spec::Function(f) => (
+                    vec![Some(f.work.clone())],
+                    CompState::Function(FnState::new(
+                        rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
+                    )),
+                ),
+                Spec::Gateway(g) => (
+                    g.routes
+                        .iter()
+                        .map(|r| r.map(|t| vec![Step::Compute(g.latency.clone()), Step::Call(t)]))
+                        .collect(),
+                    CompState::Stateless,
+                ),
+                Spec::Queue(_) => (Vec::new(), CompState::Queue(QueueState::default())),
+                Spec::Topic(_) => (Vec::new(), CompState::Stateless),
+                Spec::Storage(_) | Spec::Database(_) | Spec::External(_) => {
+                    (Vec::new(), CompState::Store(StoreState::default()))
+                }
+            };
+            work.push(table);
+            comps.push(state);
+        }
+        let comp_keys = a.components.iter().map(|c| rng::name_key(&c.name)).collect();
+        let sources: Vec<ArrivalGen> = scenario
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ArrivalGen::new(seed, i, s, &scenario.kinds[s.kind]))
+            .collect();
+        let source_seeds = (0..sources.len())
+            .map(|i| rng::stream_seed(seed, &format!("transactions/{i}")))
+            .collect();
+        let mut st = State {
+            cal: Calendar::new(),
+            horizon: scenario.horizon,
+            ordinals: vec![0; sources.len()],
+            sources,
+            source_seeds,
+            txns: Slab::new(),
+            acts: Slab::new(),
+            msgs: Slab::new(),
+            comps,
+            functions_active: 0,
+            counts: Counts::default(),
+            out: Vec::new(),
+        };
+        for i in 0..st.sources.len() {
+            st.schedule_next_arrival(i);
+        }
+        let plan = Plan { scenario, arch, work, comp_keys };
+        Self { plan, st }
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.plan.scenario
+    }
+
+    /// The architecture being run.
+    pub fn architecture(&self) -> &Architecture {
+        self.plan.arch()
+    }
+
+    /// Index of the architecture in the scenario.
+    pub fn architecture_index(&self) -> usize {
+        self.plan.arch
+    }
+
+    /// Simulated time now [ns].
+    pub fn now(&self) -> SimTime {
+        self.st.now()
+    }
+
+    /// End of the run [ns]: nothing after it is simulated.
+    pub fn horizon(&self) -> SimTime {
+        self.st.horizon
+    }
+
+    /// Sets the run's end [ns]; arrivals already scheduled beyond it are not run.
+    pub fn set_horizon(&mut self, horizon: SimTime) {
+        self.st.horizon = horizon;
+    }
+
+    /// Multiplies the arrival rate of `source` by `load` from now on (1.0 = as written).
+    pub fn set_load(&mut self, source: usize, load: f64) {
+        if let Some(g) = self.st.sources.get_mut(source) {
+            g.load = load.max(0.0);
+        }
+    }
+
+    /// Transactions by fate so far.
+    pub fn counts(&self) -> Counts {
+        Counts { in_flight: self.st.txns.len() as u64, ..self.st.counts }
+    }
+
+    /// The time of the next pending event, if any before the horizon.
+    pub fn next_event_time(&mut self) -> Option<SimTime> {
+        self.st.cal.peek_time().filter(|&t| t <= self.st.horizon)
+    }
+
+    /// Runs the next event; false when nothing is left before the horizon.
+    pub fn step(&mut self, observer: &mut impl Observer) -> bool {
+        if self.next_event_time().is_none() {
+            return false;
+        }
+        let Some((_, ev)) = self.st.cal.pop() else { return false };
+        self.st.handle(&self.plan, ev);
+        for (t, e) in self.st.out.drain(..) {
+            observer.on_event(t, &e);
+        }
+        true
+    }
+
+    /// Runs every event up to and including time `t` [ns] (capped at the horizon) and
+    /// moves the clock to `t`.
+    pub fn step_until(&mut self, t: SimTime, observer: &mut impl Observer) {
+        let t = t.min(self.st.horizon);
+        while self.st.cal.peek_time().is_some_and(|next| next <= t) {
+            self.step(observer);
+        }
+        self.st.cal.advance_to(t);
+    }
+
+    /// Runs to the horizon.
+    pub fn run(&mut self, observer: &mut impl Observer) {
+        self.step_until(self.st.horizon, observer);
+    }
+
+    /// The live state of every component, by [`CompId`].
+    pub fn snapshot(&self) -> Vec<ComponentState> {
+        let a = self.plan.arch();
+        self.st
+            .comps
+            .iter()
+            .zip(&a.components)
+            .map(|(state, c)| match (state, &c.spec) {
+                (CompState::Server(s), Spec::Server(spec)) => s.snapshot(spec),
+                (CompState::Function(f), _) => f.snapshot(),
+                (CompState::Queue(q), _) => q.snapshot(),
+                (CompState::Store(s), _) => s.snapshot(),
+                _ => ComponentState::Stateless,
+            })
+            .collect()
+    }
+}
+
+impl State {
+    fn handle(&mut self, plan: &Plan, ev: Ev) {
+        match ev {
+            Ev::Arrival { source } => self.arrival(plan, source as usize),
+            Ev::StepDone { act } => self.step_done(plan, act),
+            Ev::OpDone { act, comp, op, ok } => self.op_done(plan, act, comp as CompId, op, ok),
+            Ev::ColdStartDone { comp, inst } => self.cold_start_done(plan, comp as CompId, inst),
+            Ev::KeepAliveExpired { comp, inst } => self.keep_alive_expired(comp as CompId, inst),
+            Ev::AsyncRetry { act } => self.async_retry(plan, act),
+            Ev::MessageVisible { msg } => self.message_visible(plan, msg),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Arrival processes: the times at which each workload source creates transactions.
+//!
+//! Each source draws from its own stream named after its index and kind, so every
+//! architecture sees exactly the same arrivals. Time-varying Poisson processes are sampled
+//! by thinning (Lewis & Shedler, 1979): candidates at the peak rate, each kept with
+//! probability rate(t) / peak.
+
+use rand::RngExt;
+
+use crate::dist::Dist;
+use crate::engine::{NS_PER_S, SimTime};
+use crate::rng::{self, SimRng};
+use crate::scenario::{Arrivals, Source};
+
+/// Generates the arrival times of one source.
+#[derive(Debug, Clone)]
+pub struct ArrivalGen {
+    arrivals: Arrivals,
+    rng: SimRng,
+    /// Time of the last arrival produced (or of the start) [ns].
+    last: SimTime,
+    /// For bursts: whether the current phase is on, and when it ends [ns].
+    phase_on: bool,
+    phase_end: SimTime,
+    /// Multiplier on the rate (the viewer's load slider); 1.0 in batch runs.
+    pub load: f64,
+}
+
+/// An exponential gap [ns] at `rate` [1/s].
+fn exp_gap(rng: &mut SimRng, rate: f64) -> f64 {
+    let u: f64 = rng.random();
+    -(1.0 - u).ln() / rate * NS_PER_S as f64
+}
+
+impl ArrivalGen {
+    /// A generator for `source` (index `index`) under the scenario `seed`.
+    pub fn new(seed: u64, index: usize, source: &Source, kind_name: &str) -> Self {
+        let mut rng = rng::stream(seed, &format!("arrivals/{index}/{kind_name}"));
+        let (phase_on, phase_end) = match &source.arrivals {
+            Arrivals::Bursts { on, .. } => (true, sample_phase(on, &mut rng)),
+            _ => (false, 0),
+        };
+        Self { arrivals: source.arrivals.clone(), rng, last: 0, phase_on, phase_end, load: 1.0 }
+    }
+
+    /// Rate at time `t` [1/s], before the load multiplier.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        match &self.arrivals {
+            Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
+            Arrivals::Profile { points, ramp } => {
+                let i = points.partition_point(|&(from, _)| from <= t).saturating_sub(1);
+                let (t0, r0) = points[i];
+                match points.get(i + 1) {
+                    Some(&(t1, r1)) if *ramp => r0 + (r1 - r0) * (t - t0) as f64 / (t1 - t0) as f64,
+                    _ => r0,
+                }
+            }
+            Arrivals::Diurnal { mean, amplitude, period, peak_at } => {
+                let phase = (t as f64 - *peak_at as f64) / *period as f64;
+                mean * (1.0 + amplitude * (2.0 * std::f64::consts::PI * phase).cos())
+            }
+            Arrivals::Bursts { on_rate, off_rate, .. } => {
+                if self.phase_on { *on_rate } else { *off_rate }
+            }
+        }
+    }
+
+    fn peak_rate(&self) -> f64 {
+        match &self.arrivals {
+            Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
+            Arrivals::Profile { points, .. } => points.iter().map(|p| p.1).fold(0.0, f64::max),
+            Arrivals::Diurnal { mean, amplitude, .. } => mean * (1.0 + amplitude),
+            Arrivals::Bursts { on_rate, off_rate, .. } => on_rate.max(*off_rate),
+        }
+    }
+
+    /// The next arrival time [ns], or `None` if there is none before `horizon`.
+    pub fn next(&mut self, horizon: SimTime) -> Option<SimTime> {
+        let load = self.load;
+        if load <= 0.0 {
+            return None;
+        }
+        let t = match &self.arrivals {
+            Arrivals::Poisson { rate } => self.last as f64 + exp_gap(&mut self.rng, rate * load),
+            Arrivals::Constant { rate } => {
+                self.last as f64 + NS_PER_S as f64 / (rate * load)
+            }
+            Arrivals::Profile { .. } | Arrivals::Diurnal { .. } => {
+                let peak = self.peak_rate() * load;
+                let mut t = self.last as f64;
+                loop {
+                    t += exp_gap(&mut self.rng, peak);
+                    if t >= horizon as f64 {
+                        return None;
+                    }
+                    let u: f64 = self.rng.random();
+                    if u * peak < self.rate_at(t as SimTime) * load {
+                        break t;
+                    }
+                }
+            }
+            Arrivals::Bursts { on_rate, off_rate, on, off } => {
+                let (on_rate, off_rate, on, off) = (*on_rate, *off_rate, on.clone(), off.clone());
+                let mut t = self.last as f64;
+                loop {
+                    let rate = if self.phase_on { on_rate } else { off_rate } * load;
+                    // Memoryless: a gap that overruns the phase restarts at the next phase.
+                    let candidate = if rate > 0.0 { t + exp_gap(&mut self.rng, rate) } else { f64::INFINITY };
+                    if candidate < self.phase_end as f64 {
+                        break candidate;
+                    }
+                    t = self.phase_end as f64;
+                    if t >= horizon as f64 {
+                        return None;
+                    }
+                    self.phase_on = !self.phase_on;
+                    let length = sample_phase(if self.phase_on { &on } else { &off }, &mut self.rng);
+                    self.phase_end = self.phase_end.saturating_add(length);
+                }
+            }
+        };
+        if !t.is_finite() || t >= horizon as f64 {
+            return None;
+        }
+        // Two arrivals of one source never share an instant: keeps ordering obvious.
+        let t = (t as SimTime).max(self.last + 1);
+        self.last = t;
+        Some(t)
+    }
+}
+
+/// A phase length of at least 1 ns, so phases always move time forward.
+fn sample_phase(d: &Dist, rng: &mut SimRng) -> SimTime {
+    d.sample(rng).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(arrivals: Arrivals, horizon_s: u64) -> (usize, Vec<SimTime>) {
+        let source = Source { kind: 0, arrivals };
+        let mut g = ArrivalGen::new(11, 0, &source, "k");
+        let horizon = horizon_s * NS_PER_S;
+        let times: Vec<_> = std::iter::from_fn(|| g.next(horizon)).collect();
+        (times.len(), times)
+    }
+
+    #[test]
+    fn poisson_count_matches_rate_times_horizon() {
+        let (n, times) = count(Arrivals::Poisson { rate: 50.0 }, 2_000);
+        // Mean 100,000, sd ≈ 316: 1% is over 3 sd.
+        assert!((n as f64 / 100_000.0 - 1.0).abs() < 0.01, "{n}");
+        assert!(times.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn constant_rate_is_evenly_spaced() {
+        let (n, times) = count(Arrivals::Constant { rate: 4.0 }, 10);
+        assert_eq!(n, 39); // 0.25 s, 0.5 s, ... 9.75 s
+        assert_eq!(times[0], 250_000_000);
+    }
+
+    #[test]
+    fn profile_steps_change_the_rate() {
+        let points = vec![(0, 10.0), (500 * NS_PER_S, 40.0)];
+        let (_, times) = count(Arrivals::Profile { points, ramp: false }, 1_000);
+        let first = times.iter().filter(|&&t| t < 500 * NS_PER_S).count() as f64;
+        let second = times.len() as f64 - first;
+        assert!((first / 5_000.0 - 1.0).abs() < 0.05, "{first}");
+        assert!((second / 20_000.0 - 1.0).abs() < 0.03, "{second}");
+    }
+
+    #[test]
+    fn ramp_interpolates_linearly() {
+        let points = vec![(0, 0.0), (1_000 * NS_PER_S, 40.0)];
+        let (n, _) = count(Arrivals::Profile { points, ramp: true }, 1_000);
+        // Integral of a ramp from 0 to 40/s over 1000 s = 20,000.
+        assert!((n as f64 / 20_000.0 - 1.0).abs() < 0.03, "{n}");
+    }
+
+    #[test]
+    fn diurnal_peak_and_trough() {
+        let a = Arrivals::Diurnal { mean: 20.0, amplitude: 0.5, period: 1_000 * NS_PER_S, peak_at: 0 };
+        let (n, times) = count(a, 1_000);
+        assert!((n as f64 / 20_000.0 - 1.0).abs() < 0.03, "{n}");
+        let near_peak = times.iter().filter(|&&t| t < 50 * NS_PER_S).count() as f64;
+        let near_trough = times.iter().filter(|&&t| (475..525).contains(&(t / NS_PER_S))).count() as f64;
+        assert!(near_peak > 2.5 * near_trough, "peak {near_peak} trough {near_trough}");
+    }
+
+    #[test]
+    fn bursts_alternate_on_and_off() {
+        let a = Arrivals::Bursts {
+            on_rate: 100.0,
+            off_rate: 0.0,
+            on: Dist::Constant(10 * NS_PER_S),
+            off: Dist::Constant(40 * NS_PER_S),
+        };
+        let (n, times) = count(a, 1_000);
+        // 20 cycles of 10 s on at 100/s = 20,000 arrivals, none in off periods.
+        assert!((n as f64 / 20_000.0 - 1.0).abs() < 0.03, "{n}");
+        assert!(times.iter().all(|&t| (t / NS_PER_S) % 50 < 10));
+    }
+}

@@ -1,0 +1,275 @@
+//! Serverless functions: instances that cold-start, serve, idle warm and are reaped.
+//!
+//! A request goes to the most recently used idle instance (warm start); if none is idle a
+//! new instance cold-starts. Keep-alive counts from the end of the last invocation; when it
+//! runs out the idle instance is reaped. Concurrency (busy plus starting instances) is capped
+//! per function (reserved concurrency) and across the architecture (the account limit).
+//! These are the model choices of SimFaaS (Mahmoudi & Khazaei, 2021) and of AWS Lambda as
+//! measured by Wang et al. (USENIX ATC '18).
+
+use std::collections::VecDeque;
+
+use slab::Slab;
+
+use super::work::{Act, Caller, NO_INSTANCE};
+use super::{CompState, ComponentState, Ev, Plan, State};
+use crate::calibration as cal;
+use crate::engine::{SimTime, TimerKey};
+use crate::observe::SimEvent;
+use crate::rng::SimRng;
+use crate::scenario::{CompId, Function, Spec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Busy,
+    Idle,
+}
+
+/// What an instance will run once started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Nothing,
+    Act(u32),
+    Batch,
+}
+
+#[derive(Debug)]
+pub(super) struct Instance {
+    phase: Phase,
+    /// Start of the current invocation [ns].
+    since: SimTime,
+    keep_alive: Option<TimerKey>,
+    pending: Pending,
+    /// Whether the instance served its first invocation yet (to flag cold invocations).
+    cold: bool,
+    /// Whether every part of the current invocation succeeded.
+    ok: bool,
+    /// Messages of the current batch, and the next one to process.
+    batch: Vec<u32>,
+    batch_next: usize,
+}
+
+/// Run-time state of one function.
+pub(super) struct FnState {
+    instances: Slab<Instance>,
+    /// Idle instances; the back is the most recently used.
+    idle: VecDeque<u32>,
+    starting: u32,
+    busy: u32,
+    cold_rng: SimRng,
+}
+
+impl FnState {
+    pub(super) fn new(cold_rng: SimRng) -> Self {
+        Self { instances: Slab::new(), idle: VecDeque::new(), starting: 0, busy: 0, cold_rng }
+    }
+
+    pub(super) fn snapshot(&self) -> ComponentState {
+        ComponentState::Function { starting: self.starting, busy: self.busy, idle: self.idle.len() as u32 }
+    }
+}
+
+fn spec(plan: &Plan, comp: CompId) -> &Function {
+    match plan.spec(comp) {
+        Spec::Function(f) => f,
+        // Function state is only ever created for function components.
+        _ => unreachable!("component {comp} is not a function"),
+    }
+}
+
+impl State {
+    fn fn_state(&mut self, comp: CompId) -> &mut FnState {
+        match &mut self.comps[comp] {
+            CompState::Function(f) => f,
+            _ => unreachable!("component {comp} has no function state"),
+        }
+    }
+
+    /// Whether `comp` may start one more execution now.
+    pub(super) fn function_has_capacity(&self, plan: &Plan, comp: CompId) -> bool {
+        let CompState::Function(f) = &self.comps[comp] else { return false };
+        let cap = spec(plan, comp).concurrency.unwrap_or(u32::MAX);
+        f.busy + f.starting < cap && self.functions_active < plan.arch().concurrency_limit
+    }
+
+    /// Takes an instance for new work: warm if one is idle, else a cold start. Returns the
+    /// instance and whether it is ready now, or `None` when throttled.
+    fn acquire(&mut self, plan: &Plan, comp: CompId, pending: Pending) -> Option<(u32, bool)> {
+        if !self.function_has_capacity(plan, comp) {
+            return None;
+        }
+        self.functions_active += 1;
+        let now = self.now();
+        let f = self.fn_state(comp);
+        if let Some(inst) = f.idle.pop_back() {
+            f.busy += 1;
+            let i = &mut f.instances[inst as usize];
+            let timer = i.keep_alive.take();
+            i.phase = Phase::Busy;
+            i.since = now;
+            i.ok = true;
+            i.pending = pending;
+            if let Some(timer) = timer {
+                self.cal.cancel(timer);
+            }
+            return Some((inst, true));
+        }
+        f.starting += 1;
+        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
+        let inst = f.instances.insert(Instance {
+            phase: Phase::Starting,
+            since: now,
+            keep_alive: None,
+            pending,
+            cold: true,
+            ok: true,
+            batch: Vec::new(),
+            batch_next: 0,
+        }) as u32;
+        self.emit(SimEvent::ColdStartBegan { comp, instance: inst });
+        self.cal.schedule(now + delay, Ev::ColdStartDone { comp: comp as u32, inst });
+        Some((inst, false))
+    }
+
+    /// Invokes the function of activation `act` (synchronously or asynchronously).
+    pub(super) fn invoke_function(&mut self, plan: &Plan, act: u32) {
+        let Act { comp, txn, caller, .. } = self.acts[act as usize];
+        match self.acquire(plan, comp, Pending::Act(act)) {
+            Some((inst, ready)) => {
+                self.acts[act as usize].inst = inst;
+                if ready {
+                    self.run_on_instance(plan, comp, inst);
+                }
+            }
+            None => {
+                let id = self.txns[txn as usize].id;
+                self.emit(SimEvent::Throttled { txn: id, comp });
+                match caller {
+                    Caller::Async => self.async_throttled(act),
+                    // A synchronous caller gets the throttle error at once.
+                    _ => self.finish(plan, act, false),
+                }
+            }
+        }
+    }
+
+    /// Starts a batch of queue messages on `consumer`; false when throttled.
+    pub(super) fn invoke_batch(&mut self, plan: &Plan, consumer: CompId, msgs: &[u32]) -> bool {
+        let Some((inst, ready)) = self.acquire(plan, consumer, Pending::Batch) else { return false };
+        let i = &mut self.fn_state(consumer).instances[inst as usize];
+        i.batch.clear();
+        i.batch.extend_from_slice(msgs);
+        i.batch_next = 0;
+        if ready {
+            self.run_on_instance(plan, consumer, inst);
+        }
+        true
+    }
+
+    pub(super) fn cold_start_done(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        f.starting -= 1;
+        f.busy += 1;
+        let i = &mut f.instances[inst as usize];
+        i.phase = Phase::Busy;
+        i.since = now;
+        self.emit(SimEvent::InstanceReady { comp, instance: inst });
+        self.run_on_instance(plan, comp, inst);
+    }
+
+    /// Runs whatever the instance was acquired for.
+    fn run_on_instance(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let i = &mut self.fn_state(comp).instances[inst as usize];
+        let cold = std::mem::replace(&mut i.cold, false);
+        match i.pending {
+            Pending::Act(act) => {
+                i.pending = Pending::Nothing;
+                let id = self.txns[self.acts[act as usize].txn as usize].id;
+                self.emit(SimEvent::InvocationStarted { txn: id, comp, instance: inst, cold });
+                self.advance(plan, act);
+            }
+            Pending::Batch => {
+                i.pending = Pending::Nothing;
+                i.cold = cold; // flag the first message of the batch
+                self.next_in_batch(plan, comp, inst);
+            }
+            Pending::Nothing => {}
+        }
+    }
+
+    /// Runs the batch's next message on the instance, or ends the invocation.
+    pub(super) fn next_in_batch(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let i = &mut self.fn_state(comp).instances[inst as usize];
+        let Some(&msg) = i.batch.get(i.batch_next) else {
+            let ok = i.ok;
+            self.function_release(plan, comp, inst, ok);
+            return;
+        };
+        i.batch_next += 1;
+        let cold = std::mem::replace(&mut i.cold, false);
+        let txn = self.msgs[msg as usize].txn;
+        let now = self.now();
+        let act = self.acts.insert(Act {
+            txn,
+            comp,
+            slot: 0,
+            pc: 0,
+            caller: Caller::Message(msg),
+            inst,
+            attempt: 0,
+            throttles: 0,
+            first_try: now,
+        }) as u32;
+        let id = self.txns[txn as usize].id;
+        self.emit(SimEvent::InvocationStarted { txn: id, comp, instance: inst, cold });
+        self.advance(plan, act);
+    }
+
+    /// Ends an invocation: bills it, and keeps the instance warm for its keep-alive.
+    pub(super) fn function_release(&mut self, plan: &Plan, comp: CompId, inst: u32, ok: bool) {
+        if inst == NO_INSTANCE {
+            return;
+        }
+        let now = self.now();
+        let keep_alive = spec(plan, comp).keep_alive;
+        let f = self.fn_state(comp);
+        let i = &mut f.instances[inst as usize];
+        if i.phase == Phase::Starting {
+            // Never started: nothing to bill; it becomes idle once ready.
+            i.pending = Pending::Nothing;
+            return;
+        }
+        let ok = i.ok && ok;
+        let run = now - i.since;
+        let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY) * cal::BILLING_GRANULARITY;
+        i.phase = Phase::Idle;
+        i.batch.clear();
+        i.batch_next = 0;
+        f.busy -= 1;
+        f.idle.push_back(inst);
+        self.functions_active -= 1;
+        let timer = self.cal.schedule_timer(now + keep_alive, Ev::KeepAliveExpired { comp: comp as u32, inst });
+        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+        self.emit(SimEvent::InvocationEnded { comp, instance: inst, billed_ns, ok });
+        self.capacity_freed(plan);
+    }
+
+    /// Records the outcome of one message of the instance's current batch.
+    pub(super) fn batch_message_ended(&mut self, comp: CompId, inst: u32, ok: bool) {
+        self.fn_state(comp).instances[inst as usize].ok &= ok;
+    }
+
+    pub(super) fn keep_alive_expired(&mut self, comp: CompId, inst: u32) {
+        let f = self.fn_state(comp);
+        // With one keep-alive window per function, expiry follows idle order: the front.
+        if f.idle.front() == Some(&inst) {
+            f.idle.pop_front();
+        } else if let Some(pos) = f.idle.iter().position(|&i| i == inst) {
+            f.idle.remove(pos);
+        }
+        f.instances.remove(inst as usize);
+        self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+    }
+}

@@ -1,0 +1,165 @@
+//! Queues: messages wait until the consumer function can take a batch.
+//!
+//! Pollers hand the consumer up to `batch` visible messages per invocation whenever it has
+//! concurrency to spare (AWS Lambda's SQS event source). Each message of a batch is processed
+//! in turn on the same instance; a message whose processing fails is not deleted and becomes
+//! visible again when its visibility timeout (counted from its receive) runs out. After
+//! `max_receives` receives it moves to the dead-letter queue, or is dropped without one. A
+//! message parked in a dead-letter queue without a consumer no longer holds its transaction
+//! open: the transaction ends as dead-lettered.
+
+use std::collections::VecDeque;
+
+use super::{CompState, ComponentState, Ev, Plan, State};
+use crate::engine::SimTime;
+use crate::observe::SimEvent;
+use crate::scenario::{CompId, Queue, Spec};
+
+/// A message on a queue.
+#[derive(Debug)]
+pub(super) struct Msg {
+    /// Transaction key (meaningless once parked).
+    pub txn: u32,
+    /// The queue it is on.
+    pub queue: CompId,
+    /// Times received so far.
+    pub receives: u32,
+    /// Last receive [ns].
+    pub received_at: SimTime,
+}
+
+/// Run-time state of one queue.
+#[derive(Default)]
+pub(super) struct QueueState {
+    visible: VecDeque<u32>,
+    in_flight: u32,
+}
+
+impl QueueState {
+    pub(super) fn snapshot(&self) -> ComponentState {
+        ComponentState::Queue { visible: self.visible.len() as u32, in_flight: self.in_flight }
+    }
+}
+
+fn spec(plan: &Plan, comp: CompId) -> &Queue {
+    match plan.spec(comp) {
+        Spec::Queue(q) => q,
+        _ => unreachable!("component {comp} is not a queue"),
+    }
+}
+
+impl State {
+    fn queue_state(&mut self, comp: CompId) -> &mut QueueState {
+        match &mut self.comps[comp] {
+            CompState::Queue(q) => q,
+            _ => unreachable!("component {comp} has no queue state"),
+        }
+    }
+
+    /// Puts a message for `txn` on `queue` (its outstanding count is already raised).
+    pub(super) fn enqueue(&mut self, plan: &Plan, txn: u32, from: CompId, queue: CompId) {
+        let id = self.txns[txn as usize].id;
+        self.emit(SimEvent::Request { txn: id, from: Some(from), to: queue, sync: false });
+        self.emit(SimEvent::MessageEnqueued { txn: id, queue });
+        let msg = self.msgs.insert(Msg { txn, queue, receives: 0, received_at: 0 }) as u32;
+        self.push_visible(plan, queue, msg);
+    }
+
+    fn push_visible(&mut self, plan: &Plan, queue: CompId, msg: u32) {
+        if spec(plan, queue).consumer.is_none() {
+            // Nobody will ever receive it: it is parked here, and its work is over.
+            let txn = self.msgs[msg as usize].txn;
+            self.txns[txn as usize].dead_lettered = true;
+            self.queue_state(queue).visible.push_back(msg);
+            self.work_done(txn);
+            return;
+        }
+        self.queue_state(queue).visible.push_back(msg);
+        self.dispatch(plan, queue);
+    }
+
+    /// Hands visible messages to the consumer while it has capacity.
+    fn dispatch(&mut self, plan: &Plan, queue: CompId) {
+        let q = spec(plan, queue);
+        let Some(consumer) = q.consumer else { return };
+        let mut batch = [0u32; 64];
+        loop {
+            if !self.function_has_capacity(plan, consumer) {
+                return;
+            }
+            let now = self.now();
+            let qs = self.queue_state(queue);
+            let n = (q.batch as usize).min(qs.visible.len()).min(batch.len());
+            if n == 0 {
+                return;
+            }
+            for slot in batch.iter_mut().take(n) {
+                // n ≤ visible.len(), so these pops succeed.
+                *slot = qs.visible.pop_front().unwrap_or_default();
+            }
+            qs.in_flight += n as u32;
+            for &m in &batch[..n] {
+                let msg = &mut self.msgs[m as usize];
+                msg.receives += 1;
+                msg.received_at = now;
+                let _ = msg;
+                let txn = self.msgs[m as usize].txn;
+                let id = self.txns[txn as usize].id;
+                self.emit(SimEvent::Request { txn: id, from: Some(queue), to: consumer, sync: false });
+            }
+            self.emit(SimEvent::BatchReceived { queue, consumer, messages: n as u32 });
+            let started = self.invoke_batch(plan, consumer, &batch[..n]);
+            debug_assert!(started, "capacity was checked above");
+        }
+    }
+
+    /// The consumer finished one message.
+    pub(super) fn message_done(&mut self, plan: &Plan, msg: u32, ok: bool) {
+        let Msg { txn, queue, receives, received_at } = self.msgs[msg as usize];
+        self.queue_state(queue).in_flight -= 1;
+        let id = self.txns[txn as usize].id;
+        if ok {
+            self.msgs.remove(msg as usize);
+            self.emit(SimEvent::MessageDeleted { txn: id, queue });
+            self.work_done(txn);
+            return;
+        }
+        let q = spec(plan, queue);
+        if q.max_receives.is_some_and(|max| receives >= max) {
+            match q.dead_letter {
+                Some(dlq) => {
+                    self.emit(SimEvent::DeadLettered { txn: id, queue, dead_letter: dlq });
+                    self.txns[txn as usize].dead_lettered = true;
+                    let m = &mut self.msgs[msg as usize];
+                    m.queue = dlq;
+                    m.receives = 0;
+                    self.push_visible(plan, dlq, msg);
+                }
+                None => {
+                    self.msgs.remove(msg as usize);
+                    self.txns[txn as usize].failed = true;
+                    self.work_done(txn);
+                }
+            }
+            return;
+        }
+        self.emit(SimEvent::MessageReturned { txn: id, queue, receives });
+        let at = (received_at + q.visibility_timeout).max(self.now());
+        self.cal.schedule(at, Ev::MessageVisible { msg });
+    }
+
+    pub(super) fn message_visible(&mut self, plan: &Plan, msg: u32) {
+        let queue = self.msgs[msg as usize].queue;
+        self.push_visible(plan, queue, msg);
+    }
+
+    /// Function capacity was freed: queues with waiting messages may dispatch again.
+    pub(super) fn capacity_freed(&mut self, plan: &Plan) {
+        for queue in 0..self.comps.len() {
+            let waiting = matches!(&self.comps[queue], CompState::Queue(q) if !q.visible.is_empty());
+            if waiting {
+                self.dispatch(plan, queue);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Data operations: databases, object storage and external services.
+//!
+//! An operation takes a sampled latency. A database with `Concurrency(n)` serves at most n at
+//! once and queues the rest (FIFO); one with `PerSecond(r)` (and an external service with a
+//! rate limit) admits requests through a token bucket of r tokens per second holding at most
+//! one second's worth, and throttles the rest, which fail at once. An external service fails
+//! each call with probability `error_rate`. A successful put on a storage with `on_put` emits
+//! its event asynchronously once the put is done.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use super::{CompState, ComponentState, Ev, Plan, State};
+use crate::engine::{NS_PER_S, SimTime};
+use crate::observe::{Op, SimEvent};
+use crate::scenario::{Capacity, CompId, Spec};
+
+/// Run-time state of a database, storage or external service.
+#[derive(Default)]
+pub(super) struct StoreState {
+    in_service: u32,
+    waiting: VecDeque<(u32, Op)>,
+    /// Token bucket for rate limits: tokens, and when they were last topped up [ns].
+    tokens: f64,
+    topped_up: SimTime,
+    bucket_started: bool,
+}
+
+impl StoreState {
+    pub(super) fn snapshot(&self) -> ComponentState {
+        ComponentState::Store { in_service: self.in_service, waiting: self.waiting.len() as u32 }
+    }
+
+    /// Takes one token from a bucket refilled at `rate` [1/s]; false when empty.
+    fn admit(&mut self, rate: f64, now: SimTime) -> bool {
+        if !self.bucket_started {
+            self.bucket_started = true;
+            self.tokens = rate;
+            self.topped_up = now;
+        }
+        let refill = (now - self.topped_up) as f64 / NS_PER_S as f64 * rate;
+        self.tokens = (self.tokens + refill).min(rate.max(1.0));
+        self.topped_up = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl State {
+    fn store_state(&mut self, comp: CompId) -> &mut StoreState {
+        match &mut self.comps[comp] {
+            CompState::Store(s) => s,
+            _ => unreachable!("component {comp} has no store state"),
+        }
+    }
+
+    /// Starts operation `op` of activation `act` on `comp`.
+    pub(super) fn start_op(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op) {
+        let a = &self.acts[act as usize];
+        let id = self.txns[a.txn as usize].id;
+        let from = a.comp;
+        self.emit(SimEvent::Request { txn: id, from: Some(from), to: comp, sync: true });
+        let now = self.now();
+        let limit = match plan.spec(comp) {
+            Spec::Database(d) => match d.capacity {
+                Capacity::Concurrency(n) => {
+                    let s = self.store_state(comp);
+                    if s.in_service >= n {
+                        s.waiting.push_back((act, op));
+                        return;
+                    }
+                    None
+                }
+                Capacity::PerSecond(rate) => Some(rate),
+                Capacity::Serverless => None,
+            },
+            Spec::External(e) => e.rate_limit,
+            _ => None,
+        };
+        if let Some(rate) = limit
+            && !self.store_state(comp).admit(rate, now)
+        {
+            self.emit(SimEvent::Throttled { txn: id, comp });
+            self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok: false });
+            self.resume(plan, act, false);
+            return;
+        }
+        self.run_op(plan, act, comp, op);
+    }
+
+    fn run_op(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op) {
+        let mut r = self.draw_rng(plan, act, comp);
+        let (latency, ok) = match plan.spec(comp) {
+            Spec::Database(d) => (d.latency.sample(&mut r), true),
+            Spec::Storage(s) => (s.latency.sample(&mut r), true),
+            Spec::External(e) => {
+                let latency = e.latency.sample(&mut r);
+                let u: f64 = r.random();
+                (latency, u >= e.error_rate)
+            }
+            _ => unreachable!("operations only target stores"),
+        };
+        self.store_state(comp).in_service += 1;
+        let at = self.now() + latency;
+        self.cal.schedule(at, Ev::OpDone { act, comp: comp as u32, op, ok });
+    }
+
+    pub(super) fn op_done(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op, ok: bool) {
+        let a = &self.acts[act as usize];
+        let (txn, from) = (a.txn, a.comp);
+        let id = self.txns[txn as usize].id;
+        self.emit(SimEvent::Operation { txn: id, comp, op, ok });
+        self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok });
+        let s = self.store_state(comp);
+        s.in_service -= 1;
+        if let Some((next, next_op)) = s.waiting.pop_front() {
+            self.run_op(plan, next, comp, next_op);
+        }
+        if ok
+            && op == Op::Put
+            && let Spec::Storage(st) = plan.spec(comp)
+            && let Some(target) = st.on_put
+        {
+            self.txns[txn as usize].outstanding += 1;
+            self.deliver_async(plan, txn, comp, target);
+        }
+        self.acts[act as usize].pc += 1;
+        self.resume(plan, act, ok);
+    }
+}

@@ -1,0 +1,23 @@
+//! Topics: publish once, deliver to every subscriber asynchronously (fan-out).
+
+use super::{Plan, State};
+use crate::observe::SimEvent;
+use crate::scenario::{CompId, Spec};
+
+impl State {
+    /// Publishes an event of `txn` to `topic` (its outstanding count is already raised for
+    /// this hop); each subscriber delivery becomes an outstanding piece of work of its own.
+    pub(super) fn publish(&mut self, plan: &Plan, txn: u32, from: CompId, topic: CompId) {
+        let id = self.txns[txn as usize].id;
+        self.emit(SimEvent::Request { txn: id, from: Some(from), to: topic, sync: false });
+        self.emit(SimEvent::Published { txn: id, topic });
+        let Spec::Topic(t) = plan.spec(topic) else {
+            unreachable!("publish is only called on topics")
+        };
+        self.txns[txn as usize].outstanding += t.subscribers.len() as u32;
+        for &sub in &t.subscribers {
+            self.deliver_async(plan, txn, topic, sub);
+        }
+        self.work_done(txn);
+    }
+}

@@ -1,0 +1,310 @@
+//! The event stream: every state change of a simulation is one plain-data [`SimEvent`].
+//!
+//! Metrics, the CSV trace and the live viewer are all [`Observer`]s of this stream; nothing
+//! outside the model reads component internals. Events carry ids and times, never data.
+
+use crate::engine::SimTime;
+use crate::scenario::{CompId, KindId};
+
+/// A transaction's id, the same in every architecture of a run:
+/// `ordinal within its source × number of sources + source index`.
+pub type TxnId = u64;
+
+/// How a transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its response and all its asynchronous work succeeded.
+    Completed,
+    /// Its response failed, or some of its asynchronous work was dropped after retries.
+    Failed,
+    /// Some of its messages were moved to a dead-letter queue (and nothing failed).
+    DeadLettered,
+}
+
+impl Outcome {
+    /// Lower-case name, as written in CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+/// A data operation on a database, storage or external service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Database read.
+    Read,
+    /// Database write.
+    Write,
+    /// Storage put.
+    Put,
+    /// Storage get.
+    Get,
+    /// Call to an external service.
+    Call,
+}
+
+impl Op {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Write => "write",
+            Op::Put => "put",
+            Op::Get => "get",
+            Op::Call => "call",
+        }
+    }
+}
+
+/// One state change. `comp` ids index the architecture's components.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SimEvent {
+    /// A transaction entered the architecture.
+    TransactionArrived {
+        /// Transaction.
+        txn: TxnId,
+        /// Its kind.
+        kind: KindId,
+    },
+    /// Work was sent from one component to another (`from` is `None` for the user).
+    Request {
+        /// Transaction.
+        txn: TxnId,
+        /// Sender, if any.
+        from: Option<CompId>,
+        /// Receiver.
+        to: CompId,
+        /// Whether the sender waits for the answer.
+        sync: bool,
+    },
+    /// A synchronous request was answered (`to` is `None` for the user).
+    Reply {
+        /// Transaction.
+        txn: TxnId,
+        /// The component that answered.
+        from: CompId,
+        /// The caller, if any.
+        to: Option<CompId>,
+        /// Success or failure.
+        ok: bool,
+    },
+    /// A function instance began starting up.
+    ColdStartBegan {
+        /// Function.
+        comp: CompId,
+        /// Instance number within the function.
+        instance: u32,
+    },
+    /// A function instance finished starting and can serve.
+    InstanceReady {
+        /// Function.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+    },
+    /// An idle function instance was reaped after its keep-alive.
+    InstanceReaped {
+        /// Function.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+    },
+    /// A function or server began executing work for a transaction.
+    InvocationStarted {
+        /// Transaction.
+        txn: TxnId,
+        /// Function or server.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+        /// Whether a cold start preceded it.
+        cold: bool,
+    },
+    /// A function invocation ended (one per platform invocation; a batch is one).
+    InvocationEnded {
+        /// Function.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+        /// Billed duration, rounded up to the billing granularity [ns].
+        billed_ns: SimTime,
+        /// Whether every piece of work in it succeeded.
+        ok: bool,
+    },
+    /// A request was refused for lack of capacity (function concurrency, database rate).
+    Throttled {
+        /// Transaction.
+        txn: TxnId,
+        /// The component that refused.
+        comp: CompId,
+    },
+    /// A server's backlog was full, so a request was rejected.
+    Rejected {
+        /// Transaction.
+        txn: TxnId,
+        /// Server.
+        comp: CompId,
+    },
+    /// A data operation was performed.
+    Operation {
+        /// Transaction.
+        txn: TxnId,
+        /// Database, storage or external service.
+        comp: CompId,
+        /// Which operation.
+        op: Op,
+        /// Whether it succeeded.
+        ok: bool,
+    },
+    /// An event was published to a topic.
+    Published {
+        /// Transaction.
+        txn: TxnId,
+        /// Topic.
+        topic: CompId,
+    },
+    /// A message was put on a queue.
+    MessageEnqueued {
+        /// Transaction.
+        txn: TxnId,
+        /// Queue.
+        queue: CompId,
+    },
+    /// A consumer received a batch of messages (one receive request).
+    BatchReceived {
+        /// Queue.
+        queue: CompId,
+        /// Consumer function.
+        consumer: CompId,
+        /// Messages in the batch.
+        messages: u32,
+    },
+    /// A message was processed and deleted.
+    MessageDeleted {
+        /// Transaction.
+        txn: TxnId,
+        /// Queue.
+        queue: CompId,
+    },
+    /// A failed message will become visible again after its visibility timeout.
+    MessageReturned {
+        /// Transaction.
+        txn: TxnId,
+        /// Queue.
+        queue: CompId,
+        /// Times it has been received.
+        receives: u32,
+    },
+    /// A message exceeded its receive count and moved to the dead-letter queue.
+    DeadLettered {
+        /// Transaction.
+        txn: TxnId,
+        /// Source queue.
+        queue: CompId,
+        /// Dead-letter queue.
+        dead_letter: CompId,
+    },
+    /// A step of work failed at a component.
+    StepFailed {
+        /// Transaction.
+        txn: TxnId,
+        /// Where it failed.
+        comp: CompId,
+    },
+    /// The platform will retry an asynchronous invocation.
+    Retried {
+        /// Transaction.
+        txn: TxnId,
+        /// Function.
+        comp: CompId,
+        /// Attempt number of the retry (1 = first retry).
+        attempt: u32,
+    },
+    /// The user-visible response was sent.
+    ResponseSent {
+        /// Transaction.
+        txn: TxnId,
+        /// Kind.
+        kind: KindId,
+        /// Success or failure.
+        ok: bool,
+        /// Time since arrival [ns].
+        latency_ns: SimTime,
+    },
+    /// The transaction and every piece of work it caused have finished.
+    TransactionDone {
+        /// Transaction.
+        txn: TxnId,
+        /// Kind.
+        kind: KindId,
+        /// How it ended.
+        outcome: Outcome,
+        /// Time since arrival [ns].
+        latency_ns: SimTime,
+    },
+}
+
+impl SimEvent {
+    /// The event's name, as written in the trace.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SimEvent::TransactionArrived { .. } => "TransactionArrived",
+            SimEvent::Request { .. } => "Request",
+            SimEvent::Reply { .. } => "Reply",
+            SimEvent::ColdStartBegan { .. } => "ColdStartBegan",
+            SimEvent::InstanceReady { .. } => "InstanceReady",
+            SimEvent::InstanceReaped { .. } => "InstanceReaped",
+            SimEvent::InvocationStarted { .. } => "InvocationStarted",
+            SimEvent::InvocationEnded { .. } => "InvocationEnded",
+            SimEvent::Throttled { .. } => "Throttled",
+            SimEvent::Rejected { .. } => "Rejected",
+            SimEvent::Operation { .. } => "Operation",
+            SimEvent::Published { .. } => "Published",
+            SimEvent::MessageEnqueued { .. } => "MessageEnqueued",
+            SimEvent::BatchReceived { .. } => "BatchReceived",
+            SimEvent::MessageDeleted { .. } => "MessageDeleted",
+            SimEvent::MessageReturned { .. } => "MessageReturned",
+            SimEvent::DeadLettered { .. } => "DeadLettered",
+            SimEvent::StepFailed { .. } => "StepFailed",
+            SimEvent::Retried { .. } => "Retried",
+            SimEvent::ResponseSent { .. } => "ResponseSent",
+            SimEvent::TransactionDone { .. } => "TransactionDone",
+        }
+    }
+}
+
+/// A consumer of the event stream.
+pub trait Observer {
+    /// Called once per event, in simulation order.
+    fn on_event(&mut self, time: SimTime, event: &SimEvent);
+}
+
+/// Ignores every event.
+impl Observer for () {
+    fn on_event(&mut self, _: SimTime, _: &SimEvent) {}
+}
+
+/// Collects events into a vector (tests, the viewer's per-frame buffer).
+impl Observer for Vec<(SimTime, SimEvent)> {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        self.push((time, *event));
+    }
+}
+
+/// Feeds two observers in turn.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        self.0.on_event(time, event);
+        self.1.on_event(time, event);
+    }
+}
+
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        (**self).on_event(time, event);
+    }
+}

@@ -1,0 +1,196 @@
+//! Running a scenario: every architecture on the same arrivals, in parallel, to the horizon.
+
+use std::sync::Arc;
+
+use crate::engine::{NS_PER_S, SimTime};
+use crate::metrics::{CostLine, Metrics};
+use crate::model::{ComponentState, Counts, Simulation};
+use crate::observe::Observer;
+use crate::scenario::{CompId, Scenario};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Timeseries interval [ns]; default the larger of 1 s and horizon / 1000.
+    pub interval: Option<SimTime>,
+    /// Names of the architectures to run; empty runs them all.
+    pub architectures: Vec<String>,
+}
+
+/// One timeseries value: `metric` of `component` (`None`: the whole architecture) at `time`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// End of the interval [ns].
+    pub time: SimTime,
+    /// Component, or `None` for the architecture as a whole.
+    pub component: Option<CompId>,
+    /// Metric name.
+    pub metric: &'static str,
+    /// Value.
+    pub value: f64,
+}
+
+/// The results of one architecture.
+#[derive(Debug, Clone)]
+pub struct ArchReport {
+    /// Index in the scenario.
+    pub index: usize,
+    /// Name.
+    pub name: String,
+    /// Transactions by fate at the horizon.
+    pub counts: Counts,
+    /// Everything measured.
+    pub metrics: Metrics,
+    /// The itemised bill.
+    pub costs: Vec<CostLine>,
+    /// Timeseries samples in time order.
+    pub timeseries: Vec<Sample>,
+}
+
+impl ArchReport {
+    /// Total cost [USD].
+    pub fn cost_usd(&self) -> f64 {
+        self.costs.iter().map(|c| c.cost_usd).sum()
+    }
+}
+
+/// The results of a whole scenario.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The scenario run.
+    pub scenario: Arc<Scenario>,
+    /// Timeseries interval used [ns].
+    pub interval: SimTime,
+    /// One report per architecture run, in scenario order.
+    pub architectures: Vec<ArchReport>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// An `--arch` name matched no architecture.
+    #[error("no architecture named {name:?} (the scenario has: {known})")]
+    UnknownArchitecture {
+        /// The name asked for.
+        name: String,
+        /// The names available.
+        known: String,
+    },
+    /// Transactions were lost or invented: an internal error, always a bug.
+    #[error(
+        "internal error: conservation broken in {architecture:?}: arrived {} ≠ completed {} + failed {} + dead-lettered {} + in flight {}",
+        counts.arrived, counts.completed, counts.failed, counts.dead_lettered, counts.in_flight
+    )]
+    Conservation {
+        /// Architecture.
+        architecture: String,
+        /// The counts that do not add up.
+        counts: Counts,
+    },
+}
+
+/// The default timeseries interval for a horizon: the larger of 1 s and horizon / 1000.
+pub fn default_interval(horizon: SimTime) -> SimTime {
+    (horizon / 1000).max(NS_PER_S)
+}
+
+/// Indices of the architectures selected by `names` (all when empty).
+pub fn select(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, RunError> {
+    if names.is_empty() {
+        return Ok((0..scenario.architectures.len()).collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            scenario.architectures.iter().position(|a| &a.name == n).ok_or_else(|| {
+                RunError::UnknownArchitecture {
+                    name: n.clone(),
+                    known: scenario.architectures.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs every selected architecture, each on its own thread, and checks conservation.
+pub fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<Report, RunError> {
+    let selected = select(scenario, &options.architectures)?;
+    let scenario = Arc::new(scenario.clone());
+    let interval = options.interval.unwrap_or_else(|| default_interval(scenario.horizon));
+    let reports = std::thread::scope(|s| {
+        let handles: Vec<_> = selected
+            .iter()
+            .map(|&i| {
+                let scenario = Arc::clone(&scenario);
+                s.spawn(move || run_architecture(scenario, i, interval, &mut ()))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(Report { scenario, interval, architectures: reports })
+}
+
+/// Runs one architecture to the horizon, feeding `extra` every event, sampling the
+/// timeseries every `interval` [ns].
+pub fn run_architecture(
+    scenario: Arc<Scenario>,
+    index: usize,
+    interval: SimTime,
+    extra: &mut impl Observer,
+) -> Result<ArchReport, RunError> {
+    let mut sim = Simulation::new(Arc::clone(&scenario), index);
+    let mut metrics = Metrics::new(sim.architecture());
+    let mut timeseries = Vec::new();
+    let horizon = sim.horizon();
+    let interval = interval.max(1);
+    let mut t = 0;
+    while t < horizon {
+        t = (t + interval).min(horizon);
+        sim.step_until(t, &mut (&mut metrics, &mut *extra));
+        sample(&sim, &mut metrics, t, &mut timeseries);
+    }
+    let counts = sim.counts();
+    let arch = sim.architecture();
+    if !counts.conserved() {
+        return Err(RunError::Conservation { architecture: arch.name.clone(), counts });
+    }
+    let costs = metrics.costs(arch, &scenario.prices, horizon);
+    Ok(ArchReport { index, name: arch.name.clone(), counts, metrics, costs, timeseries })
+}
+
+/// Appends one interval's samples and restarts the interval counters.
+fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sample>) {
+    let counts = sim.counts();
+    let i = std::mem::take(&mut metrics.interval);
+    let all = [
+        ("arrived", i.arrived as f64),
+        ("completed", i.completed as f64),
+        ("failed", i.failed as f64),
+        ("in_flight", counts.in_flight as f64),
+        ("cold_starts", i.cold_starts as f64),
+        ("throttled", i.throttled as f64),
+        ("response_p50_ms", i.response.quantile_ms(0.5)),
+        ("response_p99_ms", i.response.quantile_ms(0.99)),
+    ];
+    out.extend(all.into_iter().map(|(metric, value)| Sample { time: t, component: None, metric, value }));
+    for (c, state) in sim.snapshot().into_iter().enumerate() {
+        let values: &[(&'static str, u32)] = match state {
+            ComponentState::Server { busy, backlog, .. } => &[("workers_busy", busy), ("backlog", backlog)],
+            ComponentState::Function { starting, busy, idle } => {
+                &[("instances_starting", starting), ("instances_busy", busy), ("instances_idle", idle)]
+            }
+            ComponentState::Queue { visible, in_flight } => &[("visible", visible), ("in_flight", in_flight)],
+            ComponentState::Store { in_service, waiting } => &[("in_service", in_service), ("waiting", waiting)],
+            ComponentState::Stateless => &[],
+        };
+        out.extend(
+            values
+                .iter()
+                .map(|&(metric, v)| Sample { time: t, component: Some(c), metric, value: f64::from(v) }),
+        );
+    }
+}

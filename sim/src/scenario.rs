@@ -1,0 +1,360 @@
+//! Scenarios: RON text → [`raw::RawScenario`] (serde) → validated [`Scenario`].
+//!
+//! Validation resolves names to ids, converts units and collects every problem at once,
+//! each as a [`Diagnostic`] with the file, line, column and field path it is about. A
+//! `Scenario` that exists is valid: the model never checks it again.
+
+pub mod locate;
+pub mod raw;
+pub mod units;
+mod validate;
+
+pub(crate) use validate::successors;
+
+use std::fmt;
+
+use crate::calibration::PriceBook;
+use crate::dist::Dist;
+use crate::engine::SimTime;
+
+/// Index of a component within its architecture.
+pub type CompId = usize;
+/// Index of a transaction kind within the scenario (order of first appearance).
+pub type KindId = usize;
+
+/// A validated scenario: one workload, several architectures.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Display name.
+    pub name: String,
+    /// What the scenario models.
+    pub about: String,
+    /// Workshop text.
+    pub lesson: String,
+    /// Simulated time to run [ns].
+    pub horizon: SimTime,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Prices in force.
+    pub prices: PriceBook,
+    /// Transaction kinds, by [`KindId`].
+    pub kinds: Vec<String>,
+    /// Transaction sources.
+    pub sources: Vec<Source>,
+    /// The designs compared.
+    pub architectures: Vec<Architecture>,
+}
+
+/// One source of transactions.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Kind of the transactions it creates.
+    pub kind: KindId,
+    /// Arrival process.
+    pub arrivals: Arrivals,
+}
+
+/// An arrival process; rates are per second.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Poisson at `rate` [1/s].
+    Poisson {
+        /// Mean rate [1/s].
+        rate: f64,
+    },
+    /// Evenly spaced at `rate` [1/s].
+    Constant {
+        /// Rate [1/s].
+        rate: f64,
+    },
+    /// Poisson with a piecewise rate: `(from time [ns], rate [1/s])`, steps or linear ramps.
+    Profile {
+        /// Points in increasing time; the first is at time zero.
+        points: Vec<(SimTime, f64)>,
+        /// Interpolate between points.
+        ramp: bool,
+    },
+    /// Poisson with rate `mean · (1 + amplitude · cos(2π (t − peak_at) / period))`.
+    Diurnal {
+        /// Mean rate [1/s].
+        mean: f64,
+        /// Relative swing in [0, 1].
+        amplitude: f64,
+        /// Cycle length [ns].
+        period: SimTime,
+        /// Peak time within the cycle [ns].
+        peak_at: SimTime,
+    },
+    /// Poisson alternating between `on_rate` for `on` and `off_rate` for `off`.
+    Bursts {
+        /// Rate while on [1/s].
+        on_rate: f64,
+        /// Rate while off [1/s].
+        off_rate: f64,
+        /// Duration of each on period.
+        on: Dist,
+        /// Duration of each off period.
+        off: Dist,
+    },
+}
+
+/// One design.
+#[derive(Debug, Clone)]
+pub struct Architecture {
+    /// Name, unique in the scenario.
+    pub name: String,
+    /// Component every transaction enters at.
+    pub entry: CompId,
+    /// Concurrent function executions allowed across all functions.
+    pub concurrency_limit: u32,
+    /// Components by [`CompId`].
+    pub components: Vec<Component>,
+}
+
+impl Architecture {
+    /// The id of the component called `name`.
+    pub fn find(&self, name: &str) -> Option<CompId> {
+        self.components.iter().position(|c| c.name == name)
+    }
+}
+
+/// A named component.
+#[derive(Debug, Clone)]
+pub struct Component {
+    /// Name, unique in its architecture.
+    pub name: String,
+    /// What it is and how it is configured.
+    pub spec: Spec,
+}
+
+/// The kinds of component.
+#[derive(Debug, Clone)]
+pub enum Spec {
+    /// Provisioned servers.
+    Server(Server),
+    /// A serverless function.
+    Function(Function),
+    /// An API gateway.
+    Gateway(Gateway),
+    /// A message queue.
+    Queue(Queue),
+    /// A publish/subscribe topic.
+    Topic(Topic),
+    /// An object store.
+    Storage(Storage),
+    /// A database.
+    Database(Database),
+    /// A third-party service.
+    External(External),
+}
+
+impl Spec {
+    /// Lower-case name of the component kind ("function", "queue", ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Spec::Server(_) => "server",
+            Spec::Function(_) => "function",
+            Spec::Gateway(_) => "gateway",
+            Spec::Queue(_) => "queue",
+            Spec::Topic(_) => "topic",
+            Spec::Storage(_) => "storage",
+            Spec::Database(_) => "database",
+            Spec::External(_) => "external",
+        }
+    }
+}
+
+/// A list of steps run in order.
+pub type Work = Vec<Step>;
+
+/// One step of work.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Compute for a sampled duration.
+    Compute(Dist),
+    /// Call a function, server, gateway or external service and wait.
+    Call(CompId),
+    /// Send asynchronously to a topic, queue or function, and go on.
+    Emit(CompId),
+    /// Read from a database.
+    Read(CompId),
+    /// Write to a database.
+    Write(CompId),
+    /// Put an object (may trigger the store's `on_put`).
+    Put(CompId),
+    /// Get an object.
+    Get(CompId),
+}
+
+/// Provisioned server instances.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Instances, always running.
+    pub instances: u32,
+    /// Worker slots per instance.
+    pub workers: u32,
+    /// Requests that may wait; `None` is unbounded.
+    pub backlog: Option<u32>,
+    /// Price per instance [USD/h].
+    pub usd_per_hour: f64,
+    /// Handler per transaction kind, by [`KindId`].
+    pub handlers: Vec<Option<Work>>,
+}
+
+/// Processor architecture of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cpu {
+    /// x86-64.
+    X86,
+    /// Arm64.
+    Arm,
+}
+
+/// A serverless function.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Memory [MB].
+    pub memory_mb: u32,
+    /// Steps of one invocation.
+    pub work: Work,
+    /// Start-up time of a new instance.
+    pub cold_start: Dist,
+    /// Idle time before an instance is reaped [ns].
+    pub keep_alive: SimTime,
+    /// Reserved concurrency cap.
+    pub concurrency: Option<u32>,
+    /// Processor architecture.
+    pub cpu: Cpu,
+}
+
+/// An API gateway.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    /// Target per transaction kind, by [`KindId`].
+    pub routes: Vec<Option<CompId>>,
+    /// Added latency.
+    pub latency: Dist,
+}
+
+/// A message queue.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    /// Consumer function.
+    pub consumer: Option<CompId>,
+    /// Most messages per consumer invocation.
+    pub batch: u32,
+    /// Hidden time of a received message [ns].
+    pub visibility_timeout: SimTime,
+    /// Receives before dead-lettering; `None` retries forever.
+    pub max_receives: Option<u32>,
+    /// Dead-letter queue.
+    pub dead_letter: Option<CompId>,
+}
+
+/// A publish/subscribe topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Functions and queues that get every event.
+    pub subscribers: Vec<CompId>,
+}
+
+/// An object store.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// Latency of one operation.
+    pub latency: Dist,
+    /// Where a put sends its event (a topic, queue or function).
+    pub on_put: Option<CompId>,
+}
+
+/// How much load a database takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Capacity {
+    /// No limit.
+    Serverless,
+    /// At most this many requests in service; the rest wait (FIFO).
+    Concurrency(u32),
+    /// At most this many requests per second; the rest are throttled.
+    PerSecond(f64),
+}
+
+/// A database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Latency of one read or write.
+    pub latency: Dist,
+    /// Capacity.
+    pub capacity: Capacity,
+    /// Hourly price of provisioned capacity [USD/h]; `None` bills requests on demand.
+    pub usd_per_hour: Option<f64>,
+}
+
+/// A third-party service.
+#[derive(Debug, Clone)]
+pub struct External {
+    /// Latency of one call.
+    pub latency: Dist,
+    /// Fraction of calls that fail.
+    pub error_rate: f64,
+    /// Calls per second accepted.
+    pub rate_limit: Option<f64>,
+    /// Price per call [USD].
+    pub usd_per_call: f64,
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The scenario is still valid.
+    Warning,
+    /// The scenario is rejected.
+    Error,
+}
+
+/// One problem found in a scenario, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// File name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// Field path, e.g. `architectures[1].components[3].keep_alive`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    /// `FILE:LINE:COL: path: message`, with `warning: ` before the message for warnings.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "scenario" } else { &self.path };
+        let warn = if self.severity == Severity::Warning { "warning: " } else { "" };
+        write!(f, "{}:{}:{}: {}: {}{}", self.file, self.line, self.col, path, warn, self.message)
+    }
+}
+
+/// A scenario that failed to load: every error found.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} error(s) in scenario", .diagnostics.len())]
+pub struct ScenarioError {
+    /// Errors, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A loaded scenario and the warnings about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// Warnings (e.g. components that nothing reaches).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and validates scenario `text`; `file` names it in diagnostics.
+pub fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
+    validate::load(file, text)
+}

@@ -1,0 +1,413 @@
+//! The scenario as written: serde types that mirror the RON text one to one.
+//!
+//! Nothing here is checked beyond what serde checks (field names, types). Durations stay
+//! strings and references stay names; `validate` turns a `RawScenario` into a `Scenario`.
+//! Every field is documented in `docs/scenarios.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A whole scenario file: one workload, two or more architectures to compare.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Scenario", deny_unknown_fields)]
+pub struct RawScenario {
+    /// Display name.
+    pub name: String,
+    /// One paragraph on what the scenario models.
+    #[serde(default)]
+    pub about: String,
+    /// Workshop text: what to try and what to notice.
+    #[serde(default)]
+    pub lesson: String,
+    /// Simulated time to run, e.g. `"1h"`.
+    pub horizon: String,
+    /// Seed of every random stream.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Overrides of the default price book.
+    #[serde(default)]
+    pub prices: RawPrices,
+    /// The transaction sources.
+    pub workload: Vec<RawSource>,
+    /// The designs to compare, all on the same arrivals.
+    pub architectures: Vec<RawArchitecture>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Price overrides [USD]; any field left out keeps its published default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename = "Prices", deny_unknown_fields)]
+pub struct RawPrices {
+    /// Function duration, x86 [USD per GB-s].
+    pub function_gb_second: Option<f64>,
+    /// Function duration, Arm [USD per GB-s].
+    pub function_gb_second_arm: Option<f64>,
+    /// Function requests [USD per million].
+    pub function_requests_per_million: Option<f64>,
+    /// API gateway requests [USD per million].
+    pub gateway_requests_per_million: Option<f64>,
+    /// Queue requests, one per 64 KB chunk [USD per million].
+    pub queue_requests_per_million: Option<f64>,
+    /// Topic publishes [USD per million].
+    pub topic_publishes_per_million: Option<f64>,
+    /// Object store PUT requests [USD per thousand].
+    pub storage_puts_per_thousand: Option<f64>,
+    /// Object store GET requests [USD per thousand].
+    pub storage_gets_per_thousand: Option<f64>,
+    /// Database on-demand writes [USD per million].
+    pub database_writes_per_million: Option<f64>,
+    /// Database on-demand reads [USD per million].
+    pub database_reads_per_million: Option<f64>,
+}
+
+/// One source of transactions of one kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Source", deny_unknown_fields)]
+pub struct RawSource {
+    /// The transaction kind this source creates, e.g. `"upload"`.
+    pub kind: String,
+    /// When transactions arrive.
+    pub arrivals: RawArrivals,
+}
+
+/// An arrival process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RawArrivals {
+    /// Poisson arrivals at a fixed mean rate.
+    Poisson {
+        /// Mean arrivals [1/s].
+        per_second: f64,
+    },
+    /// Evenly spaced arrivals.
+    Constant {
+        /// Arrivals [1/s].
+        per_second: f64,
+    },
+    /// Poisson arrivals whose rate changes at given times (steps, or ramps if `ramp`).
+    Profile {
+        /// `(time, rate [1/s])` points, in time order; the first applies from time zero.
+        points: Vec<(String, f64)>,
+        /// Interpolate linearly between points instead of stepping.
+        #[serde(default)]
+        ramp: bool,
+    },
+    /// Poisson arrivals with a sinusoidal daily rate.
+    Diurnal {
+        /// Mean rate over a period [1/s].
+        mean_per_second: f64,
+        /// Relative swing around the mean, in [0, 1].
+        amplitude: f64,
+        /// Length of one cycle, default `"24h"`.
+        #[serde(default)]
+        period: Option<String>,
+        /// Time of the peak within the cycle, default `"14h"`.
+        #[serde(default)]
+        peak_at: Option<String>,
+    },
+    /// Poisson arrivals alternating between an on rate and an off rate.
+    Bursts {
+        /// Rate while on [1/s].
+        on_per_second: f64,
+        /// Rate while off [1/s].
+        #[serde(default)]
+        off_per_second: f64,
+        /// How long each on period lasts.
+        on: RawDuration,
+        /// How long each off period lasts.
+        off: RawDuration,
+    },
+}
+
+/// A duration, fixed (`"30ms"`) or random (`LogNormal(median: "300ms", p99: "2s")`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a duration such as \"30ms\", or a distribution such as LogNormal(median: \"300ms\", p99: \"2s\")"
+)]
+pub enum RawDuration {
+    /// A fixed duration string.
+    Fixed(String),
+    /// A distribution of durations.
+    Random(RawDist),
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RawDist {
+    /// Always the same duration.
+    Constant(String),
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean duration.
+        mean: String,
+    },
+    /// Log-normal, by `median` and `p99`, or by `mu` and `sigma` of ln(seconds).
+    LogNormal {
+        /// Median duration.
+        #[serde(default)]
+        median: Option<String>,
+        /// 99th percentile duration.
+        #[serde(default)]
+        p99: Option<String>,
+        /// Mean of ln(duration in seconds).
+        #[serde(default)]
+        mu: Option<f64>,
+        /// Standard deviation of ln(duration in seconds).
+        #[serde(default)]
+        sigma: Option<f64>,
+    },
+    /// Normal, truncated at zero (redrawn until non-negative).
+    Normal {
+        /// Mean duration.
+        mean: String,
+        /// Standard deviation.
+        sd: String,
+    },
+    /// Uniform between `min` and `max`.
+    Uniform {
+        /// Smallest duration.
+        min: String,
+        /// Largest duration.
+        max: String,
+    },
+    /// Gamma with shape k and scale θ (mean kθ).
+    Gamma {
+        /// Shape k > 0.
+        shape: f64,
+        /// Scale θ.
+        scale: String,
+    },
+    /// Weibull with shape k and scale λ.
+    Weibull {
+        /// Shape k > 0.
+        shape: f64,
+        /// Scale λ.
+        scale: String,
+    },
+    /// Pareto (type I) with shape α and scale (the minimum).
+    Pareto {
+        /// Shape α > 0 (the mean is finite for α > 1).
+        shape: f64,
+        /// Scale: the smallest duration.
+        scale: String,
+    },
+}
+
+/// One design of the application.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Architecture", deny_unknown_fields)]
+pub struct RawArchitecture {
+    /// Name, unique within the scenario.
+    pub name: String,
+    /// The component every transaction enters at.
+    pub entry: String,
+    /// Concurrent function executions allowed across the whole account (default 1,000).
+    #[serde(default)]
+    pub concurrency_limit: Option<u32>,
+    /// The components.
+    pub components: Vec<RawComponent>,
+}
+
+/// A component of an architecture.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RawComponent {
+    /// Provisioned server instances running request handlers (a monolith).
+    Server {
+        /// Component name.
+        name: String,
+        /// Instances, always running (default 1).
+        #[serde(default)]
+        instances: Option<u32>,
+        /// Worker slots per instance (default 1).
+        #[serde(default)]
+        workers: Option<u32>,
+        /// Requests that may wait for a worker; more are rejected (default: unbounded).
+        #[serde(default)]
+        backlog: Option<u32>,
+        /// Price of one instance [USD/h] (default 0.096, an m5.large).
+        #[serde(default)]
+        usd_per_hour: Option<f64>,
+        /// Work per transaction kind.
+        handlers: BTreeMap<String, Vec<RawStep>>,
+    },
+    /// A serverless function.
+    Function {
+        /// Component name.
+        name: String,
+        /// Memory size [MB] (default 128); price scales with it.
+        #[serde(default)]
+        memory_mb: Option<u32>,
+        /// The steps of one invocation.
+        work: Vec<RawStep>,
+        /// Start-up time of a new instance (default log-normal, median 200 ms, p99 1 s).
+        #[serde(default)]
+        cold_start: Option<RawDuration>,
+        /// Idle time after which an instance is reaped (default "10m").
+        #[serde(default)]
+        keep_alive: Option<String>,
+        /// Most concurrent executions of this function (reserved concurrency).
+        #[serde(default)]
+        concurrency: Option<u32>,
+        /// Processor architecture, for the price.
+        #[serde(default)]
+        arch: Option<RawCpu>,
+    },
+    /// An HTTP API gateway routing each transaction kind to a component.
+    Gateway {
+        /// Component name.
+        name: String,
+        /// Transaction kind → component.
+        routes: BTreeMap<String, String>,
+        /// Added latency per request (default "0ms").
+        #[serde(default)]
+        latency: Option<RawDuration>,
+    },
+    /// A message queue polled by a consumer function.
+    Queue {
+        /// Component name.
+        name: String,
+        /// Function that consumes the messages (none: messages are parked).
+        #[serde(default)]
+        consumer: Option<String>,
+        /// Messages per consumer invocation, at most (default 10).
+        #[serde(default)]
+        batch: Option<u32>,
+        /// Time a received message stays hidden before it is retried (default "30s").
+        #[serde(default)]
+        visibility_timeout: Option<String>,
+        /// Receives after which a failing message goes to the dead-letter queue.
+        #[serde(default)]
+        max_receives: Option<u32>,
+        /// Queue that failed messages move to.
+        #[serde(default)]
+        dead_letter: Option<String>,
+    },
+    /// A publish/subscribe topic fanning out to every subscriber.
+    Topic {
+        /// Component name.
+        name: String,
+        /// Functions and queues that receive every event.
+        subscribers: Vec<String>,
+    },
+    /// An object store.
+    Storage {
+        /// Component name.
+        name: String,
+        /// Latency of one operation (default "0ms").
+        #[serde(default)]
+        latency: Option<RawDuration>,
+        /// Event emitted when an object is put.
+        #[serde(default)]
+        on_put: Option<RawTrigger>,
+    },
+    /// A database.
+    Database {
+        /// Component name.
+        name: String,
+        /// Latency of one read or write.
+        latency: RawDuration,
+        /// How much load it takes (default `Serverless`).
+        #[serde(default)]
+        capacity: Option<RawCapacity>,
+        /// Hourly price of provisioned capacity [USD/h]; without it, reads and writes are
+        /// billed at on-demand prices.
+        #[serde(default)]
+        usd_per_hour: Option<f64>,
+    },
+    /// A third-party service called over the network.
+    External {
+        /// Component name.
+        name: String,
+        /// Latency of one call.
+        latency: RawDuration,
+        /// Fraction of calls that fail, in [0, 1].
+        #[serde(default)]
+        error_rate: Option<f64>,
+        /// Calls accepted per second; more fail at once.
+        #[serde(default)]
+        rate_limit: Option<f64>,
+        /// Price of one call [USD].
+        #[serde(default)]
+        usd_per_call: Option<f64>,
+    },
+}
+
+impl RawComponent {
+    /// The component's name.
+    pub fn name(&self) -> &str {
+        match self {
+            RawComponent::Server { name, .. }
+            | RawComponent::Function { name, .. }
+            | RawComponent::Gateway { name, .. }
+            | RawComponent::Queue { name, .. }
+            | RawComponent::Topic { name, .. }
+            | RawComponent::Storage { name, .. }
+            | RawComponent::Database { name, .. }
+            | RawComponent::External { name, .. } => name,
+        }
+    }
+}
+
+/// Processor architecture of a function.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum RawCpu {
+    /// x86-64.
+    X86,
+    /// Arm64 (Graviton): cheaper per GB-s.
+    Arm,
+}
+
+/// What a storage put triggers.
+#[derive(Debug, Clone, Deserialize)]
+pub enum RawTrigger {
+    /// Publish to a topic.
+    Publish(String),
+    /// Send to a queue.
+    Enqueue(String),
+    /// Invoke a function asynchronously.
+    Invoke(String),
+}
+
+/// Database capacity.
+#[derive(Debug, Clone, Deserialize)]
+pub enum RawCapacity {
+    /// On demand: no limit, billed per request.
+    Serverless,
+    /// At most this many requests in service; the rest wait in line.
+    Concurrency(u32),
+    /// At most this many requests per second; the rest are throttled (fail).
+    PerSecond(f64),
+}
+
+/// One step of work.
+#[derive(Debug, Clone, Deserialize)]
+pub enum RawStep {
+    /// Compute for a duration.
+    Compute(RawDuration),
+    /// Call a component and wait for its answer.
+    Call(String),
+    /// Send an event to a topic, queue or function and go on without waiting.
+    Emit(String),
+    /// Read from a database.
+    Read(String),
+    /// Write to a database.
+    Write(String),
+    /// Put an object into storage.
+    Put(String),
+    /// Get an object from storage.
+    Get(String),
+}
+
+/// Parses scenario text; the error carries ron's position.
+pub fn parse(text: &str) -> Result<RawScenario, ron::error::SpannedError> {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(text)
+}

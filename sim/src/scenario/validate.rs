@@ -1,0 +1,806 @@
+//! Raw scenario → validated scenario, collecting every problem with its position.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+
+use super::locate::Locations;
+use super::raw::*;
+use super::units::parse_duration;
+use super::*;
+use crate::calibration as cal;
+
+/// Collects diagnostics, locating each by its field path.
+struct Ctx<'a> {
+    file: &'a str,
+    loc: Locations,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, severity: Severity, path: &str, message: String) {
+        let pos = self.loc.position(path);
+        let (line, col) = pos.map_or((1, 1), |p| (p.line, p.col));
+        self.diags.push(Diagnostic {
+            severity,
+            file: self.file.to_string(),
+            line,
+            col,
+            path: path.to_string(),
+            message,
+        });
+    }
+
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, path, message.into());
+    }
+
+    fn warn(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, path, message.into());
+    }
+
+    fn duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
+        parse_duration(text).map_err(|e| self.error(path, e)).ok()
+    }
+
+    fn positive_duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
+        match self.duration(path, text)? {
+            0 => {
+                self.error(path, "must be longer than zero");
+                None
+            }
+            d => Some(d),
+        }
+    }
+
+    fn dist(&mut self, path: &str, raw: &RawDuration) -> Option<Dist> {
+        let result = match raw {
+            RawDuration::Fixed(text) => return self.duration(path, text).map(Dist::Constant),
+            RawDuration::Random(d) => self.raw_dist(path, d)?,
+        };
+        result.map_err(|e| self.error(path, e)).ok()
+    }
+
+    /// Parses a duration field of a distribution as f64 nanoseconds.
+    fn ns(&mut self, path: &str, field: &str, text: &str) -> Option<f64> {
+        self.duration(&format!("{path}.{field}"), text).map(|d| d as f64)
+    }
+
+    fn raw_dist(&mut self, path: &str, d: &RawDist) -> Option<Result<Dist, String>> {
+        Some(match d {
+            RawDist::Constant(text) => Ok(Dist::Constant(self.duration(path, text)?)),
+            RawDist::Exponential { mean } => Dist::exponential(self.ns(path, "mean", mean)?),
+            RawDist::LogNormal { median, p99, mu, sigma } => match (median, p99, mu, sigma) {
+                (Some(median), Some(p99), None, None) => {
+                    let median = self.ns(path, "median", median);
+                    let p99 = self.ns(path, "p99", p99);
+                    Dist::lognormal_median_p99(median?, p99?)
+                }
+                // mu and sigma are of ln(seconds); the simulator samples nanoseconds.
+                (None, None, Some(mu), Some(sigma)) => Dist::lognormal(mu + 1e9f64.ln(), *sigma),
+                _ => Err("give either median and p99, or mu and sigma".into()),
+            },
+            RawDist::Normal { mean, sd } => {
+                let mean = self.ns(path, "mean", mean);
+                let sd = self.ns(path, "sd", sd);
+                Dist::normal(mean?, sd?)
+            }
+            RawDist::Uniform { min, max } => {
+                let min = self.ns(path, "min", min);
+                let max = self.ns(path, "max", max);
+                Dist::uniform(min?, max?)
+            }
+            RawDist::Gamma { shape, scale } => Dist::gamma(*shape, self.ns(path, "scale", scale)?),
+            RawDist::Weibull { shape, scale } => {
+                Dist::weibull(*shape, self.ns(path, "scale", scale)?)
+            }
+            RawDist::Pareto { shape, scale } => Dist::pareto(*shape, self.ns(path, "scale", scale)?),
+        })
+    }
+
+    fn rate(&mut self, path: &str, rate: f64) -> Option<f64> {
+        if rate.is_finite() && rate > 0.0 {
+            Some(rate)
+        } else {
+            self.error(path, format!("rate must be greater than zero, found {rate}"));
+            None
+        }
+    }
+}
+
+/// "did you mean" for a misspelt name, from the candidates.
+fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let best = candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
+        .min();
+    match best {
+        Some((_, c)) => format!(" (did you mean {c:?}?)"),
+        None => String::new(),
+    }
+}
+
+pub(super) fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
+    let loc = Locations::parse(text);
+    let raw = match raw::parse(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let (line, col) = (e.span.start.line, e.span.start.col);
+            let path = loc.path_at(line, col);
+            return Err(ScenarioError {
+                diagnostics: vec![Diagnostic {
+                    severity: Severity::Error,
+                    file: file.to_string(),
+                    line,
+                    col,
+                    path,
+                    message: e.code.to_string(),
+                }],
+            });
+        }
+    };
+    let mut ctx = Ctx { file, loc, diags: Vec::new() };
+    let scenario = validate(&mut ctx, raw);
+    let (mut errors, warnings): (Vec<_>, Vec<_>) =
+        ctx.diags.into_iter().partition(|d| d.severity == Severity::Error);
+    match scenario {
+        Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, warnings }),
+        _ => {
+            errors.sort_by_key(|d| (d.line, d.col));
+            Err(ScenarioError { diagnostics: errors })
+        }
+    }
+}
+
+fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
+    let horizon = ctx.positive_duration("horizon", &raw.horizon);
+    let prices = prices(&raw.prices, ctx);
+
+    let mut kinds: Vec<String> = Vec::new();
+    let mut sources = Vec::new();
+    if raw.workload.is_empty() {
+        ctx.error("workload", "the workload needs at least one source");
+    }
+    for (i, s) in raw.workload.iter().enumerate() {
+        let path = format!("workload[{i}]");
+        if s.kind.trim().is_empty() {
+            ctx.error(&format!("{path}.kind"), "the transaction kind must not be empty");
+        }
+        let kind = kinds.iter().position(|k| *k == s.kind).unwrap_or_else(|| {
+            kinds.push(s.kind.clone());
+            kinds.len() - 1
+        });
+        if let Some(arrivals) = arrivals(ctx, &format!("{path}.arrivals"), &s.arrivals) {
+            sources.push(Source { kind, arrivals });
+        }
+    }
+
+    if raw.architectures.is_empty() {
+        ctx.error("architectures", "at least one architecture is needed");
+    }
+    let mut seen = BTreeSet::new();
+    let mut architectures = Vec::new();
+    for (i, a) in raw.architectures.iter().enumerate() {
+        if !seen.insert(a.name.as_str()) {
+            ctx.error(
+                &format!("architectures[{i}].name"),
+                format!("architecture name {:?} is used twice", a.name),
+            );
+        }
+        architectures.push(architecture(ctx, &format!("architectures[{i}]"), a, &kinds));
+    }
+    Some(Scenario {
+        name: raw.name,
+        about: raw.about,
+        lesson: raw.lesson,
+        horizon: horizon?,
+        seed: raw.seed,
+        prices,
+        kinds,
+        sources,
+        architectures: architectures.into_iter().collect::<Option<Vec<_>>>()?,
+    })
+}
+
+fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
+    let mut book = cal::PriceBook::default();
+    let fields: [(&str, Option<f64>, &mut f64); 10] = [
+        ("function_gb_second", raw.function_gb_second, &mut book.function_gb_second),
+        ("function_gb_second_arm", raw.function_gb_second_arm, &mut book.function_gb_second_arm),
+        (
+            "function_requests_per_million",
+            raw.function_requests_per_million,
+            &mut book.function_requests_per_million,
+        ),
+        (
+            "gateway_requests_per_million",
+            raw.gateway_requests_per_million,
+            &mut book.gateway_requests_per_million,
+        ),
+        (
+            "queue_requests_per_million",
+            raw.queue_requests_per_million,
+            &mut book.queue_requests_per_million,
+        ),
+        (
+            "topic_publishes_per_million",
+            raw.topic_publishes_per_million,
+            &mut book.topic_publishes_per_million,
+        ),
+        ("storage_puts_per_thousand", raw.storage_puts_per_thousand, &mut book.storage_puts_per_thousand),
+        ("storage_gets_per_thousand", raw.storage_gets_per_thousand, &mut book.storage_gets_per_thousand),
+        (
+            "database_writes_per_million",
+            raw.database_writes_per_million,
+            &mut book.database_writes_per_million,
+        ),
+        (
+            "database_reads_per_million",
+            raw.database_reads_per_million,
+            &mut book.database_reads_per_million,
+        ),
+    ];
+    for (name, value, slot) in fields {
+        if let Some(v) = value {
+            if v.is_finite() && v >= 0.0 {
+                *slot = v;
+            } else {
+                ctx.error(&format!("prices.{name}"), format!("a price must be zero or more, found {v}"));
+            }
+        }
+    }
+    book
+}
+
+fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
+    Some(match raw {
+        RawArrivals::Poisson { per_second } => {
+            Arrivals::Poisson { rate: ctx.rate(&format!("{path}.per_second"), *per_second)? }
+        }
+        RawArrivals::Constant { per_second } => {
+            Arrivals::Constant { rate: ctx.rate(&format!("{path}.per_second"), *per_second)? }
+        }
+        RawArrivals::Profile { points, ramp } => {
+            if points.is_empty() {
+                ctx.error(&format!("{path}.points"), "a profile needs at least one point");
+                return None;
+            }
+            let mut out: Vec<(SimTime, f64)> = Vec::new();
+            let mut ok = true;
+            for (i, (time, rate)) in points.iter().enumerate() {
+                let p = format!("{path}.points[{i}]");
+                let t = ctx.duration(&format!("{p}[0]"), time);
+                if !(rate.is_finite() && *rate >= 0.0) {
+                    ctx.error(&format!("{p}[1]"), format!("rate must be zero or more, found {rate}"));
+                    ok = false;
+                }
+                match (t, out.last()) {
+                    (Some(t), Some(&(prev, _))) if t <= prev => {
+                        ctx.error(&format!("{p}[0]"), "profile times must increase");
+                        ok = false;
+                    }
+                    (Some(t), None) if t != 0 => {
+                        ctx.error(&format!("{p}[0]"), "the first profile point must be at \"0s\"");
+                        ok = false;
+                    }
+                    (Some(t), _) => out.push((t, *rate)),
+                    (None, _) => ok = false,
+                }
+            }
+            if ok && out.iter().all(|&(_, r)| r == 0.0) {
+                ctx.error(&format!("{path}.points"), "every rate in the profile is zero");
+                ok = false;
+            }
+            if !ok {
+                return None;
+            }
+            Arrivals::Profile { points: out, ramp: *ramp }
+        }
+        RawArrivals::Diurnal { mean_per_second, amplitude, period, peak_at } => {
+            let mean = ctx.rate(&format!("{path}.mean_per_second"), *mean_per_second);
+            if !(0.0..=1.0).contains(amplitude) {
+                ctx.error(&format!("{path}.amplitude"), format!("amplitude must be in [0, 1], found {amplitude}"));
+            }
+            let period = match period {
+                Some(p) => ctx.positive_duration(&format!("{path}.period"), p),
+                None => Some(24 * 3600 * crate::engine::NS_PER_S),
+            };
+            let peak_at = match peak_at {
+                Some(p) => ctx.duration(&format!("{path}.peak_at"), p),
+                None => Some(14 * 3600 * crate::engine::NS_PER_S),
+            };
+            if !(0.0..=1.0).contains(amplitude) {
+                return None;
+            }
+            Arrivals::Diurnal { mean: mean?, amplitude: *amplitude, period: period?, peak_at: peak_at? }
+        }
+        RawArrivals::Bursts { on_per_second, off_per_second, on, off } => {
+            let on_rate = ctx.rate(&format!("{path}.on_per_second"), *on_per_second);
+            if !(off_per_second.is_finite() && *off_per_second >= 0.0) {
+                ctx.error(
+                    &format!("{path}.off_per_second"),
+                    format!("rate must be zero or more, found {off_per_second}"),
+                );
+                return None;
+            }
+            let on = ctx.dist(&format!("{path}.on"), on);
+            let off = ctx.dist(&format!("{path}.off"), off);
+            let (on, off) = (on?, off?);
+            if on.mean_ns() <= 0.0 {
+                ctx.error(&format!("{path}.on"), "on periods must last longer than zero");
+                return None;
+            }
+            Arrivals::Bursts { on_rate: on_rate?, off_rate: *off_per_second, on, off }
+        }
+    })
+}
+
+/// Which component kinds a reference may name.
+#[derive(Clone, Copy)]
+enum Want {
+    /// Call: function, server, gateway or external service.
+    Callable,
+    /// Emit: topic, queue or function.
+    Emittable,
+    /// Read/Write.
+    Database,
+    /// Put/Get.
+    Storage,
+    /// Entry or gateway route: server, function or gateway.
+    Entry,
+    /// Queue consumer.
+    Function,
+    /// Dead-letter queue.
+    Queue,
+    /// Topic subscriber: function or queue.
+    Subscriber,
+}
+
+impl Want {
+    fn accepts(self, spec: &RawComponent) -> bool {
+        use RawComponent as C;
+        match self {
+            Want::Callable => {
+                matches!(spec, C::Function { .. } | C::Server { .. } | C::Gateway { .. } | C::External { .. })
+            }
+            Want::Emittable => matches!(spec, C::Topic { .. } | C::Queue { .. } | C::Function { .. }),
+            Want::Database => matches!(spec, C::Database { .. }),
+            Want::Storage => matches!(spec, C::Storage { .. }),
+            Want::Entry => matches!(spec, C::Server { .. } | C::Function { .. } | C::Gateway { .. }),
+            Want::Function => matches!(spec, C::Function { .. }),
+            Want::Queue => matches!(spec, C::Queue { .. }),
+            Want::Subscriber => matches!(spec, C::Function { .. } | C::Queue { .. }),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Want::Callable => "a function, server, gateway or external service",
+            Want::Emittable => "a topic, queue or function",
+            Want::Database => "a database",
+            Want::Storage => "a storage",
+            Want::Entry => "a server, function or gateway",
+            Want::Function => "a function",
+            Want::Queue => "a queue",
+            Want::Subscriber => "a function or queue",
+        }
+    }
+}
+
+fn kind_word(c: &RawComponent) -> &'static str {
+    match c {
+        RawComponent::Server { .. } => "server",
+        RawComponent::Function { .. } => "function",
+        RawComponent::Gateway { .. } => "gateway",
+        RawComponent::Queue { .. } => "queue",
+        RawComponent::Topic { .. } => "topic",
+        RawComponent::Storage { .. } => "storage",
+        RawComponent::Database { .. } => "database",
+        RawComponent::External { .. } => "external service",
+    }
+}
+
+/// Resolves component names within one architecture.
+struct Names<'a> {
+    raw: &'a [RawComponent],
+    ids: BTreeMap<&'a str, CompId>,
+}
+
+impl Names<'_> {
+    fn resolve(&self, ctx: &mut Ctx, path: &str, name: &str, want: Want, step: &str) -> Option<CompId> {
+        let Some(&id) = self.ids.get(name) else {
+            let hint = suggest(name, self.ids.keys().copied());
+            ctx.error(path, format!("no component named {name:?} in this architecture{hint}"));
+            return None;
+        };
+        let target = &self.raw[id];
+        if want.accepts(target) {
+            return Some(id);
+        }
+        let advice = match (step, target) {
+            ("Call", RawComponent::Database { .. }) => format!(": use Read({name:?}) or Write({name:?})"),
+            ("Call", RawComponent::Storage { .. }) => format!(": use Put({name:?}) or Get({name:?})"),
+            ("Call", RawComponent::Queue { .. } | RawComponent::Topic { .. }) => {
+                format!(": use Emit({name:?}) to send to it")
+            }
+            _ => String::new(),
+        };
+        ctx.error(
+            path,
+            format!("{name:?} is a {}, but {} is needed here{advice}", kind_word(target), want.describe()),
+        );
+        None
+    }
+}
+
+fn kind_id(ctx: &mut Ctx, path: &str, kind: &str, kinds: &[String]) -> Option<KindId> {
+    let id = kinds.iter().position(|k| k == kind);
+    if id.is_none() {
+        let hint = suggest(kind, kinds.iter().map(String::as_str));
+        ctx.error(path, format!("{kind:?} is not a transaction kind of the workload{hint}"));
+    }
+    id
+}
+
+fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<Work> {
+    let mut out = Vec::with_capacity(steps.len());
+    let mut ok = true;
+    for (i, s) in steps.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let step = match s {
+            RawStep::Compute(d) => ctx.dist(&p, d).map(Step::Compute),
+            RawStep::Call(n) => names.resolve(ctx, &p, n, Want::Callable, "Call").map(Step::Call),
+            RawStep::Emit(n) => names.resolve(ctx, &p, n, Want::Emittable, "Emit").map(Step::Emit),
+            RawStep::Read(n) => names.resolve(ctx, &p, n, Want::Database, "Read").map(Step::Read),
+            RawStep::Write(n) => names.resolve(ctx, &p, n, Want::Database, "Write").map(Step::Write),
+            RawStep::Put(n) => names.resolve(ctx, &p, n, Want::Storage, "Put").map(Step::Put),
+            RawStep::Get(n) => names.resolve(ctx, &p, n, Want::Storage, "Get").map(Step::Get),
+        };
+        match step {
+            Some(step) => out.push(step),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn architecture(ctx: &mut Ctx, path: &str, a: &RawArchitecture, kinds: &[String]) -> Option<Architecture> {
+    let mut ids = BTreeMap::new();
+    for (i, c) in a.components.iter().enumerate() {
+        let name = c.name();
+        if name.trim().is_empty() {
+            ctx.error(&format!("{path}.components[{i}].name"), "a component needs a name");
+        } else if ids.insert(name, i).is_some() {
+            ctx.error(
+                &format!("{path}.components[{i}].name"),
+                format!("component name {name:?} is used twice in this architecture"),
+            );
+        }
+    }
+    let names = Names { raw: &a.components, ids };
+    let entry = names.resolve(ctx, &format!("{path}.entry"), &a.entry, Want::Entry, "entry");
+    let concurrency_limit = a.concurrency_limit.unwrap_or(cal::ACCOUNT_CONCURRENCY);
+    if concurrency_limit == 0 {
+        ctx.error(&format!("{path}.concurrency_limit"), "must be at least 1");
+    }
+    let mut components = Vec::with_capacity(a.components.len());
+    for (i, c) in a.components.iter().enumerate() {
+        let spec = component(ctx, &format!("{path}.components[{i}]"), c, &names, kinds);
+        components.push(spec.map(|spec| Component { name: c.name().to_string(), spec }));
+    }
+    let components: Vec<Component> = components.into_iter().collect::<Option<_>>()?;
+    let arch = Architecture { name: a.name.clone(), entry: entry?, concurrency_limit, components };
+    check_topology(ctx, path, &arch, kinds);
+    Some(arch)
+}
+
+fn count(ctx: &mut Ctx, path: &str, value: Option<u32>, default: u32) -> u32 {
+    let v = value.unwrap_or(default);
+    if v == 0 {
+        ctx.error(path, "must be at least 1");
+    }
+    v
+}
+
+fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: &[String]) -> Option<Spec> {
+    let field = |f: &str| format!("{path}.{f}");
+    Some(match c {
+        RawComponent::Server { instances, workers, backlog, usd_per_hour, handlers, .. } => {
+            let instances = count(ctx, &field("instances"), *instances, 1);
+            let workers = count(ctx, &field("workers"), *workers, 1);
+            let usd_per_hour = usd_per_hour.unwrap_or(cal::SERVER_USD_PER_HOUR);
+            if !(usd_per_hour.is_finite() && usd_per_hour >= 0.0) {
+                ctx.error(&field("usd_per_hour"), "a price must be zero or more");
+            }
+            let mut table = vec![None; kinds.len()];
+            let mut ok = true;
+            for (kind, steps) in handlers {
+                let p = format!("{path}.handlers.{kind}");
+                let id = kind_id(ctx, &p, kind, kinds);
+                match (id, work(ctx, &p, steps, names)) {
+                    (Some(id), Some(w)) => table[id] = Some(w),
+                    _ => ok = false,
+                }
+            }
+            if !ok || instances == 0 || workers == 0 {
+                return None;
+            }
+            Spec::Server(Server { instances, workers, backlog: *backlog, usd_per_hour, handlers: table })
+        }
+        RawComponent::Function { memory_mb, work: steps, cold_start, keep_alive, concurrency, arch, .. } => {
+            let memory_mb = memory_mb.unwrap_or(cal::FUNCTION_MEMORY_MB);
+            if !(cal::FUNCTION_MEMORY_MB..=cal::FUNCTION_MEMORY_MAX_MB).contains(&memory_mb) {
+                ctx.error(
+                    &field("memory_mb"),
+                    format!(
+                        "memory must be between {} and {} MB, found {memory_mb}",
+                        cal::FUNCTION_MEMORY_MB,
+                        cal::FUNCTION_MEMORY_MAX_MB
+                    ),
+                );
+            }
+            let w = work(ctx, &field("work"), steps, names);
+            let cold_start = match cold_start {
+                Some(d) => ctx.dist(&field("cold_start"), d),
+                None => Dist::lognormal_median_p99(cal::COLD_START_MEDIAN as f64, cal::COLD_START_P99 as f64).ok(),
+            };
+            let keep_alive = match keep_alive {
+                Some(k) => ctx.duration(&field("keep_alive"), k),
+                None => Some(cal::KEEP_ALIVE),
+            };
+            if *concurrency == Some(0) {
+                ctx.error(&field("concurrency"), "must be at least 1");
+            }
+            let cpu = match arch {
+                Some(RawCpu::Arm) => Cpu::Arm,
+                _ => Cpu::X86,
+            };
+            Spec::Function(Function {
+                memory_mb,
+                work: w?,
+                cold_start: cold_start?,
+                keep_alive: keep_alive?,
+                concurrency: *concurrency,
+                cpu,
+            })
+        }
+        RawComponent::Gateway { routes, latency, .. } => {
+            let mut table = vec![None; kinds.len()];
+            let mut ok = true;
+            for (kind, target) in routes {
+                let p = format!("{path}.routes.{kind}");
+                let id = kind_id(ctx, &p, kind, kinds);
+                let t = names.resolve(ctx, &p, target, Want::Entry, "route");
+                match (id, t) {
+                    (Some(id), Some(t)) => table[id] = Some(t),
+                    _ => ok = false,
+                }
+            }
+            let latency = match latency {
+                Some(d) => ctx.dist(&field("latency"), d),
+                None => Some(Dist::Constant(0)),
+            };
+            if !ok {
+                return None;
+            }
+            Spec::Gateway(Gateway { routes: table, latency: latency? })
+        }
+        RawComponent::Queue { name, consumer, batch, visibility_timeout, max_receives, dead_letter } => {
+            let consumer = match consumer {
+                Some(n) => Some(names.resolve(ctx, &field("consumer"), n, Want::Function, "consumer")?),
+                None => None,
+            };
+            let batch = count(ctx, &field("batch"), *batch, cal::QUEUE_BATCH);
+            let visibility_timeout = match visibility_timeout {
+                Some(v) => ctx.positive_duration(&field("visibility_timeout"), v),
+                None => Some(cal::VISIBILITY_TIMEOUT),
+            };
+            if *max_receives == Some(0) {
+                ctx.error(&field("max_receives"), "must be at least 1");
+            }
+            let dead_letter = match dead_letter {
+                Some(n) if n == name => {
+                    ctx.error(&field("dead_letter"), "a queue cannot be its own dead-letter queue");
+                    return None;
+                }
+                Some(n) => Some(names.resolve(ctx, &field("dead_letter"), n, Want::Queue, "dead_letter")?),
+                None => None,
+            };
+            if dead_letter.is_some() && max_receives.is_none() {
+                ctx.error(&field("dead_letter"), "a dead-letter queue needs max_receives to say when to use it");
+            }
+            Spec::Queue(Queue {
+                consumer,
+                batch,
+                visibility_timeout: visibility_timeout?,
+                max_receives: *max_receives,
+                dead_letter,
+            })
+        }
+        RawComponent::Topic { subscribers, .. } => {
+            if subscribers.is_empty() {
+                ctx.warn(&field("subscribers"), "a topic without subscribers drops every event");
+            }
+            let mut subs = Vec::new();
+            for (i, s) in subscribers.iter().enumerate() {
+                subs.push(names.resolve(ctx, &format!("{path}.subscribers[{i}]"), s, Want::Subscriber, "subscriber"));
+            }
+            Spec::Topic(Topic { subscribers: subs.into_iter().collect::<Option<_>>()? })
+        }
+        RawComponent::Storage { latency, on_put, .. } => {
+            let latency = match latency {
+                Some(d) => ctx.dist(&field("latency"), d),
+                None => Some(Dist::Constant(0)),
+            };
+            let on_put = match on_put {
+                Some(RawTrigger::Publish(n)) => {
+                    let p = field("on_put");
+                    match names.resolve(ctx, &p, n, Want::Emittable, "Publish")? {
+                        id if matches!(names.raw[id], RawComponent::Topic { .. }) => Some(id),
+                        _ => {
+                            ctx.error(&p, format!("Publish needs a topic; {n:?} is not one"));
+                            return None;
+                        }
+                    }
+                }
+                Some(RawTrigger::Enqueue(n)) => Some(names.resolve(ctx, &field("on_put"), n, Want::Queue, "Enqueue")?),
+                Some(RawTrigger::Invoke(n)) => {
+                    Some(names.resolve(ctx, &field("on_put"), n, Want::Function, "Invoke")?)
+                }
+                None => None,
+            };
+            Spec::Storage(Storage { latency: latency?, on_put })
+        }
+        RawComponent::Database { latency, capacity, usd_per_hour, .. } => {
+            if usd_per_hour.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
+                ctx.error(&field("usd_per_hour"), "a price must be zero or more");
+            }
+            let latency = ctx.dist(&field("latency"), latency);
+            let capacity = match capacity {
+                None | Some(RawCapacity::Serverless) => Capacity::Serverless,
+                Some(RawCapacity::Concurrency(n)) => {
+                    if *n == 0 {
+                        ctx.error(&field("capacity"), "concurrency must be at least 1");
+                    }
+                    Capacity::Concurrency(*n)
+                }
+                Some(RawCapacity::PerSecond(r)) => Capacity::PerSecond(ctx.rate(&field("capacity"), *r)?),
+            };
+            Spec::Database(Database { latency: latency?, capacity, usd_per_hour: *usd_per_hour })
+        }
+        RawComponent::External { latency, error_rate, rate_limit, usd_per_call, .. } => {
+            let latency = ctx.dist(&field("latency"), latency);
+            let error_rate = error_rate.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&error_rate) {
+                ctx.error(&field("error_rate"), format!("must be in [0, 1], found {error_rate}"));
+            }
+            let rate_limit = match rate_limit {
+                Some(r) => Some(ctx.rate(&field("rate_limit"), *r)?),
+                None => None,
+            };
+            let usd_per_call = usd_per_call.unwrap_or(0.0);
+            if !(usd_per_call.is_finite() && usd_per_call >= 0.0) {
+                ctx.error(&field("usd_per_call"), "a price must be zero or more");
+            }
+            Spec::External(External { latency: latency?, error_rate, rate_limit, usd_per_call })
+        }
+    })
+}
+
+/// Targets of a list of steps, split into synchronous (waited for) and asynchronous.
+fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
+    w.iter().filter_map(|s| match *s {
+        Step::Compute(_) => None,
+        Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
+        Step::Put(t) => Some((t, true)),
+        Step::Emit(t) => Some((t, false)),
+    })
+}
+
+/// Components a component sends work to when serving kind `kind`: `(target, synchronous)`.
+pub(crate) fn successors(arch: &Architecture, id: CompId, kind: Option<KindId>) -> Vec<(CompId, bool)> {
+    let mut out = Vec::new();
+    match &arch.components[id].spec {
+        Spec::Server(s) => {
+            for (k, h) in s.handlers.iter().enumerate() {
+                if let Some(w) = h
+                    && kind.is_none_or(|want| want == k)
+                {
+                    out.extend(step_targets(w));
+                }
+            }
+        }
+        Spec::Function(f) => out.extend(step_targets(&f.work)),
+        Spec::Gateway(g) => {
+            for (k, r) in g.routes.iter().enumerate() {
+                if let Some(t) = r
+                    && kind.is_none_or(|want| want == k)
+                {
+                    out.push((*t, true));
+                }
+            }
+        }
+        Spec::Queue(q) => {
+            out.extend(q.consumer.map(|c| (c, false)));
+            out.extend(q.dead_letter.map(|d| (d, false)));
+        }
+        Spec::Topic(t) => out.extend(t.subscribers.iter().map(|&s| (s, false))),
+        Spec::Storage(s) => out.extend(s.on_put.map(|t| (t, false))),
+        Spec::Database(_) | Spec::External(_) => {}
+    }
+    out
+}
+
+/// Whole-architecture checks: every kind handled, no cycles of synchronous calls,
+/// functions with no trigger, components nothing reaches.
+fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[String]) {
+    let comp_path = |id: CompId| format!("{path}.components[{id}]");
+    // Reachability per kind, and handler coverage for servers and gateways.
+    let mut reached = vec![false; arch.components.len()];
+    for (k, kind) in kinds.iter().enumerate() {
+        let mut stack = vec![arch.entry];
+        let mut seen = vec![false; arch.components.len()];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id], true) {
+                continue;
+            }
+            reached[id] = true;
+            match &arch.components[id].spec {
+                Spec::Server(s) if s.handlers[k].is_none() => ctx.error(
+                    &format!("{}.handlers", comp_path(id)),
+                    format!("server {:?} has no handler for transaction kind {kind:?}", arch.components[id].name),
+                ),
+                Spec::Gateway(g) if g.routes[k].is_none() => ctx.error(
+                    &format!("{}.routes", comp_path(id)),
+                    format!("gateway {:?} has no route for transaction kind {kind:?}", arch.components[id].name),
+                ),
+                _ => {}
+            }
+            stack.extend(successors(arch, id, Some(k)).into_iter().map(|(t, _)| t));
+        }
+    }
+    // Cycles of synchronous calls would wait on themselves forever.
+    let mut graph = DiGraph::<CompId, ()>::new();
+    let nodes: Vec<_> = (0..arch.components.len()).map(|i| graph.add_node(i)).collect();
+    let mut referenced = vec![false; arch.components.len()];
+    referenced[arch.entry] = true;
+    for id in 0..arch.components.len() {
+        for (t, sync) in successors(arch, id, None) {
+            referenced[t] = true;
+            if sync {
+                graph.add_edge(nodes[id], nodes[t], ());
+            }
+        }
+    }
+    for scc in tarjan_scc(&graph) {
+        let looped = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
+        if looped {
+            let mut ids: Vec<CompId> = scc.iter().map(|n| graph[*n]).collect();
+            ids.sort_unstable();
+            let cycle: Vec<&str> = ids.iter().map(|&i| arch.components[i].name.as_str()).collect();
+            ctx.error(
+                &comp_path(ids[0]),
+                format!(
+                    "synchronous calls form a cycle ({} → {}): each would wait on itself forever",
+                    cycle.join(" → "),
+                    cycle[0]
+                ),
+            );
+        }
+    }
+    for (id, c) in arch.components.iter().enumerate() {
+        if matches!(c.spec, Spec::Function(_)) && !referenced[id] {
+            ctx.error(
+                &comp_path(id),
+                format!(
+                    "function {:?} has no trigger: nothing calls, routes to, emits to or subscribes it",
+                    c.name
+                ),
+            );
+        } else if !reached[id] {
+            ctx.warn(&comp_path(id), format!("no transaction ever reaches {} {:?}", c.spec.kind_name(), c.name));
+        }
+    }
+}
