@@ -20,7 +20,15 @@ use crate::scenario::{Architecture, Scenario, Spec};
 /// renamed over `path` only if it succeeds.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".choreo-").suffix(".tmp").tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".choreo-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Output files are ordinary files (rw-r--r--), not private temporary ones.
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     {
         let mut buf = io::BufWriter::new(tmp.as_file_mut());
         write(&mut buf)?;
@@ -33,6 +41,13 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
 /// A float with fixed decimals; NaN and infinities as an empty field.
 fn num(v: f64, decimals: usize) -> String {
     if v.is_finite() { format!("{v:.decimals$}") } else { String::new() }
+}
+
+/// A unit price with up to 12 decimals and no float noise (0.0000004, not 0.00000040000000000000003).
+fn price(v: f64) -> String {
+    let text = format!("{v:.12}");
+    let text = text.trim_end_matches('0');
+    text.strip_suffix('.').unwrap_or(text).to_string()
 }
 
 fn csv_error(e: csv::Error) -> io::Error {
@@ -114,6 +129,54 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The side-by-side comparison printed by `choreo run`: one column per architecture.
+pub fn summary_table(report: &Report) -> String {
+    let s = &report.scenario;
+    let rows = summary_rows(report);
+    let mut out = format!(
+        "{} (seed {}, horizon {})\n",
+        s.name,
+        s.seed,
+        crate::scenario::units::format_duration(s.horizon)
+    );
+    let shown: [(&str, usize); 19] = [
+        ("transactions", 4),
+        ("completed", 5),
+        ("failed", 6),
+        ("dead-lettered", 7),
+        ("in flight", 8),
+        ("response p50 [ms]", 9),
+        ("response p95 [ms]", 10),
+        ("response p99 [ms]", 11),
+        ("done p50 [ms]", 13),
+        ("done p95 [ms]", 14),
+        ("done p99 [ms]", 15),
+        ("invocations", 17),
+        ("cold starts", 18),
+        ("cold-start ratio", 19),
+        ("throttled", 20),
+        ("rejected", 21),
+        ("retries", 22),
+        ("cost [USD]", 25),
+        ("cost per million [USD]", 26),
+    ];
+    let width = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(12) + 2;
+    let _ = write!(out, "{:<24}", "");
+    for r in &rows {
+        let _ = write!(out, "{:>width$}", r[1]);
+    }
+    out.push('\n');
+    for (label, col) in shown {
+        let _ = write!(out, "{label:<24}");
+        for r in &rows {
+            let v = if r[col].is_empty() { "-" } else { r[col].as_str() };
+            let _ = write!(out, "{v:>width$}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Writes `summary.csv`.
 pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -137,7 +200,7 @@ pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 c.item,
                 &num(c.quantity, 6),
                 c.unit,
-                &format!("{}", c.unit_price_usd),
+                &price(c.unit_price_usd),
                 &num(c.cost_usd, 6),
             ])
             .map_err(csv_error)?;

@@ -21,7 +21,7 @@
 //! streams derived from `(seed, name)` ([`rng`]); nothing iterates a hash map into output.
 //!
 //! ```
-//! let loaded = choreo_sim::bundled::load("photo-sharing").unwrap();
+//! let loaded = choreo_sim::bundled::load("photo-sharing").unwrap().unwrap();
 //! let report = choreo_sim::run::run_scenario(&loaded.scenario, &Default::default()).unwrap();
 //! assert_eq!(report.architectures.len(), 2);
 //! for arch in &report.architectures {

@@ -115,15 +115,29 @@ pub fn select(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, RunEr
 
 /// Runs every selected architecture, each on its own thread, and checks conservation.
 pub fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<Report, RunError> {
+    run_scenario_with(scenario, options, |_| ()).map(|(report, _)| report)
+}
+
+/// Like [`run_scenario`], feeding each architecture's events to an observer made for it by
+/// `make` (given the architecture's index); the observers come back in report order.
+pub fn run_scenario_with<O: Observer + Send>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    make: impl Fn(usize) -> O + Sync,
+) -> Result<(Report, Vec<O>), RunError> {
     let selected = select(scenario, &options.architectures)?;
     let scenario = Arc::new(scenario.clone());
     let interval = options.interval.unwrap_or_else(|| default_interval(scenario.horizon));
-    let reports = std::thread::scope(|s| {
+    let make = &make;
+    let results = std::thread::scope(|s| {
         let handles: Vec<_> = selected
             .iter()
             .map(|&i| {
                 let scenario = Arc::clone(&scenario);
-                s.spawn(move || run_architecture(scenario, i, interval, &mut ()))
+                s.spawn(move || {
+                    let mut observer = make(i);
+                    run_architecture(scenario, i, interval, &mut observer).map(|r| (r, observer))
+                })
             })
             .collect();
         handles
@@ -131,7 +145,8 @@ pub fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Result<Report,
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect::<Result<Vec<_>, _>>()
     })?;
-    Ok(Report { scenario, interval, architectures: reports })
+    let (architectures, observers) = results.into_iter().unzip();
+    Ok((Report { scenario, interval, architectures }, observers))
 }
 
 /// Runs one architecture to the horizon, feeding `extra` every event, sampling the

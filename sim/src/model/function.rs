@@ -209,7 +209,7 @@ impl State {
         };
         i.batch_next += 1;
         let cold = std::mem::replace(&mut i.cold, false);
-        let txn = self.msgs[msg as usize].txn;
+        let (txn, receives) = (self.msgs[msg as usize].txn, self.msgs[msg as usize].receives);
         let now = self.now();
         let act = self.acts.insert(Act {
             txn,
@@ -218,7 +218,8 @@ impl State {
             pc: 0,
             caller: Caller::Message(msg),
             inst,
-            attempt: 0,
+            // Each receive is a new attempt with draws of its own.
+            attempt: receives.saturating_sub(1),
             throttles: 0,
             first_try: now,
         }) as u32;
