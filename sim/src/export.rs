@@ -55,7 +55,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 27] = [
+pub const SUMMARY_COLUMNS: [&str; 28] = [
     "scenario",
     "architecture",
     "seed",
@@ -73,6 +73,7 @@ pub const SUMMARY_COLUMNS: [&str; 27] = [
     "done_p95_ms",
     "done_p99_ms",
     "done_mean_ms",
+    "mean_in_flight",
     "invocations",
     "cold_starts",
     "cold_start_ratio",
@@ -114,6 +115,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 num(m.done.quantile_ms(0.95), 3),
                 num(m.done.quantile_ms(0.99), 3),
                 num(m.done.mean_ms(), 3),
+                num(m.mean_in_flight(s.horizon), 3),
                 m.invocations.to_string(),
                 m.cold_starts.to_string(),
                 num(m.cold_start_ratio(), 6),
@@ -151,14 +153,14 @@ pub fn summary_table(report: &Report) -> String {
         ("done p50 [ms]", 13),
         ("done p95 [ms]", 14),
         ("done p99 [ms]", 15),
-        ("invocations", 17),
-        ("cold starts", 18),
-        ("cold-start ratio", 19),
-        ("throttled", 20),
-        ("rejected", 21),
-        ("retries", 22),
-        ("cost [USD]", 25),
-        ("cost per million [USD]", 26),
+        ("invocations", 18),
+        ("cold starts", 19),
+        ("cold-start ratio", 20),
+        ("throttled", 21),
+        ("rejected", 22),
+        ("retries", 23),
+        ("cost [USD]", 26),
+        ("cost per million [USD]", 27),
     ];
     let width = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(12) + 2;
     let _ = write!(out, "{:<24}", "");

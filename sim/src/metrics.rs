@@ -154,6 +154,11 @@ pub struct Metrics {
     pub usage: Vec<Usage>,
     /// The current timeseries interval's counters.
     pub interval: IntervalCounts,
+    /// Transactions in flight now, since when, and the integral of in-flight over time
+    /// [transactions·ns] up to then: the time average is Little's L.
+    in_flight: u64,
+    in_flight_since: SimTime,
+    in_flight_area: u128,
     /// Memory of each function [MB]; 0 for other components.
     memory: Vec<u32>,
     is_gateway: Vec<bool>,
@@ -175,6 +180,9 @@ impl Metrics {
             retries: 0,
             dead_letter_moves: 0,
             usage: vec![Usage::default(); n],
+            in_flight: 0,
+            in_flight_since: 0,
+            in_flight_area: 0,
             interval: IntervalCounts::default(),
             memory: arch
                 .components
@@ -185,6 +193,25 @@ impl Metrics {
                 })
                 .collect(),
             is_gateway: arch.components.iter().map(|c| matches!(c.spec, Spec::Gateway(_))).collect(),
+        }
+    }
+
+    /// Time-average number of transactions in flight over `[0, until]` (Little's L).
+    pub fn mean_in_flight(&self, until: SimTime) -> f64 {
+        if until == 0 {
+            return f64::NAN;
+        }
+        let tail = u128::from(self.in_flight) * u128::from(until.saturating_sub(self.in_flight_since));
+        (self.in_flight_area + tail) as f64 / until as f64
+    }
+
+    fn in_flight_changed(&mut self, time: SimTime, arrived: bool) {
+        self.in_flight_area += u128::from(self.in_flight) * u128::from(time - self.in_flight_since);
+        self.in_flight_since = time;
+        if arrived {
+            self.in_flight += 1;
+        } else {
+            self.in_flight -= 1;
         }
     }
 
@@ -263,9 +290,12 @@ impl Metrics {
 }
 
 impl Observer for Metrics {
-    fn on_event(&mut self, _time: SimTime, event: &SimEvent) {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
-            SimEvent::TransactionArrived { .. } => self.interval.arrived += 1,
+            SimEvent::TransactionArrived { .. } => {
+                self.interval.arrived += 1;
+                self.in_flight_changed(time, true);
+            }
             SimEvent::Request { to, .. } if self.is_gateway[to] => self.usage[to].gateway_requests += 1,
             SimEvent::InvocationStarted { comp, cold, .. } => {
                 self.invocations += 1;
@@ -312,14 +342,17 @@ impl Observer for Metrics {
                     self.failed_responses += 1;
                 }
             }
-            SimEvent::TransactionDone { outcome, latency_ns, .. } => match outcome {
-                Outcome::Completed => {
-                    self.done.record(latency_ns);
-                    self.interval.completed += 1;
+            SimEvent::TransactionDone { outcome, latency_ns, .. } => {
+                self.in_flight_changed(time, false);
+                match outcome {
+                    Outcome::Completed => {
+                        self.done.record(latency_ns);
+                        self.interval.completed += 1;
+                    }
+                    Outcome::Failed => self.interval.failed += 1,
+                    Outcome::DeadLettered => {}
                 }
-                Outcome::Failed => self.interval.failed += 1,
-                Outcome::DeadLettered => {}
-            },
+            }
             _ => {}
         }
     }
