@@ -76,7 +76,7 @@ pub struct RawSource {
 
 /// An arrival process.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename = "Arrivals", deny_unknown_fields)]
 pub enum RawArrivals {
     /// Poisson arrivals at a fixed mean rate.
     Poisson {
@@ -127,7 +127,7 @@ pub enum RawArrivals {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(
     untagged,
-    expecting = "a duration such as \"30ms\", or a distribution such as LogNormal(median: \"300ms\", p99: \"2s\")"
+    expecting = "expected a duration such as \"30ms\", or a distribution such as LogNormal(median: \"300ms\", p99: \"2s\")"
 )]
 pub enum RawDuration {
     /// A fixed duration string.
@@ -138,7 +138,7 @@ pub enum RawDuration {
 
 /// A distribution of durations.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename = "Distribution", deny_unknown_fields)]
 pub enum RawDist {
     /// Always the same duration.
     Constant(String),
@@ -216,7 +216,7 @@ pub struct RawArchitecture {
 
 /// A component of an architecture.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename = "Component", deny_unknown_fields)]
 pub enum RawComponent {
     /// Provisioned server instances running request handlers (a monolith).
     Server {
@@ -357,6 +357,7 @@ impl RawComponent {
 
 /// Processor architecture of a function.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename = "Cpu")]
 pub enum RawCpu {
     /// x86-64.
     X86,
@@ -366,6 +367,7 @@ pub enum RawCpu {
 
 /// What a storage put triggers.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Trigger")]
 pub enum RawTrigger {
     /// Publish to a topic.
     Publish(String),
@@ -377,6 +379,7 @@ pub enum RawTrigger {
 
 /// Database capacity.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Capacity")]
 pub enum RawCapacity {
     /// On demand: no limit, billed per request.
     Serverless,
@@ -388,6 +391,7 @@ pub enum RawCapacity {
 
 /// One step of work.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Step")]
 pub enum RawStep {
     /// Compute for a duration.
     Compute(RawDuration),

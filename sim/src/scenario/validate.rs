@@ -32,6 +32,19 @@ impl Ctx<'_> {
         });
     }
 
+    /// An error about a map key (a transaction kind), pointing at the key itself.
+    fn key_error(&mut self, path: &str, message: String) {
+        let (line, col) = self.loc.key_position(path).map_or((1, 1), |p| (p.line, p.col));
+        self.diags.push(Diagnostic {
+            severity: Severity::Error,
+            file: self.file.to_string(),
+            line,
+            col,
+            path: path.to_string(),
+            message,
+        });
+    }
+
     fn error(&mut self, path: &str, message: impl Into<String>) {
         self.push(Severity::Error, path, message.into());
     }
@@ -439,7 +452,7 @@ fn kind_id(ctx: &mut Ctx, path: &str, kind: &str, kinds: &[String]) -> Option<Ki
     let id = kinds.iter().position(|k| k == kind);
     if id.is_none() {
         let hint = suggest(kind, kinds.iter().map(String::as_str));
-        ctx.error(path, format!("{kind:?} is not a transaction kind of the workload{hint}"));
+        ctx.key_error(path, format!("{kind:?} is not a transaction kind of the workload{hint}"));
     }
     id
 }

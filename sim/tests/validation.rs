@@ -1,0 +1,180 @@
+//! Scenario validation: every error at once, each with the right file, line, column and path.
+
+use choreo_sim::scenario::{self, Diagnostic, Severity};
+
+fn errors(text: &str) -> Vec<String> {
+    match scenario::load("s.ron", text) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e.diagnostics.iter().map(Diagnostic::to_string).collect(),
+    }
+}
+
+const BROKEN: &str = r#"// A scenario with one mistake of each kind.
+Scenario(
+    name: "broken",
+    horizon: "1 fortnight",
+    workload: [
+        Source(kind: "upload", arrivals: Poisson(per_second: -2.0)),
+        Source(kind: "browse", arrivals: Poisson(per_second: 10.0)),
+    ],
+    architectures: [
+        Architecture(name: "a", entry: "ap", components: [
+            Server(name: "app", workers: 0, handlers: {
+                "upload": [Call("dbb"), Compute("5 parsecs")],
+                "brwse": [Call("db")],
+            }),
+            Database(name: "db", latency: "3ms"),
+        ]),
+        Architecture(name: "b", entry: "f1", components: [
+            Function(name: "f1", work: [Call("f2")]),
+            Function(name: "f2", work: [Call("f1")]),
+            Function(name: "orphan", work: [Compute("1ms")]),
+            Queue(name: "q", consumer: "f1", batch: 0),
+        ]),
+    ],
+)
+"#;
+
+#[test]
+fn every_semantic_error_is_reported_at_once_with_line_column_and_path() {
+    // Positions counted by hand: line numbers from 1, columns from 1 at the value's start.
+    let expected = [
+        r#"s.ron:4:14: horizon: unknown unit "fortnight" in duration "1 fortnight" (use ns, us, ms, s, m, h or d)"#,
+        "s.ron:6:62: workload[0].arrivals.per_second: rate must be greater than zero, found -2",
+        r#"s.ron:10:40: architectures[0].entry: no component named "ap" in this architecture (did you mean "app"?)"#,
+        "s.ron:11:42: architectures[0].components[0].workers: must be at least 1",
+        r#"s.ron:12:28: architectures[0].components[0].handlers.upload[0]: no component named "dbb" in this architecture (did you mean "db"?)"#,
+        r#"s.ron:12:41: architectures[0].components[0].handlers.upload[1]: unknown unit "parsecs" in duration "5 parsecs" (use ns, us, ms, s, m, h or d)"#,
+        r#"s.ron:13:17: architectures[0].components[0].handlers.brwse: "brwse" is not a transaction kind of the workload (did you mean "browse"?)"#,
+        r#"s.ron:13:27: architectures[0].components[0].handlers.brwse[0]: "db" is a database, but a function, server, gateway or external service is needed here: use Read("db") or Write("db")"#,
+        "s.ron:18:13: architectures[1].components[0]: synchronous calls form a cycle (f1 → f2 → f1): each would wait on itself forever",
+        r#"s.ron:20:13: architectures[1].components[2]: function "orphan" has no trigger: nothing calls, routes to, emits to or subscribes it"#,
+        "s.ron:21:53: architectures[1].components[3].batch: must be at least 1",
+    ];
+    assert_eq!(errors(BROKEN), expected);
+}
+
+#[test]
+fn unknown_field_points_at_the_field_name() {
+    let text = "Scenario(\n    name: \"x\",\n    horizon: \"1h\",\n    workload: [Source(kind: \"a\", arrivals: Poisson(per_second: 1.0))],\n    architectures: [Architecture(name: \"a\", entry: \"f\", components: [\n        Function(name: \"f\", memroy_mb: 256, work: []),\n    ])],\n)\n";
+    let e = errors(text);
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].starts_with("s.ron:6:29: architectures[0].components[0].memroy_mb: Unexpected field named `memroy_mb`"),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("`memory_mb`"), "the message lists the expected fields: {}", e[0]);
+}
+
+#[test]
+fn type_and_syntax_errors_carry_position_and_path() {
+    let wrong_type = "Scenario(\n    name: \"x\",\n    horizon: \"1h\",\n    workload: [Source(kind: \"a\", arrivals: Poisson(per_second: \"fast\"))],\n    architectures: [],\n)";
+    assert_eq!(errors(wrong_type), ["s.ron:4:63: workload[0].arrivals.per_second: Expected float"]);
+
+    let missing_comma = "Scenario(\n    name: \"x\",\n    horizon: \"1h\"\n    workload: [],\n    architectures: [],\n)";
+    assert_eq!(errors(missing_comma), ["s.ron:4:5: workload: Expected comma"]);
+
+    let bad_variant = "Scenario(name: \"x\", horizon: \"1h\",\n  workload: [Source(kind: \"a\", arrivals: Poison(per_second: 1.0))],\n  architectures: [])";
+    let e = errors(bad_variant);
+    assert!(e[0].starts_with("s.ron:2:42: workload[0].arrivals: Unexpected variant named `Poison` in enum `Arrivals`"), "{}", e[0]);
+
+    let bad_duration = "Scenario(name: \"x\", horizon: \"1h\",\n  workload: [Source(kind: \"a\", arrivals: Poisson(per_second: 1.0))],\n  architectures: [Architecture(name: \"a\", entry: \"f\", components: [\n    Function(name: \"f\", work: [Compute(42)])])])";
+    assert_eq!(
+        errors(bad_duration),
+        [r#"s.ron:4:40: architectures[0].components[0].work[0]: expected a duration such as "30ms", or a distribution such as LogNormal(median: "300ms", p99: "2s")"#]
+    );
+}
+
+#[test]
+fn distribution_parameters_are_checked() {
+    let text = "Scenario(name: \"x\", horizon: \"1h\",\n  workload: [Source(kind: \"a\", arrivals: Poisson(per_second: 1.0))],\n  architectures: [Architecture(name: \"a\", entry: \"f\", components: [\n    Function(name: \"f\", work: [Compute(LogNormal(median: \"1s\", p99: \"10ms\")), Compute(LogNormal(median: \"1s\"))])])])";
+    let e = errors(text);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(e[0].starts_with("s.ron:4:32: architectures[0].components[0].work[0]: p99 (10000000 ns) must be at least the median"), "{}", e[0]);
+    assert_eq!(e[1], "s.ron:4:79: architectures[0].components[0].work[1]: give either median and p99, or mu and sigma");
+}
+
+#[test]
+fn missing_handler_and_route_are_errors_for_the_kinds_that_reach_them() {
+    let text = r#"Scenario(name: "x", horizon: "1h",
+  workload: [Source(kind: "a", arrivals: Poisson(per_second: 1.0)),
+             Source(kind: "b", arrivals: Poisson(per_second: 1.0))],
+  architectures: [
+    Architecture(name: "s", entry: "app", components: [Server(name: "app", handlers: {"a": []})]),
+    Architecture(name: "g", entry: "api", components: [
+      Gateway(name: "api", routes: {"a": "f"}),
+      Function(name: "f", work: [])]),
+  ])"#;
+    assert_eq!(
+        errors(text),
+        [
+            r#"s.ron:5:86: architectures[0].components[0].handlers: server "app" has no handler for transaction kind "b""#,
+            r#"s.ron:7:36: architectures[1].components[0].routes: gateway "api" has no route for transaction kind "b""#,
+        ]
+    );
+}
+
+#[test]
+fn unreachable_components_are_warnings_not_errors() {
+    let text = r#"Scenario(name: "x", horizon: "1h",
+  workload: [Source(kind: "a", arrivals: Poisson(per_second: 1.0))],
+  architectures: [Architecture(name: "s", entry: "f", components: [
+    Function(name: "f", work: []),
+    Database(name: "unused", latency: "1ms")])])"#;
+    let loaded = scenario::load("s.ron", text).unwrap();
+    let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(w, [r#"s.ron:5:5: architectures[0].components[1]: warning: no transaction ever reaches database "unused""#]);
+    assert_eq!(loaded.warnings[0].severity, Severity::Warning);
+}
+
+#[test]
+fn every_bundled_scenario_is_valid_without_warnings() {
+    for b in choreo_sim::bundled::ALL {
+        let loaded = choreo_sim::bundled::load(b.name).unwrap().unwrap_or_else(|e| panic!("{}: {:#?}", b.name, e.diagnostics));
+        assert!(loaded.warnings.is_empty(), "{}: {:#?}", b.name, loaded.warnings);
+        assert!(loaded.scenario.architectures.len() >= 2, "{} compares architectures", b.name);
+    }
+}
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    use choreo_sim::run::{RunOptions, run_scenario};
+
+    const BASE: &str = include_str!("../../scenarios/photo-sharing.ron");
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any edit of a valid scenario either loads or gives located errors; never a panic.
+        #[test]
+        fn mutated_scenarios_never_panic(edits in prop::collection::vec((0usize..10_000, 0usize..3, any::<char>()), 1..4)) {
+            let mut text: Vec<char> = BASE.chars().collect();
+            for (at, how, c) in edits {
+                let at = at % text.len();
+                match how {
+                    0 => { text.remove(at); }
+                    1 => text.insert(at, c),
+                    _ => text[at] = c,
+                }
+            }
+            let text: String = text.into_iter().collect();
+            match choreo_sim::scenario::load("fuzz.ron", &text) {
+                Ok(mut loaded) => {
+                    // Whatever loads also runs, and conserves transactions.
+                    loaded.scenario.horizon = loaded.scenario.horizon.min(2_000_000_000);
+                    let report = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
+                    prop_assert!(report.architectures.iter().all(|a| a.counts.conserved()));
+                }
+                Err(e) => {
+                    prop_assert!(!e.diagnostics.is_empty());
+                    for d in &e.diagnostics {
+                        prop_assert!(d.line >= 1 && d.col >= 1);
+                        prop_assert!(d.line <= text.lines().count().max(1) + 1, "{d}");
+                    }
+                }
+            }
+        }
+    }
+}
