@@ -203,7 +203,7 @@ pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 &num(c.quantity, 6),
                 c.unit,
                 &price(c.unit_price_usd),
-                &num(c.cost_usd, 6),
+                &num(c.cost_usd, 9),
             ])
             .map_err(csv_error)?;
         }
@@ -402,7 +402,7 @@ pub fn dot(arch: &Architecture) -> String {
         "{:?}",
         Dot::with_attr_getters(
             &g,
-            &[Config::EdgeNoLabel],
+            &[Config::EdgeNoLabel, Config::NodeNoLabel],
             &|_, e| if *e.weight() == "sync" { String::new() } else { "style=dashed".to_string() },
             &|_, (i, _)| {
                 let shape = match arch.components[i.index()].spec {
@@ -415,7 +415,9 @@ pub fn dot(arch: &Architecture) -> String {
                     Spec::Database(_) => "cylinder",
                     Spec::External(_) => "doubleoctagon",
                 };
-                let mut attrs = format!("shape={shape}");
+                let c = &arch.components[i.index()];
+                let name = c.name.replace('\\', "\\\\").replace('"', "\\\"");
+                let mut attrs = format!("label=\"{name}\\n({})\" shape={shape}", c.spec.kind_name());
                 if i.index() == arch.entry {
                     let _ = write!(attrs, " penwidth=2");
                 }

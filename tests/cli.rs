@@ -1,0 +1,211 @@
+//! End-to-end tests of the `choreo` binary: outputs, exit codes, determinism, costs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn choreo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_choreo")).args(args).output().expect("choreo runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
+}
+
+fn run_into(dir: &Path, args: &[&str]) -> Output {
+    let out = dir.display().to_string();
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", &out]);
+    let o = choreo(&all);
+    assert!(o.status.success(), "choreo {all:?} failed: {}", stderr(&o));
+    o
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn costs_csv_equals_the_hand_computed_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &[&fixture("billing.ron")]);
+    // 199 orders. Server: 2 instances × 100 s × $0.0416/h. order-fn: cold start, then
+    // 120.4 ms + 10 ms put = 130.4 ms, billed 131 ms at 0.5 GB. ship-fn: 49.5 + 30 + 2 ms
+    // = 81.5 ms, billed 82 ms at 1 GB on Arm. Queue: one send, one receive and one delete per
+    // message (batches of one, as each message finds the consumer idle).
+    let expected = "\
+architecture,component,item,quantity,unit,unit_price_usd,cost_usd
+server,app,instance hours,0.055556,hours,0.0416,0.002311111
+server,db,write requests,199.000000,requests,0.000000625,0.000124375
+server,db,read requests,0.000000,requests,0.000000125,0.000000000
+serverless,api,requests,199.000000,requests,0.000001,0.000199000
+serverless,order-fn,duration,13.034500,GB-s,0.0000166667,0.000217242
+serverless,order-fn,requests,199.000000,requests,0.0000002,0.000039800
+serverless,orders,put requests,199.000000,requests,0.000005,0.000995000
+serverless,orders,get requests,0.000000,requests,0.0000004,0.000000000
+serverless,order-queue,requests,597.000000,requests,0.0000004,0.000238800
+serverless,ship-fn,duration,16.318000,GB-s,0.0000133334,0.000217574
+serverless,ship-fn,requests,199.000000,requests,0.0000002,0.000039800
+serverless,carrier,calls,199.000000,calls,0.001,0.199000000
+serverless,db,write requests,199.000000,requests,0.000000625,0.000124375
+serverless,db,read requests,0.000000,requests,0.000000125,0.000000000
+";
+    assert_eq!(read(dir.path(), "costs.csv"), expected);
+    let summary = read(dir.path(), "summary.csv");
+    let rows: Vec<Vec<&str>> = summary.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|c| *c == name).unwrap();
+    for row in &rows[1..] {
+        assert_eq!(row[col("transactions")], "199");
+        assert_eq!(row[col("completed")], "199");
+        assert_eq!(row[col("in_flight")], "0");
+    }
+    // Exactly two cold starts: one per function.
+    assert_eq!(rows[2][col("cold_starts")], "2");
+    assert_eq!(rows[2][col("cost_usd")], "0.201072");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_csv() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let args = ["photo-sharing", "--horizon", "2m", "--transactions", "--trace"];
+    run_into(a.path(), &args);
+    run_into(b.path(), &args);
+    for file in ["summary.csv", "costs.csv", "timeseries.csv", "transactions.csv", "events.csv"] {
+        let (x, y) = (std::fs::read(a.path().join(file)).unwrap(), std::fs::read(b.path().join(file)).unwrap());
+        assert!(x.len() > 100, "{file} is nearly empty");
+        assert!(x == y, "{file} differs between two runs with the same seed");
+    }
+    // A different seed changes the results.
+    let c = tempfile::tempdir().unwrap();
+    run_into(c.path(), &["photo-sharing", "--horizon", "2m", "--seed", "8"]);
+    assert_ne!(read(a.path(), "summary.csv"), read(c.path(), "summary.csv"));
+}
+
+#[test]
+fn an_architecture_run_alone_gives_the_same_results() {
+    // Common random numbers: each architecture's results depend on the seed, not on which
+    // other architectures run beside it (or on which thread).
+    let all = tempfile::tempdir().unwrap();
+    let one = tempfile::tempdir().unwrap();
+    run_into(all.path(), &["photo-sharing", "--horizon", "2m"]);
+    run_into(one.path(), &["photo-sharing", "--horizon", "2m", "--arch", "serverless"]);
+    let serverless_row = |dir: &Path| read(dir, "summary.csv").lines().find(|l| l.contains(",serverless,")).unwrap().to_string();
+    assert_eq!(serverless_row(all.path()), serverless_row(one.path()));
+}
+
+#[test]
+fn both_architectures_see_the_same_arrivals() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &["photo-sharing", "--horizon", "1m", "--transactions"]);
+    let tx = read(dir.path(), "transactions.csv");
+    let arrivals = |arch: &str| {
+        let mut v: Vec<(String, String, String)> = tx
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{arch},")))
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[1].to_string(), f[2].to_string(), f[3].to_string())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (m, s) = (arrivals("monolith"), arrivals("serverless"));
+    assert!(m.len() > 2_000);
+    // Transactions done in both, by id: same kind, same arrival time.
+    let common: Vec<_> = m.iter().filter(|r| s.binary_search(r).is_ok()).collect();
+    assert!(common.len() as f64 > 0.99 * m.len() as f64, "{} of {}", common.len(), m.len());
+}
+
+#[test]
+fn run_prints_a_side_by_side_table_and_writes_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_into(dir.path(), &["photo-sharing", "--horizon", "1m", "--interval", "10s"]);
+    let table = stdout(&o);
+    assert!(table.contains("monolith") && table.contains("serverless"), "{table}");
+    assert!(table.contains("response p99 [ms]") && table.contains("cost per million [USD]"), "{table}");
+    let summary = read(dir.path(), "summary.csv");
+    assert!(summary.starts_with(
+        "scenario,architecture,seed,horizon_s,transactions,completed,failed,dead_lettered,in_flight,response_p50_ms,response_p95_ms,response_p99_ms,"
+    ));
+    for column in ["done_p99_ms", "invocations", "cold_starts", "cold_start_ratio", "throttled", "cost_usd", "cost_per_million_usd"] {
+        assert!(summary.lines().next().unwrap().split(',').any(|c| c == column), "missing {column}");
+    }
+    let ts = read(dir.path(), "timeseries.csv");
+    assert!(ts.starts_with("architecture,time_s,component,metric,value\n"));
+    // 60 s at 10 s intervals: six samples of each series.
+    assert_eq!(ts.lines().filter(|l| l.starts_with("monolith,") && l.contains(",all,arrived,")).count(), 6);
+    assert!(!dir.path().join("transactions.csv").exists(), "written only with --transactions");
+}
+
+#[test]
+fn validate_reports_every_error_with_file_line_column_and_exits_2() {
+    let bad = fixture("broken.ron");
+    let o = choreo(&["validate", &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{bad}:4:14: horizon: unknown unit")), "{err}");
+    assert!(err.contains(&format!("{bad}:10:40: architectures[0].entry: no component named \"ap\"")), "{err}");
+    assert!(err.contains("(did you mean \"app\"?)"), "{err}");
+    // The good scenarios pass.
+    let o = choreo(&["validate", "photo-sharing", "mmc-server", &fixture("billing.ron")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // And `run` refuses the bad one the same way, writing nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let out: PathBuf = dir.path().join("never");
+    let o = choreo(&["run", &bad, "--out", &out.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_input_exits_2_without_panicking() {
+    for args in [
+        vec!["run", "no-such-scenario"],
+        vec!["run", "photo-sharing", "--horizon", "0s"],
+        vec!["run", "photo-sharing", "--horizon", "soon"],
+        vec!["run", "photo-sharing", "--arch", "mainframe"],
+        vec!["run", "photo-sharing", "--seed", "-1"],
+        vec!["graph", "photo-sharing", "--arch", "mainframe"],
+        vec!["frobnicate"],
+    ] {
+        let o = choreo(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+        assert!(!stderr(&o).is_empty(), "{args:?} says why");
+    }
+    let o = choreo(&["run", "photo-sharing", "--arch", "mainframe"]);
+    assert!(stderr(&o).contains("monolith, serverless"), "names the choices: {}", stderr(&o));
+}
+
+#[test]
+fn scenarios_lists_the_bundled_scenarios() {
+    let o = choreo(&["scenarios"]);
+    assert!(o.status.success());
+    let list = stdout(&o);
+    for name in ["photo-sharing", "mmc-server", "cold-starts"] {
+        assert!(list.lines().any(|l| l.starts_with(name) && l.len() > name.len() + 10), "{list}");
+    }
+}
+
+#[test]
+fn graph_prints_the_topology_as_dot() {
+    let o = choreo(&["graph", "photo-sharing", "--arch", "serverless"]);
+    assert!(o.status.success());
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph {\n    rankdir=LR"), "{dot}");
+    assert!(dot.contains("upload-fn\\n(function)") && dot.contains("shape=cylinder"), "{dot}");
+    // 12 components; the topic fans out to two subscribers, asynchronously (dashed).
+    assert_eq!(dot.matches("shape=").count(), 12);
+    assert!(dot.matches("style=dashed").count() >= 4, "{dot}");
+}
