@@ -28,7 +28,9 @@ pub struct PriceBook {
 }
 
 impl Default for PriceBook {
-    /// AWS us-east-1 list prices as given in DESIGN.md (aws.amazon.com/<service>/pricing).
+    /// AWS us-east-1 list prices, from each service's public pricing page
+    /// (aws.amazon.com/lambda/pricing, /api-gateway/pricing, /sqs/pricing, /sns/pricing,
+    /// /s3/pricing, /dynamodb/pricing).
     fn default() -> Self {
         Self {
             function_gb_second: 0.000_016_666_7,
@@ -69,6 +71,8 @@ pub const ACCOUNT_CONCURRENCY: u32 = 1_000;
 
 /// Messages per batch delivered to a queue consumer by default (AWS Lambda SQS event source).
 pub const QUEUE_BATCH: u32 = 10;
+/// Largest batch a queue consumer takes (AWS Lambda's SQS event source, standard queues).
+pub const QUEUE_BATCH_MAX: u32 = 10_000;
 /// Default visibility timeout of a queue (Amazon SQS) [ns].
 pub const VISIBILITY_TIMEOUT: SimTime = 30 * NS_PER_S;
 

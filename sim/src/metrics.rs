@@ -81,7 +81,7 @@ pub struct Usage {
     pub queue_requests: u64,
     /// Topic publishes.
     pub publishes: u64,
-    /// Storage puts and gets.
+    /// Storage puts.
     pub puts: u64,
     /// Storage gets.
     pub gets: u64,

@@ -170,6 +170,8 @@ struct State {
     /// Function executions in progress (busy or starting) across the architecture.
     functions_active: u32,
     counts: Counts,
+    /// Reused buffer for the messages of a queue batch.
+    batch_scratch: Vec<u32>,
     /// Events produced while handling the current calendar entry.
     out: Vec<(SimTime, SimEvent)>,
 }
@@ -258,6 +260,7 @@ impl Simulation {
             msgs: Slab::new(),
             comps,
             functions_active: 0,
+            batch_scratch: Vec::new(),
             counts: Counts::default(),
             out: Vec::new(),
         };

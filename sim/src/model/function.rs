@@ -244,7 +244,8 @@ impl State {
         }
         let ok = i.ok && ok;
         let run = now - i.since;
-        let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY) * cal::BILLING_GRANULARITY;
+        // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
+        let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;

@@ -5,8 +5,8 @@
 //! in turn on the same instance; a message whose processing fails is not deleted and becomes
 //! visible again when its visibility timeout (counted from its receive) runs out. After
 //! `max_receives` receives it moves to the dead-letter queue, or is dropped without one. A
-//! message parked in a dead-letter queue without a consumer no longer holds its transaction
-//! open: the transaction ends as dead-lettered.
+//! message parked in a queue without a consumer no longer holds its transaction open; a
+//! transaction any of whose messages was moved to a dead-letter queue ends as dead-lettered.
 
 use std::collections::VecDeque;
 
@@ -67,9 +67,9 @@ impl State {
 
     fn push_visible(&mut self, plan: &Plan, queue: CompId, msg: u32) {
         if spec(plan, queue).consumer.is_none() {
-            // Nobody will ever receive it: it is parked here, and its work is over.
+            // Nobody will ever receive it: it is parked here, and the transaction's work on it
+            // is over. Only a dead-letter move marks the transaction dead-lettered.
             let txn = self.msgs[msg as usize].txn;
-            self.txns[txn as usize].dead_lettered = true;
             self.queue_state(queue).visible.push_back(msg);
             self.work_done(txn);
             return;
@@ -82,23 +82,26 @@ impl State {
     fn dispatch(&mut self, plan: &Plan, queue: CompId) {
         let q = spec(plan, queue);
         let Some(consumer) = q.consumer else { return };
-        let mut batch = [0u32; 64];
+        let mut batch = std::mem::take(&mut self.batch_scratch);
+        self.dispatch_batches(plan, queue, consumer, q.batch as usize, &mut batch);
+        self.batch_scratch = batch;
+    }
+
+    fn dispatch_batches(&mut self, plan: &Plan, queue: CompId, consumer: CompId, size: usize, batch: &mut Vec<u32>) {
         loop {
             if !self.function_has_capacity(plan, consumer) {
                 return;
             }
             let now = self.now();
             let qs = self.queue_state(queue);
-            let n = (q.batch as usize).min(qs.visible.len()).min(batch.len());
+            let n = size.min(qs.visible.len());
             if n == 0 {
                 return;
             }
-            for slot in batch.iter_mut().take(n) {
-                // n ≤ visible.len(), so these pops succeed.
-                *slot = qs.visible.pop_front().unwrap_or_default();
-            }
+            batch.clear();
+            batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
-            for &m in &batch[..n] {
+            for &m in batch.iter() {
                 let msg = &mut self.msgs[m as usize];
                 msg.receives += 1;
                 msg.received_at = now;
@@ -108,7 +111,7 @@ impl State {
                 self.emit(SimEvent::Request { txn: id, from: Some(queue), to: consumer, sync: false });
             }
             self.emit(SimEvent::BatchReceived { queue, consumer, messages: n as u32 });
-            let started = self.invoke_batch(plan, consumer, &batch[..n]);
+            let started = self.invoke_batch(plan, consumer, batch);
             debug_assert!(started, "capacity was checked above");
         }
     }

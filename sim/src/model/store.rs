@@ -36,7 +36,8 @@ impl StoreState {
     fn admit(&mut self, rate: f64, now: SimTime) -> bool {
         if !self.bucket_started {
             self.bucket_started = true;
-            self.tokens = rate;
+            // A full bucket: one second's worth, and never less than one request.
+            self.tokens = rate.max(1.0);
             self.topped_up = now;
         }
         let refill = (now - self.topped_up) as f64 / NS_PER_S as f64 * rate;

@@ -1,4 +1,8 @@
 //! Raw scenario → validated scenario, collecting every problem with its position.
+//!
+//! A component whose references resolve is kept even when one of its values is out of range
+//! (the error is recorded, so the scenario is rejected anyway): that way the whole-topology
+//! checks still run and report their problems in the same pass.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -294,7 +298,7 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
                         ctx.error(&format!("{p}[0]"), "profile times must increase");
                         ok = false;
                     }
-                    (Some(t), None) if t != 0 => {
+                    (Some(t), None) if t != 0 && i == 0 => {
                         ctx.error(&format!("{p}[0]"), "the first profile point must be at \"0s\"");
                         ok = false;
                     }
@@ -509,6 +513,16 @@ fn architecture(ctx: &mut Ctx, path: &str, a: &RawArchitecture, kinds: &[String]
     Some(arch)
 }
 
+/// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
+/// `None` when it was given but invalid (its error already reported).
+fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
+    match field {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(v)) => Some(Some(v)),
+    }
+}
+
 fn count(ctx: &mut Ctx, path: &str, value: Option<u32>, default: u32) -> u32 {
     let v = value.unwrap_or(default);
     if v == 0 {
@@ -537,7 +551,8 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
                     _ => ok = false,
                 }
             }
-            if !ok || instances == 0 || workers == 0 {
+            // Out-of-range counts are already reported; the topology checks still run.
+            if !ok {
                 return None;
             }
             Spec::Server(Server { instances, workers, backlog: *backlog, usd_per_hour, handlers: table })
@@ -601,11 +616,15 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             Spec::Gateway(Gateway { routes: table, latency: latency? })
         }
         RawComponent::Queue { name, consumer, batch, visibility_timeout, max_receives, dead_letter } => {
-            let consumer = match consumer {
-                Some(n) => Some(names.resolve(ctx, &field("consumer"), n, Want::Function, "consumer")?),
-                None => None,
-            };
+            // Every field is checked before giving up, so all their errors are reported.
+            let consumer = consumer.as_ref().map(|n| names.resolve(ctx, &field("consumer"), n, Want::Function, "consumer"));
             let batch = count(ctx, &field("batch"), *batch, cal::QUEUE_BATCH);
+            if batch > cal::QUEUE_BATCH_MAX {
+                ctx.error(
+                    &field("batch"),
+                    format!("a batch holds at most {} messages, found {batch}", cal::QUEUE_BATCH_MAX),
+                );
+            }
             let visibility_timeout = match visibility_timeout {
                 Some(v) => ctx.positive_duration(&field("visibility_timeout"), v),
                 None => Some(cal::VISIBILITY_TIMEOUT),
@@ -616,14 +635,16 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             let dead_letter = match dead_letter {
                 Some(n) if n == name => {
                     ctx.error(&field("dead_letter"), "a queue cannot be its own dead-letter queue");
-                    return None;
+                    Some(None)
                 }
-                Some(n) => Some(names.resolve(ctx, &field("dead_letter"), n, Want::Queue, "dead_letter")?),
+                Some(n) => Some(names.resolve(ctx, &field("dead_letter"), n, Want::Queue, "dead_letter")),
                 None => None,
             };
             if dead_letter.is_some() && max_receives.is_none() {
                 ctx.error(&field("dead_letter"), "a dead-letter queue needs max_receives to say when to use it");
             }
+            let consumer = optional(consumer)?;
+            let dead_letter = optional(dead_letter)?;
             Spec::Queue(Queue {
                 consumer,
                 batch,
@@ -670,6 +691,12 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             if usd_per_hour.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
                 ctx.error(&field("usd_per_hour"), "a price must be zero or more");
             }
+            if usd_per_hour.is_some() && matches!(capacity, None | Some(RawCapacity::Serverless)) {
+                ctx.error(
+                    &field("usd_per_hour"),
+                    "an hourly price applies to provisioned capacity (Concurrency or PerSecond); a Serverless database is billed per request",
+                );
+            }
             let latency = ctx.dist(&field("latency"), latency);
             let capacity = match capacity {
                 None | Some(RawCapacity::Serverless) => Capacity::Serverless,
@@ -689,15 +716,12 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             if !(0.0..=1.0).contains(&error_rate) {
                 ctx.error(&field("error_rate"), format!("must be in [0, 1], found {error_rate}"));
             }
-            let rate_limit = match rate_limit {
-                Some(r) => Some(ctx.rate(&field("rate_limit"), *r)?),
-                None => None,
-            };
+            let rate_limit = rate_limit.map(|r| ctx.rate(&field("rate_limit"), r));
             let usd_per_call = usd_per_call.unwrap_or(0.0);
             if !(usd_per_call.is_finite() && usd_per_call >= 0.0) {
                 ctx.error(&field("usd_per_call"), "a price must be zero or more");
             }
-            Spec::External(External { latency: latency?, error_rate, rate_limit, usd_per_call })
+            Spec::External(External { latency: latency?, error_rate, rate_limit: optional(rate_limit)?, usd_per_call })
         }
     })
 }
@@ -803,7 +827,24 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
             );
         }
     }
+    let dead_letter_queues: Vec<CompId> = arch
+        .components
+        .iter()
+        .filter_map(|c| match &c.spec {
+            Spec::Queue(q) => q.dead_letter,
+            _ => None,
+        })
+        .collect();
     for (id, c) in arch.components.iter().enumerate() {
+        if let Spec::Queue(q) = &c.spec
+            && q.consumer.is_none()
+            && !dead_letter_queues.contains(&id)
+        {
+            ctx.warn(
+                &comp_path(id),
+                format!("queue {:?} has no consumer: messages sent to it are parked, never processed", c.name),
+            );
+        }
         if matches!(c.spec, Spec::Function(_)) && !referenced[id] {
             ctx.error(
                 &comp_path(id),

@@ -1,0 +1,88 @@
+//! Conservation — arrived = completed + failed + dead-lettered + in flight — on every bundled
+//! scenario and on a stress scenario that drives every failure path.
+
+use std::sync::Arc;
+
+use choreo_sim::engine::NS_PER_S;
+use choreo_sim::run::{RunOptions, run_architecture, run_scenario};
+use choreo_sim::scenario;
+
+#[test]
+fn every_bundled_scenario_conserves_transactions() {
+    for b in choreo_sim::bundled::ALL {
+        let loaded = choreo_sim::bundled::load(b.name).unwrap().unwrap();
+        let report = run_scenario(&loaded.scenario, &RunOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name));
+        for a in &report.architectures {
+            let c = a.counts;
+            assert!(c.conserved(), "{} / {}: {c:?}", b.name, a.name);
+            assert!(c.arrived > 1_000, "{} / {} ran: {c:?}", b.name, a.name);
+            assert!(c.completed > 0);
+        }
+    }
+}
+
+const STRESS: &str = r#"Scenario(name: "stress", horizon: "10m", seed: 9,
+  workload: [Source(kind: "burst", arrivals: Bursts(on_per_second: 400.0, off_per_second: 5.0, on: "20s", off: Exponential(mean: "40s"))),
+             Source(kind: "steady", arrivals: Poisson(per_second: 50.0))],
+  architectures: [
+    Architecture(name: "monolith", entry: "app", components: [
+      Server(name: "app", instances: 1, workers: 8, backlog: 50, handlers: {
+        "burst": [Compute(Exponential(mean: "20ms")), Call("partner"), Write("db")],
+        "steady": [Read("db"), Compute("5ms")]}),
+      Database(name: "db", latency: "4ms", capacity: PerSecond(80.0)),
+      External(name: "partner", latency: Gamma(shape: 2.0, scale: "20ms"), error_rate: 0.05, rate_limit: 50.0)]),
+    Architecture(name: "serverless", entry: "api", concurrency_limit: 40, components: [
+      Gateway(name: "api", routes: {"burst": "ingest", "steady": "read"}),
+      Function(name: "ingest", work: [Compute("10ms"), Emit("events"), Emit("work")]),
+      Topic(name: "events", subscribers: ["audit", "jobs"]),
+      Function(name: "audit", concurrency: 5, work: [Compute(Weibull(shape: 1.5, scale: "100ms")), Call("partner")]),
+      Queue(name: "jobs", consumer: "worker", batch: 5, visibility_timeout: "5s", max_receives: 2, dead_letter: "parked"),
+      Queue(name: "parked"),
+      Queue(name: "work", consumer: "worker", batch: 10, visibility_timeout: "10s"),
+      Function(name: "worker", concurrency: 10, work: [Call("partner"), Write("db")]),
+      Function(name: "read", work: [Read("db"), Compute(Pareto(shape: 2.5, scale: "2ms"))]),
+      Database(name: "db", latency: Uniform(min: "2ms", max: "6ms"), capacity: Concurrency(20)),
+      External(name: "partner", latency: Normal(mean: "40ms", sd: "20ms"), error_rate: 0.3, rate_limit: 500.0)]),
+  ])"#;
+
+#[test]
+fn stress_scenario_exercises_every_failure_path_and_conserves() {
+    let loaded = scenario::load("stress.ron", STRESS).unwrap();
+    let report = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
+    let (mono, sls) = (&report.architectures[0], &report.architectures[1]);
+    for a in [mono, sls] {
+        assert!(a.counts.conserved(), "{}: {:?}", a.name, a.counts);
+    }
+    assert!(mono.metrics.rejected > 0, "backlog overflow rejects");
+    assert!(mono.metrics.throttled > 0, "database and partner rate limits throttle");
+    assert!(mono.counts.failed > 0);
+    assert!(sls.metrics.throttled > 0, "function concurrency throttles");
+    assert!(sls.metrics.dead_letter_moves > 0 && sls.counts.dead_lettered > 0);
+    assert!(sls.metrics.retries > 0, "failed asynchronous invocations are retried");
+    assert!(sls.metrics.cold_starts > 0);
+}
+
+#[test]
+fn dead_lettered_fraction_is_p_to_the_k() {
+    // Every message's consumer fails with probability p = 0.3, independently per receive;
+    // after k = 2 receives it is dead-lettered: fraction p^k = 0.09. Nothing is lost.
+    let text = r#"Scenario(name: "dlq", horizon: "2h", seed: 4,
+      workload: [Source(kind: "m", arrivals: Poisson(per_second: 5.0))],
+      architectures: [Architecture(name: "q", entry: "producer", components: [
+        Function(name: "producer", work: [Emit("jobs")]),
+        Queue(name: "jobs", consumer: "consumer", batch: 1, visibility_timeout: "1s", max_receives: 2, dead_letter: "dlq"),
+        Queue(name: "dlq"),
+        Function(name: "consumer", work: [Call("flaky")]),
+        External(name: "flaky", latency: "10ms", error_rate: 0.3)])])"#;
+    let s = Arc::new(scenario::load("dlq.ron", text).unwrap().scenario);
+    let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    let c = report.counts;
+    let finished = (c.completed + c.dead_lettered + c.failed) as f64;
+    let fraction = c.dead_lettered as f64 / finished;
+    // n ≈ 36,000: the sd of the fraction is 0.0015; 0.0081 is over five sd.
+    assert!((fraction - 0.09).abs() < 0.0081, "dead-lettered fraction {fraction}");
+    assert_eq!(c.failed, 0);
+    assert!(c.conserved());
+    assert_eq!(report.metrics.dead_letter_moves, c.dead_lettered);
+}
