@@ -90,7 +90,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match execute(cli.command) {
@@ -108,7 +112,16 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> Result<()> {
     match command {
-        Command::Run { scenario, out, seed, horizon, arch, interval, transactions, trace } => {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            horizon,
+            arch,
+            interval,
+            transactions,
+            trace,
+        } => {
             let (name, loaded) = load(&scenario)?;
             print_warnings(&loaded);
             let mut s = loaded.scenario;
@@ -118,8 +131,13 @@ fn execute(command: Command) -> Result<()> {
             if let Some(h) = horizon {
                 s.horizon = duration_arg("--horizon", &h)?;
             }
-            let interval = interval.map(|i| duration_arg("--interval", &i)).transpose()?;
-            let options = RunOptions { interval, architectures: arch };
+            let interval = interval
+                .map(|i| duration_arg("--interval", &i))
+                .transpose()?;
+            let options = RunOptions {
+                interval,
+                architectures: arch,
+            };
             run::select(&s, &options.architectures).map_err(|e| bad(e.to_string()))?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&name));
             run_command(&s, &options, &out, transactions, trace)
@@ -139,7 +157,10 @@ fn execute(command: Command) -> Result<()> {
                 }
             }
             if failed > 0 {
-                return Err(bad(format!("{failed} of {} scenario(s) invalid", scenarios.len())));
+                return Err(bad(format!(
+                    "{failed} of {} scenario(s) invalid",
+                    scenarios.len()
+                )));
             }
             Ok(())
         }
@@ -158,7 +179,8 @@ fn execute(command: Command) -> Result<()> {
             let s = &loaded.scenario;
             let a = match &arch {
                 Some(n) => {
-                    let i = run::select(s, std::slice::from_ref(n)).map_err(|e| bad(e.to_string()))?[0];
+                    let i =
+                        run::select(s, std::slice::from_ref(n)).map_err(|e| bad(e.to_string()))?[0];
                     &s.architectures[i]
                 }
                 None => &s.architectures[0],
@@ -189,8 +211,11 @@ fn duration_arg(flag: &str, text: &str) -> Result<SimTime> {
 fn load(arg: &str) -> Result<(String, Loaded)> {
     let path = Path::new(arg);
     let (name, result) = if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| bad(format!("{arg}: cannot read: {e}")))?;
-        let stem = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        let text =
+            std::fs::read_to_string(path).map_err(|e| bad(format!("{arg}: cannot read: {e}")))?;
+        let stem = path
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
         (stem, scenario::load(arg, &text))
     } else if let Some(result) = bundled::load(arg) {
         (arg.trim_end_matches(".ron").to_string(), result)
@@ -235,7 +260,13 @@ impl Observer for Writers {
     }
 }
 
-fn run_command(s: &Scenario, options: &RunOptions, out: &Path, transactions: bool, trace: bool) -> Result<()> {
+fn run_command(
+    s: &Scenario,
+    options: &RunOptions,
+    out: &Path,
+    transactions: bool,
+    trace: bool,
+) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let make = |i: usize| {
         let arch = &s.architectures[i];
@@ -244,7 +275,8 @@ fn run_command(s: &Scenario, options: &RunOptions, out: &Path, transactions: boo
         let transactions_file = if transactions { file() } else { None };
         let trace_file = if trace { file() } else { None };
         Writers {
-            transactions: transactions_file.map(|f| TransactionWriter::new(f, s, &arch.name, false)),
+            transactions: transactions_file
+                .map(|f| TransactionWriter::new(f, s, &arch.name, false)),
             trace: trace_file.map(|f| TraceWriter::new(f, arch, false)),
             error,
         }
@@ -271,10 +303,14 @@ fn run_command(s: &Scenario, options: &RunOptions, out: &Path, transactions: boo
         }
     }
     if transactions {
-        write("transactions.csv", &|w| concatenate(w, &export::TRANSACTION_COLUMNS, &parts_tx))?;
+        write("transactions.csv", &|w| {
+            concatenate(w, &export::TRANSACTION_COLUMNS, &parts_tx)
+        })?;
     }
     if trace {
-        write("events.csv", &|w| concatenate(w, &export::TRACE_COLUMNS, &parts_trace))?;
+        write("events.csv", &|w| {
+            concatenate(w, &export::TRACE_COLUMNS, &parts_trace)
+        })?;
     }
     print!("{}", export::summary_table(&report));
     println!("wrote {}", out.display());

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn choreo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_choreo")).args(args).output().expect("choreo runs")
+    Command::new(env!("CARGO_BIN_EXE_choreo"))
+        .args(args)
+        .output()
+        .expect("choreo runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -16,7 +19,11 @@ fn stderr(o: &Output) -> String {
 }
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn run_into(dir: &Path, args: &[&str]) -> Output {
@@ -76,17 +83,35 @@ serverless,db,read requests,0.000000,requests,0.000000125,0.000000000
 fn same_seed_gives_byte_identical_csv() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let args = ["photo-sharing", "--horizon", "2m", "--transactions", "--trace"];
+    let args = [
+        "photo-sharing",
+        "--horizon",
+        "2m",
+        "--transactions",
+        "--trace",
+    ];
     run_into(a.path(), &args);
     run_into(b.path(), &args);
-    for file in ["summary.csv", "costs.csv", "timeseries.csv", "transactions.csv", "events.csv"] {
-        let (x, y) = (std::fs::read(a.path().join(file)).unwrap(), std::fs::read(b.path().join(file)).unwrap());
+    for file in [
+        "summary.csv",
+        "costs.csv",
+        "timeseries.csv",
+        "transactions.csv",
+        "events.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.path().join(file)).unwrap(),
+            std::fs::read(b.path().join(file)).unwrap(),
+        );
         assert!(x.len() > 100, "{file} is nearly empty");
         assert!(x == y, "{file} differs between two runs with the same seed");
     }
     // A different seed changes the results.
     let c = tempfile::tempdir().unwrap();
-    run_into(c.path(), &["photo-sharing", "--horizon", "2m", "--seed", "8"]);
+    run_into(
+        c.path(),
+        &["photo-sharing", "--horizon", "2m", "--seed", "8"],
+    );
     assert_ne!(read(a.path(), "summary.csv"), read(c.path(), "summary.csv"));
 }
 
@@ -97,15 +122,27 @@ fn an_architecture_run_alone_gives_the_same_results() {
     let all = tempfile::tempdir().unwrap();
     let one = tempfile::tempdir().unwrap();
     run_into(all.path(), &["photo-sharing", "--horizon", "2m"]);
-    run_into(one.path(), &["photo-sharing", "--horizon", "2m", "--arch", "serverless"]);
-    let serverless_row = |dir: &Path| read(dir, "summary.csv").lines().find(|l| l.contains(",serverless,")).unwrap().to_string();
+    run_into(
+        one.path(),
+        &["photo-sharing", "--horizon", "2m", "--arch", "serverless"],
+    );
+    let serverless_row = |dir: &Path| {
+        read(dir, "summary.csv")
+            .lines()
+            .find(|l| l.contains(",serverless,"))
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(serverless_row(all.path()), serverless_row(one.path()));
 }
 
 #[test]
 fn both_architectures_see_the_same_arrivals() {
     let dir = tempfile::tempdir().unwrap();
-    run_into(dir.path(), &["photo-sharing", "--horizon", "1m", "--transactions"]);
+    run_into(
+        dir.path(),
+        &["photo-sharing", "--horizon", "1m", "--transactions"],
+    );
     let tx = read(dir.path(), "transactions.csv");
     let arrivals = |arch: &str| {
         let mut v: Vec<(String, String, String)> = tx
@@ -124,28 +161,66 @@ fn both_architectures_see_the_same_arrivals() {
     assert!(m.len() > 2_000);
     // Transactions done in both, by id: same kind, same arrival time.
     let common: Vec<_> = m.iter().filter(|r| s.binary_search(r).is_ok()).collect();
-    assert!(common.len() as f64 > 0.99 * m.len() as f64, "{} of {}", common.len(), m.len());
+    assert!(
+        common.len() as f64 > 0.99 * m.len() as f64,
+        "{} of {}",
+        common.len(),
+        m.len()
+    );
 }
 
 #[test]
 fn run_prints_a_side_by_side_table_and_writes_every_file() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run_into(dir.path(), &["photo-sharing", "--horizon", "1m", "--interval", "10s"]);
+    let o = run_into(
+        dir.path(),
+        &["photo-sharing", "--horizon", "1m", "--interval", "10s"],
+    );
     let table = stdout(&o);
-    assert!(table.contains("monolith") && table.contains("serverless"), "{table}");
-    assert!(table.contains("response p99 [ms]") && table.contains("cost per million [USD]"), "{table}");
+    assert!(
+        table.contains("monolith") && table.contains("serverless"),
+        "{table}"
+    );
+    assert!(
+        table.contains("response p99 [ms]") && table.contains("cost per million [USD]"),
+        "{table}"
+    );
     let summary = read(dir.path(), "summary.csv");
     assert!(summary.starts_with(
         "scenario,architecture,seed,horizon_s,transactions,completed,failed,dead_lettered,in_flight,response_p50_ms,response_p95_ms,response_p99_ms,"
     ));
-    for column in ["done_p99_ms", "invocations", "cold_starts", "cold_start_ratio", "throttled", "cost_usd", "cost_per_million_usd"] {
-        assert!(summary.lines().next().unwrap().split(',').any(|c| c == column), "missing {column}");
+    for column in [
+        "done_p99_ms",
+        "invocations",
+        "cold_starts",
+        "cold_start_ratio",
+        "throttled",
+        "cost_usd",
+        "cost_per_million_usd",
+    ] {
+        assert!(
+            summary
+                .lines()
+                .next()
+                .unwrap()
+                .split(',')
+                .any(|c| c == column),
+            "missing {column}"
+        );
     }
     let ts = read(dir.path(), "timeseries.csv");
     assert!(ts.starts_with("architecture,time_s,component,metric,value\n"));
     // 60 s at 10 s intervals: six samples of each series.
-    assert_eq!(ts.lines().filter(|l| l.starts_with("monolith,") && l.contains(",all,arrived,")).count(), 6);
-    assert!(!dir.path().join("transactions.csv").exists(), "written only with --transactions");
+    assert_eq!(
+        ts.lines()
+            .filter(|l| l.starts_with("monolith,") && l.contains(",all,arrived,"))
+            .count(),
+        6
+    );
+    assert!(
+        !dir.path().join("transactions.csv").exists(),
+        "written only with --transactions"
+    );
 }
 
 #[test]
@@ -154,11 +229,24 @@ fn validate_reports_every_error_with_file_line_column_and_exits_2() {
     let o = choreo(&["validate", &bad]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains(&format!("{bad}:4:14: horizon: unknown unit")), "{err}");
-    assert!(err.contains(&format!("{bad}:10:40: architectures[0].entry: no component named \"ap\"")), "{err}");
+    assert!(
+        err.contains(&format!("{bad}:4:14: horizon: unknown unit")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{bad}:10:40: architectures[0].entry: no component named \"ap\""
+        )),
+        "{err}"
+    );
     assert!(err.contains("(did you mean \"app\"?)"), "{err}");
     // The good scenarios pass.
-    let o = choreo(&["validate", "photo-sharing", "mmc-server", &fixture("billing.ron")]);
+    let o = choreo(&[
+        "validate",
+        "photo-sharing",
+        "mmc-server",
+        &fixture("billing.ron"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // And `run` refuses the bad one the same way, writing nothing.
     let dir = tempfile::tempdir().unwrap();
@@ -185,7 +273,11 @@ fn bad_input_exits_2_without_panicking() {
         assert!(!stderr(&o).is_empty(), "{args:?} says why");
     }
     let o = choreo(&["run", "photo-sharing", "--arch", "mainframe"]);
-    assert!(stderr(&o).contains("monolith, serverless"), "names the choices: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("monolith, serverless"),
+        "names the choices: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -194,7 +286,11 @@ fn scenarios_lists_the_bundled_scenarios() {
     assert!(o.status.success());
     let list = stdout(&o);
     for name in ["photo-sharing", "mmc-server", "cold-starts"] {
-        assert!(list.lines().any(|l| l.starts_with(name) && l.len() > name.len() + 10), "{list}");
+        assert!(
+            list.lines()
+                .any(|l| l.starts_with(name) && l.len() > name.len() + 10),
+            "{list}"
+        );
     }
 }
 
@@ -204,7 +300,10 @@ fn graph_prints_the_topology_as_dot() {
     assert!(o.status.success());
     let dot = stdout(&o);
     assert!(dot.starts_with("digraph {\n    rankdir=LR"), "{dot}");
-    assert!(dot.contains("upload-fn\\n(function)") && dot.contains("shape=cylinder"), "{dot}");
+    assert!(
+        dot.contains("upload-fn\\n(function)") && dot.contains("shape=cylinder"),
+        "{dot}"
+    );
     // 12 components; the topic fans out to two subscribers, asynchronously (dashed).
     assert_eq!(dot.matches("shape=").count(), 12);
     assert!(dot.matches("style=dashed").count() >= 4, "{dot}");

@@ -13,9 +13,18 @@ pub struct Bundled {
 
 /// Every bundled scenario; the first is the default.
 pub const ALL: &[Bundled] = &[
-    Bundled { name: "photo-sharing", text: include_str!("../../scenarios/photo-sharing.ron") },
-    Bundled { name: "mmc-server", text: include_str!("../../scenarios/mmc-server.ron") },
-    Bundled { name: "cold-starts", text: include_str!("../../scenarios/cold-starts.ron") },
+    Bundled {
+        name: "photo-sharing",
+        text: include_str!("../../scenarios/photo-sharing.ron"),
+    },
+    Bundled {
+        name: "mmc-server",
+        text: include_str!("../../scenarios/mmc-server.ron"),
+    },
+    Bundled {
+        name: "cold-starts",
+        text: include_str!("../../scenarios/cold-starts.ron"),
+    },
 ];
 
 /// The scenario `choreo` opens when none is named.

@@ -128,13 +128,19 @@ impl Dist {
             return Err(format!("sd must be zero or more, found {sd_ns}"));
         }
         let sampler = rand_distr::Normal::new(mean_ns, sd_ns).map_err(|e| e.to_string())?;
-        Ok(Dist::Normal { mean_ns, sd_ns, sampler })
+        Ok(Dist::Normal {
+            mean_ns,
+            sd_ns,
+            sampler,
+        })
     }
 
     /// Uniform on [min, max].
     pub fn uniform(min_ns: f64, max_ns: f64) -> Result<Dist, DistError> {
         if !(min_ns.is_finite() && max_ns.is_finite() && min_ns <= max_ns) {
-            return Err(format!("min ({min_ns} ns) must not exceed max ({max_ns} ns)"));
+            return Err(format!(
+                "min ({min_ns} ns) must not exceed max ({max_ns} ns)"
+            ));
         }
         Ok(Dist::Uniform { min_ns, max_ns })
     }
@@ -144,7 +150,11 @@ impl Dist {
         let shape = positive("shape", shape)?;
         let scale_ns = positive("scale", scale_ns)?;
         let sampler = rand_distr::Gamma::new(shape, scale_ns).map_err(|e| e.to_string())?;
-        Ok(Dist::Gamma { shape, scale_ns, sampler })
+        Ok(Dist::Gamma {
+            shape,
+            scale_ns,
+            sampler,
+        })
     }
 
     /// Weibull with shape and scale [ns].
@@ -152,7 +162,11 @@ impl Dist {
         let shape = positive("shape", shape)?;
         let scale_ns = positive("scale", scale_ns)?;
         let sampler = rand_distr::Weibull::new(scale_ns, shape).map_err(|e| e.to_string())?;
-        Ok(Dist::Weibull { shape, scale_ns, sampler })
+        Ok(Dist::Weibull {
+            shape,
+            scale_ns,
+            sampler,
+        })
     }
 
     /// Pareto with shape and scale (minimum) [ns].
@@ -160,7 +174,11 @@ impl Dist {
         let shape = positive("shape", shape)?;
         let scale_ns = positive("scale", scale_ns)?;
         let sampler = rand_distr::Pareto::new(scale_ns, shape).map_err(|e| e.to_string())?;
-        Ok(Dist::Pareto { shape, scale_ns, sampler })
+        Ok(Dist::Pareto {
+            shape,
+            scale_ns,
+            sampler,
+        })
     }
 
     /// Draws one duration [ns].
@@ -209,11 +227,15 @@ impl Dist {
                 mean_ns + sd_ns * pdf / (1.0 - n.cdf(alpha))
             }
             Dist::Uniform { min_ns, max_ns } => (min_ns + max_ns) / 2.0,
-            Dist::Gamma { shape, scale_ns, .. } => shape * scale_ns,
-            Dist::Weibull { shape, scale_ns, .. } => {
-                scale_ns * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
-            }
-            Dist::Pareto { shape, scale_ns, .. } => {
+            Dist::Gamma {
+                shape, scale_ns, ..
+            } => shape * scale_ns,
+            Dist::Weibull {
+                shape, scale_ns, ..
+            } => scale_ns * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
+            Dist::Pareto {
+                shape, scale_ns, ..
+            } => {
                 if *shape <= 1.0 {
                     f64::INFINITY
                 } else {
@@ -260,7 +282,10 @@ mod tests {
         for d in &cases {
             let m = sample_mean(d, 200_000);
             let want = d.mean_ns();
-            assert!((m / want - 1.0).abs() < 0.02, "{d:?}: sample mean {m}, analytic {want}");
+            assert!(
+                (m / want - 1.0).abs() < 0.02,
+                "{d:?}: sample mean {m}, analytic {want}"
+            );
         }
     }
 

@@ -107,7 +107,13 @@ impl<E> Calendar<E> {
         let time = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, timer_slot, generation, event });
+        self.heap.push(Entry {
+            time,
+            seq,
+            timer_slot,
+            generation,
+            event,
+        });
     }
 
     /// Schedules `event` at `time` [ns]; a time before `now` is treated as `now`.
@@ -192,7 +198,10 @@ mod tests {
         cal.schedule(10, "a2");
         cal.schedule(10, "a3");
         let order: Vec<_> = std::iter::from_fn(|| cal.pop()).collect();
-        assert_eq!(order, vec![(10, "a1"), (10, "a2"), (10, "a3"), (20, "b"), (30, "c")]);
+        assert_eq!(
+            order,
+            vec![(10, "a1"), (10, "a2"), (10, "a3"), (20, "b"), (30, "c")]
+        );
         assert_eq!(cal.now(), 30);
     }
 
@@ -238,7 +247,10 @@ mod tests {
         let old = cal.schedule_timer(10, "old");
         assert!(cal.cancel(old));
         let new = cal.schedule_timer(20, "new"); // reuses the slot
-        assert!(!cal.cancel(old), "the stale key must not cancel the new timer");
+        assert!(
+            !cal.cancel(old),
+            "the stale key must not cancel the new timer"
+        );
         assert_eq!(cal.pop(), Some((20, "new")));
         assert!(!cal.cancel(new));
         assert!(cal.is_empty());

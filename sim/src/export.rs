@@ -18,8 +18,14 @@ use crate::scenario::{Architecture, Scenario, Spec};
 
 /// Writes `path` atomically: `write` fills a temporary file in the same folder, which is
 /// renamed over `path` only if it succeeds.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".choreo-").suffix(".tmp");
     #[cfg(unix)]
@@ -40,7 +46,11 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
 
 /// A float with fixed decimals; NaN and infinities as an empty field.
 fn num(v: f64, decimals: usize) -> String {
-    if v.is_finite() { format!("{v:.decimals$}") } else { String::new() }
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        String::new()
+    }
 }
 
 /// A unit price with up to 12 decimals and no float noise (0.0000004, not 0.00000040000000000000003).
@@ -96,7 +106,11 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
             let m = &a.metrics;
             let c = &a.counts;
             let cost = a.cost_usd();
-            let per_million = if c.arrived > 0 { cost / c.arrived as f64 * 1e6 } else { f64::NAN };
+            let per_million = if c.arrived > 0 {
+                cost / c.arrived as f64 * 1e6
+            } else {
+                f64::NAN
+            };
             vec![
                 s.name.clone(),
                 a.name.clone(),
@@ -171,7 +185,11 @@ pub fn summary_table(report: &Report) -> String {
     for (label, col) in shown {
         let _ = write!(out, "{label:<24}");
         for r in &rows {
-            let v = if r[col].is_empty() { "-" } else { r[col].as_str() };
+            let v = if r[col].is_empty() {
+                "-"
+            } else {
+                r[col].as_str()
+            };
             let _ = write!(out, "{v:>width$}");
         }
         out.push('\n');
@@ -192,8 +210,16 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes `costs.csv`: one row per billed item.
 pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["architecture", "component", "item", "quantity", "unit", "unit_price_usd", "cost_usd"])
-        .map_err(csv_error)?;
+    w.write_record([
+        "architecture",
+        "component",
+        "item",
+        "quantity",
+        "unit",
+        "unit_price_usd",
+        "cost_usd",
+    ])
+    .map_err(csv_error)?;
     for a in &report.architectures {
         for c in &a.costs {
             w.write_record([
@@ -214,13 +240,22 @@ pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes `timeseries.csv` in tidy long form.
 pub fn write_timeseries(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["architecture", "time_s", "component", "metric", "value"]).map_err(csv_error)?;
+    w.write_record(["architecture", "time_s", "component", "metric", "value"])
+        .map_err(csv_error)?;
     for a in &report.architectures {
         let arch = &report.scenario.architectures[a.index];
         for s in &a.timeseries {
-            let component = s.component.map_or("all", |c| arch.components[c].name.as_str());
-            w.write_record([a.name.as_str(), &num(secs(s.time), 3), component, s.metric, &num(s.value, 3)])
-                .map_err(csv_error)?;
+            let component = s
+                .component
+                .map_or("all", |c| arch.components[c].name.as_str());
+            w.write_record([
+                a.name.as_str(),
+                &num(secs(s.time), 3),
+                component,
+                s.metric,
+                &num(s.value, 3),
+            ])
+            .map_err(csv_error)?;
         }
     }
     w.flush()
@@ -238,15 +273,35 @@ pub struct TransactionWriter<W: Write> {
 }
 
 /// The header of `transactions.csv`.
-pub const TRANSACTION_COLUMNS: [&str; 8] =
-    ["architecture", "transaction", "kind", "arrived_s", "response_ms", "response_ok", "done_ms", "outcome"];
+pub const TRANSACTION_COLUMNS: [&str; 8] = [
+    "architecture",
+    "transaction",
+    "kind",
+    "arrived_s",
+    "response_ms",
+    "response_ok",
+    "done_ms",
+    "outcome",
+];
 
 impl<W: Write> TransactionWriter<W> {
     /// A writer for architecture `architecture` of `scenario`; `header` writes the header row.
     pub fn new(out: W, scenario: &Scenario, architecture: &str, header: bool) -> Self {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-        let error = if header { w.write_record(TRANSACTION_COLUMNS).err() } else { None };
-        Self { w, architecture: architecture.to_string(), kinds: scenario.kinds.clone(), open: HashMap::new(), error }
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        let error = if header {
+            w.write_record(TRANSACTION_COLUMNS).err()
+        } else {
+            None
+        };
+        Self {
+            w,
+            architecture: architecture.to_string(),
+            kinds: scenario.kinds.clone(),
+            open: HashMap::new(),
+            error,
+        }
     }
 
     /// Flushes and returns the writer, or the first error met.
@@ -264,13 +319,24 @@ impl<W: Write> Observer for TransactionWriter<W> {
             SimEvent::TransactionArrived { txn, .. } => {
                 self.open.insert(txn, (time, None));
             }
-            SimEvent::ResponseSent { txn, ok, latency_ns, .. } => {
+            SimEvent::ResponseSent {
+                txn,
+                ok,
+                latency_ns,
+                ..
+            } => {
                 if let Some(entry) = self.open.get_mut(&txn) {
                     entry.1 = Some((latency_ns, ok));
                 }
             }
-            SimEvent::TransactionDone { txn, kind, outcome, latency_ns } => {
-                let (arrived, response) = self.open.remove(&txn).unwrap_or((time - latency_ns, None));
+            SimEvent::TransactionDone {
+                txn,
+                kind,
+                outcome,
+                latency_ns,
+            } => {
+                let (arrived, response) =
+                    self.open.remove(&txn).unwrap_or((time - latency_ns, None));
                 let (resp_ms, resp_ok) = match response {
                     Some((ns, ok)) => (num(ns as f64 / 1e6, 3), ok.to_string()),
                     None => (String::new(), String::new()),
@@ -303,15 +369,34 @@ pub struct TraceWriter<W: Write> {
 }
 
 /// The header of `events.csv`.
-pub const TRACE_COLUMNS: [&str; 7] = ["architecture", "time_s", "event", "transaction", "component", "other", "detail"];
+pub const TRACE_COLUMNS: [&str; 7] = [
+    "architecture",
+    "time_s",
+    "event",
+    "transaction",
+    "component",
+    "other",
+    "detail",
+];
 
 impl<W: Write> TraceWriter<W> {
     /// A trace writer for `arch`; `header` writes the header row.
     pub fn new(out: W, arch: &Architecture, header: bool) -> Self {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-        let error = if header { w.write_record(TRACE_COLUMNS).err() } else { None };
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        let error = if header {
+            w.write_record(TRACE_COLUMNS).err()
+        } else {
+            None
+        };
         let names = arch.components.iter().map(|c| c.name.clone()).collect();
-        Self { w, architecture: arch.name.clone(), names, error }
+        Self {
+            w,
+            architecture: arch.name.clone(),
+            names,
+            error,
+        }
     }
 
     /// Flushes and returns the writer, or the first error met.
@@ -326,42 +411,130 @@ impl<W: Write> TraceWriter<W> {
 impl<W: Write> Observer for TraceWriter<W> {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         let name = |c: usize| self.names[c].clone();
-        let opt = |c: Option<usize>| c.map_or_else(|| "user".to_string(), |c| self.names[c].clone());
+        let opt =
+            |c: Option<usize>| c.map_or_else(|| "user".to_string(), |c| self.names[c].clone());
         let (txn, comp, other, detail): (Option<TxnId>, String, String, String) = match *event {
-            SimEvent::TransactionArrived { txn, kind } => (Some(txn), String::new(), String::new(), format!("kind={kind}")),
-            SimEvent::Request { txn, from, to, sync } => (Some(txn), opt(from), name(to), format!("sync={sync}")),
-            SimEvent::Reply { txn, from, to, ok } => (Some(txn), name(from), opt(to), format!("ok={ok}")),
-            SimEvent::ColdStartBegan { comp, instance }
-            | SimEvent::InstanceReady { comp, instance }
-            | SimEvent::InstanceReaped { comp, instance } => (None, name(comp), String::new(), format!("instance={instance}")),
-            SimEvent::InvocationStarted { txn, comp, instance, cold } => {
-                (Some(txn), name(comp), String::new(), format!("instance={instance} cold={cold}"))
-            }
-            SimEvent::InvocationEnded { comp, instance, billed_ns, ok } => {
-                (None, name(comp), String::new(), format!("instance={instance} billed_ms={} ok={ok}", billed_ns / 1_000_000))
-            }
-            SimEvent::Throttled { txn, comp } | SimEvent::Rejected { txn, comp } | SimEvent::StepFailed { txn, comp } => {
-                (Some(txn), name(comp), String::new(), String::new())
-            }
-            SimEvent::Operation { txn, comp, op, ok } => (Some(txn), name(comp), String::new(), format!("op={} ok={ok}", op.as_str())),
-            SimEvent::Published { txn, topic } => (Some(txn), name(topic), String::new(), String::new()),
-            SimEvent::MessageEnqueued { txn, queue } | SimEvent::MessageDeleted { txn, queue } => {
-                (Some(txn), name(queue), String::new(), String::new())
-            }
-            SimEvent::BatchReceived { queue, consumer, messages } => {
-                (None, name(queue), name(consumer), format!("messages={messages}"))
-            }
-            SimEvent::MessageReturned { txn, queue, receives } => (Some(txn), name(queue), String::new(), format!("receives={receives}")),
-            SimEvent::DeadLettered { txn, queue, dead_letter } => (Some(txn), name(queue), name(dead_letter), String::new()),
-            SimEvent::Retried { txn, comp, attempt } => (Some(txn), name(comp), String::new(), format!("attempt={attempt}")),
-            SimEvent::ResponseSent { txn, ok, latency_ns, .. } => {
-                (Some(txn), String::new(), String::new(), format!("ok={ok} latency_ms={}", num(latency_ns as f64 / 1e6, 3)))
-            }
-            SimEvent::TransactionDone { txn, outcome, latency_ns, .. } => (
+            SimEvent::TransactionArrived { txn, kind } => (
                 Some(txn),
                 String::new(),
                 String::new(),
-                format!("outcome={} latency_ms={}", outcome.as_str(), num(latency_ns as f64 / 1e6, 3)),
+                format!("kind={kind}"),
+            ),
+            SimEvent::Request {
+                txn,
+                from,
+                to,
+                sync,
+            } => (Some(txn), opt(from), name(to), format!("sync={sync}")),
+            SimEvent::Reply { txn, from, to, ok } => {
+                (Some(txn), name(from), opt(to), format!("ok={ok}"))
+            }
+            SimEvent::ColdStartBegan { comp, instance }
+            | SimEvent::InstanceReady { comp, instance }
+            | SimEvent::InstanceReaped { comp, instance } => (
+                None,
+                name(comp),
+                String::new(),
+                format!("instance={instance}"),
+            ),
+            SimEvent::InvocationStarted {
+                txn,
+                comp,
+                instance,
+                cold,
+            } => (
+                Some(txn),
+                name(comp),
+                String::new(),
+                format!("instance={instance} cold={cold}"),
+            ),
+            SimEvent::InvocationEnded {
+                comp,
+                instance,
+                billed_ns,
+                ok,
+            } => (
+                None,
+                name(comp),
+                String::new(),
+                format!(
+                    "instance={instance} billed_ms={} ok={ok}",
+                    billed_ns / 1_000_000
+                ),
+            ),
+            SimEvent::Throttled { txn, comp }
+            | SimEvent::Rejected { txn, comp }
+            | SimEvent::StepFailed { txn, comp } => {
+                (Some(txn), name(comp), String::new(), String::new())
+            }
+            SimEvent::Operation { txn, comp, op, ok } => (
+                Some(txn),
+                name(comp),
+                String::new(),
+                format!("op={} ok={ok}", op.as_str()),
+            ),
+            SimEvent::Published { txn, topic } => {
+                (Some(txn), name(topic), String::new(), String::new())
+            }
+            SimEvent::MessageEnqueued { txn, queue } | SimEvent::MessageDeleted { txn, queue } => {
+                (Some(txn), name(queue), String::new(), String::new())
+            }
+            SimEvent::BatchReceived {
+                queue,
+                consumer,
+                messages,
+            } => (
+                None,
+                name(queue),
+                name(consumer),
+                format!("messages={messages}"),
+            ),
+            SimEvent::MessageReturned {
+                txn,
+                queue,
+                receives,
+            } => (
+                Some(txn),
+                name(queue),
+                String::new(),
+                format!("receives={receives}"),
+            ),
+            SimEvent::DeadLettered {
+                txn,
+                queue,
+                dead_letter,
+            } => (Some(txn), name(queue), name(dead_letter), String::new()),
+            SimEvent::Retried { txn, comp, attempt } => (
+                Some(txn),
+                name(comp),
+                String::new(),
+                format!("attempt={attempt}"),
+            ),
+            SimEvent::ResponseSent {
+                txn,
+                ok,
+                latency_ns,
+                ..
+            } => (
+                Some(txn),
+                String::new(),
+                String::new(),
+                format!("ok={ok} latency_ms={}", num(latency_ns as f64 / 1e6, 3)),
+            ),
+            SimEvent::TransactionDone {
+                txn,
+                outcome,
+                latency_ns,
+                ..
+            } => (
+                Some(txn),
+                String::new(),
+                String::new(),
+                format!(
+                    "outcome={} latency_ms={}",
+                    outcome.as_str(),
+                    num(latency_ns as f64 / 1e6, 3)
+                ),
             ),
         };
         let row = [
@@ -403,7 +576,11 @@ pub fn dot(arch: &Architecture) -> String {
         Dot::with_attr_getters(
             &g,
             &[Config::EdgeNoLabel, Config::NodeNoLabel],
-            &|_, e| if *e.weight() == "sync" { String::new() } else { "style=dashed".to_string() },
+            &|_, e| if *e.weight() == "sync" {
+                String::new()
+            } else {
+                "style=dashed".to_string()
+            },
             &|_, (i, _)| {
                 let shape = match arch.components[i.index()].spec {
                     Spec::Server(_) => "box3d",
@@ -417,7 +594,8 @@ pub fn dot(arch: &Architecture) -> String {
                 };
                 let c = &arch.components[i.index()];
                 let name = c.name.replace('\\', "\\\\").replace('"', "\\\"");
-                let mut attrs = format!("label=\"{name}\\n({})\" shape={shape}", c.spec.kind_name());
+                let mut attrs =
+                    format!("label=\"{name}\\n({})\" shape={shape}", c.spec.kind_name());
                 if i.index() == arch.entry {
                     let _ = write!(attrs, " penwidth=2");
                 }

@@ -28,8 +28,8 @@ impl Latency {
     /// An empty distribution covering 1 µs to about 3 years.
     pub fn new() -> Self {
         // Bounds and precision are constants that hdrhistogram accepts.
-        let hist = Histogram::new_with_bounds(1, 100_000_000_000_000, 3)
-            .expect("valid histogram bounds");
+        let hist =
+            Histogram::new_with_bounds(1, 100_000_000_000_000, 3).expect("valid histogram bounds");
         Self { hist, sum_ns: 0 }
     }
 
@@ -192,7 +192,11 @@ impl Metrics {
                     _ => 0,
                 })
                 .collect(),
-            is_gateway: arch.components.iter().map(|c| matches!(c.spec, Spec::Gateway(_))).collect(),
+            is_gateway: arch
+                .components
+                .iter()
+                .map(|c| matches!(c.spec, Spec::Gateway(_)))
+                .collect(),
         }
     }
 
@@ -201,7 +205,8 @@ impl Metrics {
         if until == 0 {
             return f64::NAN;
         }
-        let tail = u128::from(self.in_flight) * u128::from(until.saturating_sub(self.in_flight_since));
+        let tail =
+            u128::from(self.in_flight) * u128::from(until.saturating_sub(self.in_flight_since));
         (self.in_flight_area + tail) as f64 / until as f64
     }
 
@@ -224,7 +229,12 @@ impl Metrics {
     }
 
     /// The itemised bill for `arch` over `horizon` [ns].
-    pub fn costs(&self, arch: &Architecture, prices: &PriceBook, horizon: SimTime) -> Vec<CostLine> {
+    pub fn costs(
+        &self,
+        arch: &Architecture,
+        prices: &PriceBook,
+        horizon: SimTime,
+    ) -> Vec<CostLine> {
         let hours = horizon as f64 / (3600 * NS_PER_S) as f64;
         let mut lines = Vec::new();
         for (c, u) in arch.components.iter().zip(&self.usage) {
@@ -246,10 +256,20 @@ impl Metrics {
                         Cpu::Arm => prices.function_gb_second_arm,
                     };
                     line("duration", gb_s, "GB-s", price);
-                    line("requests", u.invocations as f64, "requests", prices.function_requests_per_million / 1e6);
+                    line(
+                        "requests",
+                        u.invocations as f64,
+                        "requests",
+                        prices.function_requests_per_million / 1e6,
+                    );
                 }
                 Spec::Server(s) => {
-                    line("instance hours", f64::from(s.instances) * hours, "hours", s.usd_per_hour);
+                    line(
+                        "instance hours",
+                        f64::from(s.instances) * hours,
+                        "hours",
+                        s.usd_per_hour,
+                    );
                 }
                 Spec::Gateway(_) => line(
                     "requests",
@@ -270,16 +290,36 @@ impl Metrics {
                     prices.topic_publishes_per_million / 1e6,
                 ),
                 Spec::Storage(_) => {
-                    line("put requests", u.puts as f64, "requests", prices.storage_puts_per_thousand / 1e3);
-                    line("get requests", u.gets as f64, "requests", prices.storage_gets_per_thousand / 1e3);
+                    line(
+                        "put requests",
+                        u.puts as f64,
+                        "requests",
+                        prices.storage_puts_per_thousand / 1e3,
+                    );
+                    line(
+                        "get requests",
+                        u.gets as f64,
+                        "requests",
+                        prices.storage_gets_per_thousand / 1e3,
+                    );
                 }
                 Spec::Database(d) => match d.usd_per_hour {
                     Some(price) if d.capacity != Capacity::Serverless => {
                         line("capacity hours", hours, "hours", price);
                     }
                     _ => {
-                        line("write requests", u.writes as f64, "requests", prices.database_writes_per_million / 1e6);
-                        line("read requests", u.reads as f64, "requests", prices.database_reads_per_million / 1e6);
+                        line(
+                            "write requests",
+                            u.writes as f64,
+                            "requests",
+                            prices.database_writes_per_million / 1e6,
+                        );
+                        line(
+                            "read requests",
+                            u.reads as f64,
+                            "requests",
+                            prices.database_reads_per_million / 1e6,
+                        );
                     }
                 },
                 Spec::External(e) => line("calls", u.calls as f64, "calls", e.usd_per_call),
@@ -296,7 +336,9 @@ impl Observer for Metrics {
                 self.interval.arrived += 1;
                 self.in_flight_changed(time, true);
             }
-            SimEvent::Request { to, .. } if self.is_gateway[to] => self.usage[to].gateway_requests += 1,
+            SimEvent::Request { to, .. } if self.is_gateway[to] => {
+                self.usage[to].gateway_requests += 1
+            }
             SimEvent::InvocationStarted { comp, cold, .. } => {
                 self.invocations += 1;
                 if self.memory[comp] > 0 {
@@ -307,7 +349,9 @@ impl Observer for Metrics {
                     }
                 }
             }
-            SimEvent::InvocationEnded { comp, billed_ns, .. } => {
+            SimEvent::InvocationEnded {
+                comp, billed_ns, ..
+            } => {
                 let memory_mb = u128::from(self.memory[comp]);
                 let u = &mut self.usage[comp];
                 u.invocations += 1;
@@ -342,7 +386,11 @@ impl Observer for Metrics {
                     self.failed_responses += 1;
                 }
             }
-            SimEvent::TransactionDone { outcome, latency_ns, .. } => {
+            SimEvent::TransactionDone {
+                outcome,
+                latency_ns,
+                ..
+            } => {
                 self.in_flight_changed(time, false);
                 match outcome {
                     Outcome::Completed => {

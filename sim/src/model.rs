@@ -44,7 +44,12 @@ enum Ev {
     /// A compute step of an activation finished.
     StepDone { act: u32 },
     /// A data operation finished.
-    OpDone { act: u32, comp: u32, op: Op, ok: bool },
+    OpDone {
+        act: u32,
+        comp: u32,
+        op: Op,
+        ok: bool,
+    },
     /// A function instance finished its cold start.
     ColdStartDone { comp: u32, inst: u32 },
     /// An idle instance's keep-alive ran out (a cancellable timer).
@@ -219,9 +224,10 @@ impl Simulation {
                 Spec::Server(s) => (s.handlers.clone(), CompState::Server(ServerState::new(s))),
                 Spec::Function(f) => (
                     vec![Some(f.work.clone())],
-                    CompState::Function(FnState::new(
-                        rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
-                    )),
+                    CompState::Function(FnState::new(rng::stream(
+                        seed,
+                        &format!("cold-start/{}/{}", a.name, c.name),
+                    ))),
                 ),
                 Spec::Gateway(g) => (
                     g.routes
@@ -239,7 +245,11 @@ impl Simulation {
             work.push(table);
             comps.push(state);
         }
-        let comp_keys = a.components.iter().map(|c| rng::name_key(&c.name)).collect();
+        let comp_keys = a
+            .components
+            .iter()
+            .map(|c| rng::name_key(&c.name))
+            .collect();
         let sources: Vec<ArrivalGen> = scenario
             .sources
             .iter()
@@ -267,7 +277,12 @@ impl Simulation {
         for i in 0..st.sources.len() {
             st.schedule_next_arrival(i);
         }
-        let plan = Plan { scenario, arch, work, comp_keys };
+        let plan = Plan {
+            scenario,
+            arch,
+            work,
+            comp_keys,
+        };
         Self { plan, st }
     }
 
@@ -310,7 +325,10 @@ impl Simulation {
 
     /// Transactions by fate so far.
     pub fn counts(&self) -> Counts {
-        Counts { in_flight: self.st.txns.len() as u64, ..self.st.counts }
+        Counts {
+            in_flight: self.st.txns.len() as u64,
+            ..self.st.counts
+        }
     }
 
     /// The time of the next pending event, if any before the horizon.
@@ -323,7 +341,9 @@ impl Simulation {
         if self.next_event_time().is_none() {
             return false;
         }
-        let Some((_, ev)) = self.st.cal.pop() else { return false };
+        let Some((_, ev)) = self.st.cal.pop() else {
+            return false;
+        };
         self.st.handle(&self.plan, ev);
         for (t, e) in self.st.out.drain(..) {
             observer.on_event(t, &e);

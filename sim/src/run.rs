@@ -103,12 +103,19 @@ pub fn select(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, RunEr
     names
         .iter()
         .map(|n| {
-            scenario.architectures.iter().position(|a| &a.name == n).ok_or_else(|| {
-                RunError::UnknownArchitecture {
+            scenario
+                .architectures
+                .iter()
+                .position(|a| &a.name == n)
+                .ok_or_else(|| RunError::UnknownArchitecture {
                     name: n.clone(),
-                    known: scenario.architectures.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
-                }
-            })
+                    known: scenario
+                        .architectures
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
         })
         .collect()
 }
@@ -127,7 +134,9 @@ pub fn run_scenario_with<O: Observer + Send>(
 ) -> Result<(Report, Vec<O>), RunError> {
     let selected = select(scenario, &options.architectures)?;
     let scenario = Arc::new(scenario.clone());
-    let interval = options.interval.unwrap_or_else(|| default_interval(scenario.horizon));
+    let interval = options
+        .interval
+        .unwrap_or_else(|| default_interval(scenario.horizon));
     let make = &make;
     let results = std::thread::scope(|s| {
         let handles: Vec<_> = selected
@@ -146,7 +155,14 @@ pub fn run_scenario_with<O: Observer + Send>(
             .collect::<Result<Vec<_>, _>>()
     })?;
     let (architectures, observers) = results.into_iter().unzip();
-    Ok((Report { scenario, interval, architectures }, observers))
+    Ok((
+        Report {
+            scenario,
+            interval,
+            architectures,
+        },
+        observers,
+    ))
 }
 
 /// Runs one architecture to the horizon, feeding `extra` every event, sampling the
@@ -171,10 +187,20 @@ pub fn run_architecture(
     let counts = sim.counts();
     let arch = sim.architecture();
     if !counts.conserved() {
-        return Err(RunError::Conservation { architecture: arch.name.clone(), counts });
+        return Err(RunError::Conservation {
+            architecture: arch.name.clone(),
+            counts,
+        });
     }
     let costs = metrics.costs(arch, &scenario.prices, horizon);
-    Ok(ArchReport { index, name: arch.name.clone(), counts, metrics, costs, timeseries })
+    Ok(ArchReport {
+        index,
+        name: arch.name.clone(),
+        counts,
+        metrics,
+        costs,
+        timeseries,
+    })
 }
 
 /// Appends one interval's samples and restarts the interval counters.
@@ -191,21 +217,40 @@ fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sam
         ("response_p50_ms", i.response.quantile_ms(0.5)),
         ("response_p99_ms", i.response.quantile_ms(0.99)),
     ];
-    out.extend(all.into_iter().map(|(metric, value)| Sample { time: t, component: None, metric, value }));
+    out.extend(all.into_iter().map(|(metric, value)| Sample {
+        time: t,
+        component: None,
+        metric,
+        value,
+    }));
     for (c, state) in sim.snapshot().into_iter().enumerate() {
         let values: &[(&'static str, u32)] = match state {
-            ComponentState::Server { busy, backlog, .. } => &[("workers_busy", busy), ("backlog", backlog)],
-            ComponentState::Function { starting, busy, idle } => {
-                &[("instances_starting", starting), ("instances_busy", busy), ("instances_idle", idle)]
+            ComponentState::Server { busy, backlog, .. } => {
+                &[("workers_busy", busy), ("backlog", backlog)]
             }
-            ComponentState::Queue { visible, in_flight } => &[("visible", visible), ("in_flight", in_flight)],
-            ComponentState::Store { in_service, waiting } => &[("in_service", in_service), ("waiting", waiting)],
+            ComponentState::Function {
+                starting,
+                busy,
+                idle,
+            } => &[
+                ("instances_starting", starting),
+                ("instances_busy", busy),
+                ("instances_idle", idle),
+            ],
+            ComponentState::Queue { visible, in_flight } => {
+                &[("visible", visible), ("in_flight", in_flight)]
+            }
+            ComponentState::Store {
+                in_service,
+                waiting,
+            } => &[("in_service", in_service), ("waiting", waiting)],
             ComponentState::Stateless => &[],
         };
-        out.extend(
-            values
-                .iter()
-                .map(|&(metric, v)| Sample { time: t, component: Some(c), metric, value: f64::from(v) }),
-        );
+        out.extend(values.iter().map(|&(metric, v)| Sample {
+            time: t,
+            component: Some(c),
+            metric,
+            value: f64::from(v),
+        }));
     }
 }

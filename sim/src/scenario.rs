@@ -331,9 +331,21 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     /// `FILE:LINE:COL: path: message`, with `warning: ` before the message for warnings.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "scenario" } else { &self.path };
-        let warn = if self.severity == Severity::Warning { "warning: " } else { "" };
-        write!(f, "{}:{}:{}: {}: {}{}", self.file, self.line, self.col, path, warn, self.message)
+        let path = if self.path.is_empty() {
+            "scenario"
+        } else {
+            &self.path
+        };
+        let warn = if self.severity == Severity::Warning {
+            "warning: "
+        } else {
+            ""
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}{}",
+            self.file, self.line, self.col, path, warn, self.message
+        )
     }
 }
 

@@ -55,11 +55,17 @@ fn stress_scenario_exercises_every_failure_path_and_conserves() {
         assert!(a.counts.conserved(), "{}: {:?}", a.name, a.counts);
     }
     assert!(mono.metrics.rejected > 0, "backlog overflow rejects");
-    assert!(mono.metrics.throttled > 0, "database and partner rate limits throttle");
+    assert!(
+        mono.metrics.throttled > 0,
+        "database and partner rate limits throttle"
+    );
     assert!(mono.counts.failed > 0);
     assert!(sls.metrics.throttled > 0, "function concurrency throttles");
     assert!(sls.metrics.dead_letter_moves > 0 && sls.counts.dead_lettered > 0);
-    assert!(sls.metrics.retries > 0, "failed asynchronous invocations are retried");
+    assert!(
+        sls.metrics.retries > 0,
+        "failed asynchronous invocations are retried"
+    );
     assert!(sls.metrics.cold_starts > 0);
 }
 
@@ -81,7 +87,10 @@ fn dead_lettered_fraction_is_p_to_the_k() {
     let finished = (c.completed + c.dead_lettered + c.failed) as f64;
     let fraction = c.dead_lettered as f64 / finished;
     // n ≈ 36,000: the sd of the fraction is 0.0015; 0.0081 is over five sd.
-    assert!((fraction - 0.09).abs() < 0.0081, "dead-lettered fraction {fraction}");
+    assert!(
+        (fraction - 0.09).abs() < 0.0081,
+        "dead-lettered fraction {fraction}"
+    );
     assert_eq!(c.failed, 0);
     assert!(c.conserved());
     assert_eq!(report.metrics.dead_letter_moves, c.dead_lettered);

@@ -68,7 +68,13 @@ fn load(text: &str) -> Arc<Scenario> {
     }
 }
 
-fn mmc_scenario(c: u32, lambda: f64, mean_service_ms: f64, customers: f64, seed: u64) -> Arc<Scenario> {
+fn mmc_scenario(
+    c: u32,
+    lambda: f64,
+    mean_service_ms: f64,
+    customers: f64,
+    seed: u64,
+) -> Arc<Scenario> {
     let horizon_s = (customers / lambda).ceil();
     load(&format!(
         r#"Scenario(name: "mmc", horizon: "{horizon_s}s", seed: {seed},
@@ -85,7 +91,11 @@ fn measure_mmc(c: u32, lambda: f64, mean_service_ms: f64, customers: f64) -> (f6
     let mut waits = Waits::default();
     let report = run_architecture(s, 0, 10 * NS_PER_S, &mut waits).unwrap();
     assert!(report.counts.conserved());
-    assert!(waits.n as f64 > 0.95 * customers, "{} customers served", waits.n);
+    assert!(
+        waits.n as f64 > 0.95 * customers,
+        "{} customers served",
+        waits.n
+    );
     let measured = waits.sum_ns as f64 / waits.n as f64 / 1e9;
     let theory = mmc_wait(c, lambda, 1000.0 / mean_service_ms);
     (measured, theory, report.metrics.response.mean_ms() / 1e3)
@@ -127,7 +137,10 @@ fn mmc_mean_wait_matches_erlang_c() {
 #[test]
 fn littles_law_holds_for_the_bundled_mmc_scenario() {
     let loaded = choreo_sim::bundled::load("mmc-server").unwrap().unwrap();
-    let options = run::RunOptions { architectures: vec!["server".into()], ..Default::default() };
+    let options = run::RunOptions {
+        architectures: vec!["server".into()],
+        ..Default::default()
+    };
     let report = run::run_scenario(&loaded.scenario, &options).unwrap();
     let a = &report.architectures[0];
     let horizon = loaded.scenario.horizon;
@@ -140,21 +153,42 @@ fn littles_law_holds_for_the_bundled_mmc_scenario() {
     // And the bundled scenario's stated theory: W = 100 ms + 50.9 ms.
     assert_close("M/M/4 W", w, 0.1 + mmc_wait(4, 30.0, 10.0), 0.03);
     // The sampled timeseries agrees with the exact average (1,000 samples: about 2% noise).
-    let samples: Vec<f64> =
-        a.timeseries.iter().filter(|s| s.component.is_none() && s.metric == "in_flight").map(|s| s.value).collect();
+    let samples: Vec<f64> = a
+        .timeseries
+        .iter()
+        .filter(|s| s.component.is_none() && s.metric == "in_flight")
+        .map(|s| s.value)
+        .collect();
     assert_eq!(samples.len(), 1000);
-    assert_close("sampled in-flight", samples.iter().sum::<f64>() / samples.len() as f64, l, 0.08);
+    assert_close(
+        "sampled in-flight",
+        samples.iter().sum::<f64>() / samples.len() as f64,
+        l,
+        0.08,
+    );
 }
 
 #[test]
 fn lone_function_cold_start_fraction_matches_exp_minus_lambda_t() {
     let loaded = choreo_sim::bundled::load("cold-starts").unwrap().unwrap();
-    let options = run::RunOptions { architectures: vec!["function".into()], ..Default::default() };
+    let options = run::RunOptions {
+        architectures: vec!["function".into()],
+        ..Default::default()
+    };
     let report = run::run_scenario(&loaded.scenario, &options).unwrap();
     let m = &report.architectures[0].metrics;
-    assert!(m.function_invocations > 8_000, "{} invocations", m.function_invocations);
+    assert!(
+        m.function_invocations > 8_000,
+        "{} invocations",
+        m.function_invocations
+    );
     // λ = 0.01/s, keep-alive T = 60 s.
-    assert_close("P(cold)", m.cold_start_ratio(), (-0.01f64 * 60.0).exp(), 0.03);
+    assert_close(
+        "P(cold)",
+        m.cold_start_ratio(),
+        (-0.01f64 * 60.0).exp(),
+        0.03,
+    );
 }
 
 #[test]
@@ -169,5 +203,10 @@ fn cold_start_fraction_tracks_keep_alive() {
     let report = run_architecture(s, 0, 3600 * NS_PER_S, &mut ()).unwrap();
     // The instance stays warm 200 s after the end of each request (≈10 ms, plus 250 ms after
     // a cold one), so the exact fraction is slightly below e^(−2); well within 3%.
-    assert_close("P(cold), T=200s", report.metrics.cold_start_ratio(), (-2.0f64).exp(), 0.03);
+    assert_close(
+        "P(cold), T=200s",
+        report.metrics.cold_start_ratio(),
+        (-2.0f64).exp(),
+        0.03,
+    );
 }

@@ -64,25 +64,43 @@ fn unknown_field_points_at_the_field_name() {
         "{}",
         e[0]
     );
-    assert!(e[0].contains("`memory_mb`"), "the message lists the expected fields: {}", e[0]);
+    assert!(
+        e[0].contains("`memory_mb`"),
+        "the message lists the expected fields: {}",
+        e[0]
+    );
 }
 
 #[test]
 fn type_and_syntax_errors_carry_position_and_path() {
     let wrong_type = "Scenario(\n    name: \"x\",\n    horizon: \"1h\",\n    workload: [Source(kind: \"a\", arrivals: Poisson(per_second: \"fast\"))],\n    architectures: [],\n)";
-    assert_eq!(errors(wrong_type), ["s.ron:4:63: workload[0].arrivals.per_second: Expected float"]);
+    assert_eq!(
+        errors(wrong_type),
+        ["s.ron:4:63: workload[0].arrivals.per_second: Expected float"]
+    );
 
     let missing_comma = "Scenario(\n    name: \"x\",\n    horizon: \"1h\"\n    workload: [],\n    architectures: [],\n)";
-    assert_eq!(errors(missing_comma), ["s.ron:4:5: workload: Expected comma"]);
+    assert_eq!(
+        errors(missing_comma),
+        ["s.ron:4:5: workload: Expected comma"]
+    );
 
     let bad_variant = "Scenario(name: \"x\", horizon: \"1h\",\n  workload: [Source(kind: \"a\", arrivals: Poison(per_second: 1.0))],\n  architectures: [])";
     let e = errors(bad_variant);
-    assert!(e[0].starts_with("s.ron:2:42: workload[0].arrivals: Unexpected variant named `Poison` in enum `Arrivals`"), "{}", e[0]);
+    assert!(
+        e[0].starts_with(
+            "s.ron:2:42: workload[0].arrivals: Unexpected variant named `Poison` in enum `Arrivals`"
+        ),
+        "{}",
+        e[0]
+    );
 
     let bad_duration = "Scenario(name: \"x\", horizon: \"1h\",\n  workload: [Source(kind: \"a\", arrivals: Poisson(per_second: 1.0))],\n  architectures: [Architecture(name: \"a\", entry: \"f\", components: [\n    Function(name: \"f\", work: [Compute(42)])])])";
     assert_eq!(
         errors(bad_duration),
-        [r#"s.ron:4:40: architectures[0].components[0].work[0]: expected a duration such as "30ms", or a distribution such as LogNormal(median: "300ms", p99: "2s")"#]
+        [
+            r#"s.ron:4:40: architectures[0].components[0].work[0]: expected a duration such as "30ms", or a distribution such as LogNormal(median: "300ms", p99: "2s")"#
+        ]
     );
 }
 
@@ -92,7 +110,10 @@ fn distribution_parameters_are_checked() {
     let e = errors(text);
     assert_eq!(e.len(), 2, "{e:#?}");
     assert!(e[0].starts_with("s.ron:4:32: architectures[0].components[0].work[0]: p99 (10000000 ns) must be at least the median"), "{}", e[0]);
-    assert_eq!(e[1], "s.ron:4:79: architectures[0].components[0].work[1]: give either median and p99, or mu and sigma");
+    assert_eq!(
+        e[1],
+        "s.ron:4:79: architectures[0].components[0].work[1]: give either median and p99, or mu and sigma"
+    );
 }
 
 #[test]
@@ -124,16 +145,32 @@ fn unreachable_components_are_warnings_not_errors() {
     Database(name: "unused", latency: "1ms")])])"#;
     let loaded = scenario::load("s.ron", text).unwrap();
     let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
-    assert_eq!(w, [r#"s.ron:5:5: architectures[0].components[1]: warning: no transaction ever reaches database "unused""#]);
+    assert_eq!(
+        w,
+        [
+            r#"s.ron:5:5: architectures[0].components[1]: warning: no transaction ever reaches database "unused""#
+        ]
+    );
     assert_eq!(loaded.warnings[0].severity, Severity::Warning);
 }
 
 #[test]
 fn every_bundled_scenario_is_valid_without_warnings() {
     for b in choreo_sim::bundled::ALL {
-        let loaded = choreo_sim::bundled::load(b.name).unwrap().unwrap_or_else(|e| panic!("{}: {:#?}", b.name, e.diagnostics));
-        assert!(loaded.warnings.is_empty(), "{}: {:#?}", b.name, loaded.warnings);
-        assert!(loaded.scenario.architectures.len() >= 2, "{} compares architectures", b.name);
+        let loaded = choreo_sim::bundled::load(b.name)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{}: {:#?}", b.name, e.diagnostics));
+        assert!(
+            loaded.warnings.is_empty(),
+            "{}: {:#?}",
+            b.name,
+            loaded.warnings
+        );
+        assert!(
+            loaded.scenario.architectures.len() >= 2,
+            "{} compares architectures",
+            b.name
+        );
     }
 }
 

@@ -40,7 +40,14 @@ impl ArrivalGen {
             Arrivals::Bursts { on, .. } => (true, sample_phase(on, &mut rng)),
             _ => (false, 0),
         };
-        Self { arrivals: source.arrivals.clone(), rng, last: 0, phase_on, phase_end, load: 1.0 }
+        Self {
+            arrivals: source.arrivals.clone(),
+            rng,
+            last: 0,
+            phase_on,
+            phase_end,
+            load: 1.0,
+        }
     }
 
     /// Rate at time `t` [1/s], before the load multiplier.
@@ -48,19 +55,32 @@ impl ArrivalGen {
         match &self.arrivals {
             Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
             Arrivals::Profile { points, ramp } => {
-                let i = points.partition_point(|&(from, _)| from <= t).saturating_sub(1);
+                let i = points
+                    .partition_point(|&(from, _)| from <= t)
+                    .saturating_sub(1);
                 let (t0, r0) = points[i];
                 match points.get(i + 1) {
                     Some(&(t1, r1)) if *ramp => r0 + (r1 - r0) * (t - t0) as f64 / (t1 - t0) as f64,
                     _ => r0,
                 }
             }
-            Arrivals::Diurnal { mean, amplitude, period, peak_at } => {
+            Arrivals::Diurnal {
+                mean,
+                amplitude,
+                period,
+                peak_at,
+            } => {
                 let phase = (t as f64 - *peak_at as f64) / *period as f64;
                 mean * (1.0 + amplitude * (2.0 * std::f64::consts::PI * phase).cos())
             }
-            Arrivals::Bursts { on_rate, off_rate, .. } => {
-                if self.phase_on { *on_rate } else { *off_rate }
+            Arrivals::Bursts {
+                on_rate, off_rate, ..
+            } => {
+                if self.phase_on {
+                    *on_rate
+                } else {
+                    *off_rate
+                }
             }
         }
     }
@@ -69,8 +89,12 @@ impl ArrivalGen {
         match &self.arrivals {
             Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
             Arrivals::Profile { points, .. } => points.iter().map(|p| p.1).fold(0.0, f64::max),
-            Arrivals::Diurnal { mean, amplitude, .. } => mean * (1.0 + amplitude),
-            Arrivals::Bursts { on_rate, off_rate, .. } => on_rate.max(*off_rate),
+            Arrivals::Diurnal {
+                mean, amplitude, ..
+            } => mean * (1.0 + amplitude),
+            Arrivals::Bursts {
+                on_rate, off_rate, ..
+            } => on_rate.max(*off_rate),
         }
     }
 
@@ -82,9 +106,7 @@ impl ArrivalGen {
         }
         let t = match &self.arrivals {
             Arrivals::Poisson { rate } => self.last as f64 + exp_gap(&mut self.rng, rate * load),
-            Arrivals::Constant { rate } => {
-                self.last as f64 + NS_PER_S as f64 / (rate * load)
-            }
+            Arrivals::Constant { rate } => self.last as f64 + NS_PER_S as f64 / (rate * load),
             Arrivals::Profile { .. } | Arrivals::Diurnal { .. } => {
                 let peak = self.peak_rate() * load;
                 let mut t = self.last as f64;
@@ -99,13 +121,22 @@ impl ArrivalGen {
                     }
                 }
             }
-            Arrivals::Bursts { on_rate, off_rate, on, off } => {
+            Arrivals::Bursts {
+                on_rate,
+                off_rate,
+                on,
+                off,
+            } => {
                 let (on_rate, off_rate, on, off) = (*on_rate, *off_rate, on.clone(), off.clone());
                 let mut t = self.last as f64;
                 loop {
                     let rate = if self.phase_on { on_rate } else { off_rate } * load;
                     // Memoryless: a gap that overruns the phase restarts at the next phase.
-                    let candidate = if rate > 0.0 { t + exp_gap(&mut self.rng, rate) } else { f64::INFINITY };
+                    let candidate = if rate > 0.0 {
+                        t + exp_gap(&mut self.rng, rate)
+                    } else {
+                        f64::INFINITY
+                    };
                     if candidate < self.phase_end as f64 {
                         break candidate;
                     }
@@ -114,7 +145,8 @@ impl ArrivalGen {
                         return None;
                     }
                     self.phase_on = !self.phase_on;
-                    let length = sample_phase(if self.phase_on { &on } else { &off }, &mut self.rng);
+                    let length =
+                        sample_phase(if self.phase_on { &on } else { &off }, &mut self.rng);
                     self.phase_end = self.phase_end.saturating_add(length);
                 }
             }
@@ -164,7 +196,13 @@ mod tests {
     #[test]
     fn profile_steps_change_the_rate() {
         let points = vec![(0, 10.0), (500 * NS_PER_S, 40.0)];
-        let (_, times) = count(Arrivals::Profile { points, ramp: false }, 1_000);
+        let (_, times) = count(
+            Arrivals::Profile {
+                points,
+                ramp: false,
+            },
+            1_000,
+        );
         let first = times.iter().filter(|&&t| t < 500 * NS_PER_S).count() as f64;
         let second = times.len() as f64 - first;
         assert!((first / 5_000.0 - 1.0).abs() < 0.05, "{first}");
@@ -181,12 +219,23 @@ mod tests {
 
     #[test]
     fn diurnal_peak_and_trough() {
-        let a = Arrivals::Diurnal { mean: 20.0, amplitude: 0.5, period: 1_000 * NS_PER_S, peak_at: 0 };
+        let a = Arrivals::Diurnal {
+            mean: 20.0,
+            amplitude: 0.5,
+            period: 1_000 * NS_PER_S,
+            peak_at: 0,
+        };
         let (n, times) = count(a, 1_000);
         assert!((n as f64 / 20_000.0 - 1.0).abs() < 0.03, "{n}");
         let near_peak = times.iter().filter(|&&t| t < 50 * NS_PER_S).count() as f64;
-        let near_trough = times.iter().filter(|&&t| (475..525).contains(&(t / NS_PER_S))).count() as f64;
-        assert!(near_peak > 2.5 * near_trough, "peak {near_peak} trough {near_trough}");
+        let near_trough = times
+            .iter()
+            .filter(|&&t| (475..525).contains(&(t / NS_PER_S)))
+            .count() as f64;
+        assert!(
+            near_peak > 2.5 * near_trough,
+            "peak {near_peak} trough {near_trough}"
+        );
     }
 
     #[test]

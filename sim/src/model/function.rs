@@ -62,11 +62,21 @@ pub(super) struct FnState {
 
 impl FnState {
     pub(super) fn new(cold_rng: SimRng) -> Self {
-        Self { instances: Slab::new(), idle: VecDeque::new(), starting: 0, busy: 0, cold_rng }
+        Self {
+            instances: Slab::new(),
+            idle: VecDeque::new(),
+            starting: 0,
+            busy: 0,
+            cold_rng,
+        }
     }
 
     pub(super) fn snapshot(&self) -> ComponentState {
-        ComponentState::Function { starting: self.starting, busy: self.busy, idle: self.idle.len() as u32 }
+        ComponentState::Function {
+            starting: self.starting,
+            busy: self.busy,
+            idle: self.idle.len() as u32,
+        }
     }
 }
 
@@ -88,7 +98,9 @@ impl State {
 
     /// Whether `comp` may start one more execution now.
     pub(super) fn function_has_capacity(&self, plan: &Plan, comp: CompId) -> bool {
-        let CompState::Function(f) = &self.comps[comp] else { return false };
+        let CompState::Function(f) = &self.comps[comp] else {
+            return false;
+        };
         let cap = spec(plan, comp).concurrency.unwrap_or(u32::MAX);
         f.busy + f.starting < cap && self.functions_active < plan.arch().concurrency_limit
     }
@@ -127,14 +139,25 @@ impl State {
             batch: Vec::new(),
             batch_next: 0,
         }) as u32;
-        self.emit(SimEvent::ColdStartBegan { comp, instance: inst });
-        self.cal.schedule(now + delay, Ev::ColdStartDone { comp: comp as u32, inst });
+        self.emit(SimEvent::ColdStartBegan {
+            comp,
+            instance: inst,
+        });
+        self.cal.schedule(
+            now + delay,
+            Ev::ColdStartDone {
+                comp: comp as u32,
+                inst,
+            },
+        );
         Some((inst, false))
     }
 
     /// Invokes the function of activation `act` (synchronously or asynchronously).
     pub(super) fn invoke_function(&mut self, plan: &Plan, act: u32) {
-        let Act { comp, txn, caller, .. } = self.acts[act as usize];
+        let Act {
+            comp, txn, caller, ..
+        } = self.acts[act as usize];
         match self.acquire(plan, comp, Pending::Act(act)) {
             Some((inst, ready)) => {
                 self.acts[act as usize].inst = inst;
@@ -156,7 +179,9 @@ impl State {
 
     /// Starts a batch of queue messages on `consumer`; false when throttled.
     pub(super) fn invoke_batch(&mut self, plan: &Plan, consumer: CompId, msgs: &[u32]) -> bool {
-        let Some((inst, ready)) = self.acquire(plan, consumer, Pending::Batch) else { return false };
+        let Some((inst, ready)) = self.acquire(plan, consumer, Pending::Batch) else {
+            return false;
+        };
         let i = &mut self.fn_state(consumer).instances[inst as usize];
         i.batch.clear();
         i.batch.extend_from_slice(msgs);
@@ -175,7 +200,10 @@ impl State {
         let i = &mut f.instances[inst as usize];
         i.phase = Phase::Busy;
         i.since = now;
-        self.emit(SimEvent::InstanceReady { comp, instance: inst });
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
         self.run_on_instance(plan, comp, inst);
     }
 
@@ -187,7 +215,12 @@ impl State {
             Pending::Act(act) => {
                 i.pending = Pending::Nothing;
                 let id = self.txns[self.acts[act as usize].txn as usize].id;
-                self.emit(SimEvent::InvocationStarted { txn: id, comp, instance: inst, cold });
+                self.emit(SimEvent::InvocationStarted {
+                    txn: id,
+                    comp,
+                    instance: inst,
+                    cold,
+                });
                 self.advance(plan, act);
             }
             Pending::Batch => {
@@ -209,7 +242,10 @@ impl State {
         };
         i.batch_next += 1;
         let cold = std::mem::replace(&mut i.cold, false);
-        let (txn, receives) = (self.msgs[msg as usize].txn, self.msgs[msg as usize].receives);
+        let (txn, receives) = (
+            self.msgs[msg as usize].txn,
+            self.msgs[msg as usize].receives,
+        );
         let now = self.now();
         let act = self.acts.insert(Act {
             txn,
@@ -224,7 +260,12 @@ impl State {
             first_try: now,
         }) as u32;
         let id = self.txns[txn as usize].id;
-        self.emit(SimEvent::InvocationStarted { txn: id, comp, instance: inst, cold });
+        self.emit(SimEvent::InvocationStarted {
+            txn: id,
+            comp,
+            instance: inst,
+            cold,
+        });
         self.advance(plan, act);
     }
 
@@ -252,9 +293,20 @@ impl State {
         f.busy -= 1;
         f.idle.push_back(inst);
         self.functions_active -= 1;
-        let timer = self.cal.schedule_timer(now + keep_alive, Ev::KeepAliveExpired { comp: comp as u32, inst });
+        let timer = self.cal.schedule_timer(
+            now + keep_alive,
+            Ev::KeepAliveExpired {
+                comp: comp as u32,
+                inst,
+            },
+        );
         self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
-        self.emit(SimEvent::InvocationEnded { comp, instance: inst, billed_ns, ok });
+        self.emit(SimEvent::InvocationEnded {
+            comp,
+            instance: inst,
+            billed_ns,
+            ok,
+        });
         self.capacity_freed(plan);
     }
 
@@ -272,6 +324,9 @@ impl State {
             f.idle.remove(pos);
         }
         f.instances.remove(inst as usize);
-        self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+        self.emit(SimEvent::InstanceReaped {
+            comp,
+            instance: inst,
+        });
     }
 }

@@ -37,7 +37,10 @@ pub(super) struct QueueState {
 
 impl QueueState {
     pub(super) fn snapshot(&self) -> ComponentState {
-        ComponentState::Queue { visible: self.visible.len() as u32, in_flight: self.in_flight }
+        ComponentState::Queue {
+            visible: self.visible.len() as u32,
+            in_flight: self.in_flight,
+        }
     }
 }
 
@@ -59,9 +62,19 @@ impl State {
     /// Puts a message for `txn` on `queue` (its outstanding count is already raised).
     pub(super) fn enqueue(&mut self, plan: &Plan, txn: u32, from: CompId, queue: CompId) {
         let id = self.txns[txn as usize].id;
-        self.emit(SimEvent::Request { txn: id, from: Some(from), to: queue, sync: false });
+        self.emit(SimEvent::Request {
+            txn: id,
+            from: Some(from),
+            to: queue,
+            sync: false,
+        });
         self.emit(SimEvent::MessageEnqueued { txn: id, queue });
-        let msg = self.msgs.insert(Msg { txn, queue, receives: 0, received_at: 0 }) as u32;
+        let msg = self.msgs.insert(Msg {
+            txn,
+            queue,
+            receives: 0,
+            received_at: 0,
+        }) as u32;
         self.push_visible(plan, queue, msg);
     }
 
@@ -87,7 +100,14 @@ impl State {
         self.batch_scratch = batch;
     }
 
-    fn dispatch_batches(&mut self, plan: &Plan, queue: CompId, consumer: CompId, size: usize, batch: &mut Vec<u32>) {
+    fn dispatch_batches(
+        &mut self,
+        plan: &Plan,
+        queue: CompId,
+        consumer: CompId,
+        size: usize,
+        batch: &mut Vec<u32>,
+    ) {
         loop {
             if !self.function_has_capacity(plan, consumer) {
                 return;
@@ -105,12 +125,20 @@ impl State {
                 let msg = &mut self.msgs[m as usize];
                 msg.receives += 1;
                 msg.received_at = now;
-                let _ = msg;
-                let txn = self.msgs[m as usize].txn;
+                let txn = msg.txn;
                 let id = self.txns[txn as usize].id;
-                self.emit(SimEvent::Request { txn: id, from: Some(queue), to: consumer, sync: false });
+                self.emit(SimEvent::Request {
+                    txn: id,
+                    from: Some(queue),
+                    to: consumer,
+                    sync: false,
+                });
             }
-            self.emit(SimEvent::BatchReceived { queue, consumer, messages: n as u32 });
+            self.emit(SimEvent::BatchReceived {
+                queue,
+                consumer,
+                messages: n as u32,
+            });
             let started = self.invoke_batch(plan, consumer, batch);
             debug_assert!(started, "capacity was checked above");
         }
@@ -118,7 +146,12 @@ impl State {
 
     /// The consumer finished one message.
     pub(super) fn message_done(&mut self, plan: &Plan, msg: u32, ok: bool) {
-        let Msg { txn, queue, receives, received_at } = self.msgs[msg as usize];
+        let Msg {
+            txn,
+            queue,
+            receives,
+            received_at,
+        } = self.msgs[msg as usize];
         self.queue_state(queue).in_flight -= 1;
         let id = self.txns[txn as usize].id;
         if ok {
@@ -131,7 +164,11 @@ impl State {
         if q.max_receives.is_some_and(|max| receives >= max) {
             match q.dead_letter {
                 Some(dlq) => {
-                    self.emit(SimEvent::DeadLettered { txn: id, queue, dead_letter: dlq });
+                    self.emit(SimEvent::DeadLettered {
+                        txn: id,
+                        queue,
+                        dead_letter: dlq,
+                    });
                     self.txns[txn as usize].dead_lettered = true;
                     let m = &mut self.msgs[msg as usize];
                     m.queue = dlq;
@@ -146,7 +183,11 @@ impl State {
             }
             return;
         }
-        self.emit(SimEvent::MessageReturned { txn: id, queue, receives });
+        self.emit(SimEvent::MessageReturned {
+            txn: id,
+            queue,
+            receives,
+        });
         let at = (received_at + q.visibility_timeout).max(self.now());
         self.cal.schedule(at, Ev::MessageVisible { msg });
     }
@@ -159,7 +200,8 @@ impl State {
     /// Function capacity was freed: queues with waiting messages may dispatch again.
     pub(super) fn capacity_freed(&mut self, plan: &Plan) {
         for queue in 0..self.comps.len() {
-            let waiting = matches!(&self.comps[queue], CompState::Queue(q) if !q.visible.is_empty());
+            let waiting =
+                matches!(&self.comps[queue], CompState::Queue(q) if !q.visible.is_empty());
             if waiting {
                 self.dispatch(plan, queue);
             }

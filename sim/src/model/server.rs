@@ -60,7 +60,10 @@ impl State {
         let s = self.server_state(comp);
         if let Some(inst) = s.free_instance() {
             self.server_run(plan, comp, inst, act);
-        } else if s.backlog_limit.is_none_or(|limit| (s.backlog.len() as u32) < limit) {
+        } else if s
+            .backlog_limit
+            .is_none_or(|limit| (s.backlog.len() as u32) < limit)
+        {
             s.backlog.push_back(act);
         } else {
             let id = self.txns[txn as usize].id;
@@ -73,7 +76,12 @@ impl State {
         self.server_state(comp).busy[inst as usize] += 1;
         self.acts[act as usize].inst = inst;
         let id = self.txns[self.acts[act as usize].txn as usize].id;
-        self.emit(SimEvent::InvocationStarted { txn: id, comp, instance: inst, cold: false });
+        self.emit(SimEvent::InvocationStarted {
+            txn: id,
+            comp,
+            instance: inst,
+            cold: false,
+        });
         self.advance(plan, act);
     }
 

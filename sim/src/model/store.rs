@@ -29,7 +29,10 @@ pub(super) struct StoreState {
 
 impl StoreState {
     pub(super) fn snapshot(&self) -> ComponentState {
-        ComponentState::Store { in_service: self.in_service, waiting: self.waiting.len() as u32 }
+        ComponentState::Store {
+            in_service: self.in_service,
+            waiting: self.waiting.len() as u32,
+        }
     }
 
     /// Takes one token from a bucket refilled at `rate` [1/s]; false when empty.
@@ -65,7 +68,12 @@ impl State {
         let a = &self.acts[act as usize];
         let id = self.txns[a.txn as usize].id;
         let from = a.comp;
-        self.emit(SimEvent::Request { txn: id, from: Some(from), to: comp, sync: true });
+        self.emit(SimEvent::Request {
+            txn: id,
+            from: Some(from),
+            to: comp,
+            sync: true,
+        });
         let now = self.now();
         let limit = match plan.spec(comp) {
             Spec::Database(d) => match d.capacity {
@@ -87,7 +95,12 @@ impl State {
             && !self.store_state(comp).admit(rate, now)
         {
             self.emit(SimEvent::Throttled { txn: id, comp });
-            self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok: false });
+            self.emit(SimEvent::Reply {
+                txn: id,
+                from: comp,
+                to: Some(from),
+                ok: false,
+            });
             self.resume(plan, act, false);
             return;
         }
@@ -108,15 +121,33 @@ impl State {
         };
         self.store_state(comp).in_service += 1;
         let at = self.now() + latency;
-        self.cal.schedule(at, Ev::OpDone { act, comp: comp as u32, op, ok });
+        self.cal.schedule(
+            at,
+            Ev::OpDone {
+                act,
+                comp: comp as u32,
+                op,
+                ok,
+            },
+        );
     }
 
     pub(super) fn op_done(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op, ok: bool) {
         let a = &self.acts[act as usize];
         let (txn, from) = (a.txn, a.comp);
         let id = self.txns[txn as usize].id;
-        self.emit(SimEvent::Operation { txn: id, comp, op, ok });
-        self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok });
+        self.emit(SimEvent::Operation {
+            txn: id,
+            comp,
+            op,
+            ok,
+        });
+        self.emit(SimEvent::Reply {
+            txn: id,
+            from: comp,
+            to: Some(from),
+            ok,
+        });
         let s = self.store_state(comp);
         s.in_service -= 1;
         if let Some((next, next_op)) = s.waiting.pop_front() {

@@ -9,7 +9,12 @@ impl State {
     /// this hop); each subscriber delivery becomes an outstanding piece of work of its own.
     pub(super) fn publish(&mut self, plan: &Plan, txn: u32, from: CompId, topic: CompId) {
         let id = self.txns[txn as usize].id;
-        self.emit(SimEvent::Request { txn: id, from: Some(from), to: topic, sync: false });
+        self.emit(SimEvent::Request {
+            txn: id,
+            from: Some(from),
+            to: topic,
+            sync: false,
+        });
         self.emit(SimEvent::Published { txn: id, topic });
         let Spec::Topic(t) = plan.spec(topic) else {
             unreachable!("publish is only called on topics")

@@ -36,7 +36,12 @@ impl State {
     pub(super) fn schedule_next_arrival(&mut self, source: usize) {
         let horizon = self.horizon;
         if let Some(t) = self.sources[source].next(horizon) {
-            self.cal.schedule(t, Ev::Arrival { source: source as u32 });
+            self.cal.schedule(
+                t,
+                Ev::Arrival {
+                    source: source as u32,
+                },
+            );
         }
     }
 
@@ -69,7 +74,12 @@ impl State {
         let now = self.now();
         let t = &mut self.txns[txn as usize];
         t.response_ok = ok;
-        let event = SimEvent::ResponseSent { txn: t.id, kind: t.kind, ok, latency_ns: now - t.arrived };
+        let event = SimEvent::ResponseSent {
+            txn: t.id,
+            kind: t.kind,
+            ok,
+            latency_ns: now - t.arrived,
+        };
         self.emit(event);
         self.work_done(txn);
     }
@@ -93,6 +103,11 @@ impl State {
             Outcome::Completed
         };
         let latency_ns = self.now() - t.arrived;
-        self.emit(SimEvent::TransactionDone { txn: t.id, kind: t.kind, outcome, latency_ns });
+        self.emit(SimEvent::TransactionDone {
+            txn: t.id,
+            kind: t.kind,
+            outcome,
+            latency_ns,
+        });
     }
 }

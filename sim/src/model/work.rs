@@ -54,17 +54,39 @@ pub(super) struct Act {
 
 impl State {
     /// Sends work for transaction `txn` to the server, function or gateway `to`.
-    pub(super) fn request(&mut self, plan: &Plan, txn: u32, from: Option<CompId>, to: CompId, caller: Caller) {
+    pub(super) fn request(
+        &mut self,
+        plan: &Plan,
+        txn: u32,
+        from: Option<CompId>,
+        to: CompId,
+        caller: Caller,
+    ) {
         let t = &self.txns[txn as usize];
         let (id, kind) = (t.id, t.kind);
         let sync = matches!(caller, Caller::Entry | Caller::Sync(_));
-        self.emit(SimEvent::Request { txn: id, from, to, sync });
+        self.emit(SimEvent::Request {
+            txn: id,
+            from,
+            to,
+            sync,
+        });
         let slot = match plan.spec(to) {
             Spec::Function(_) => 0,
             _ => kind as u32,
         };
         let now = self.now();
-        let act = Act { txn, comp: to, slot, pc: 0, caller, inst: super::work::NO_INSTANCE, attempt: 0, throttles: 0, first_try: now };
+        let act = Act {
+            txn,
+            comp: to,
+            slot,
+            pc: 0,
+            caller,
+            inst: super::work::NO_INSTANCE,
+            attempt: 0,
+            throttles: 0,
+            first_try: now,
+        };
         let key = self.acts.insert(act) as u32;
         self.start(plan, key);
     }
@@ -82,8 +104,14 @@ impl State {
     /// A generator for a draw made by activation `act` at its current step.
     pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> SimRng {
         let a = &self.acts[act as usize];
-        let site = rng::mix(plan.comp_keys[a.comp], (u64::from(a.slot) << 32) | u64::from(a.pc));
-        let key = rng::mix(self.txns[a.txn as usize].seed, rng::mix(site, plan.comp_keys[target]));
+        let site = rng::mix(
+            plan.comp_keys[a.comp],
+            (u64::from(a.slot) << 32) | u64::from(a.pc),
+        );
+        let key = rng::mix(
+            self.txns[a.txn as usize].seed,
+            rng::mix(site, plan.comp_keys[target]),
+        );
         SimRng::seed_from_u64(rng::mix(key, u64::from(a.attempt)))
     }
 
@@ -136,7 +164,10 @@ impl State {
             self.advance(plan, act);
         } else {
             let a = &self.acts[act as usize];
-            let event = SimEvent::StepFailed { txn: self.txns[a.txn as usize].id, comp: a.comp };
+            let event = SimEvent::StepFailed {
+                txn: self.txns[a.txn as usize].id,
+                comp: a.comp,
+            };
             self.emit(event);
             self.finish(plan, act, false);
         }
@@ -149,7 +180,7 @@ impl State {
         // Asynchronous failures are retried by the platform with the same activation.
         if caller == Caller::Async && !ok {
             self.release(plan, comp, inst, ok);
-            self.async_failed(plan, act);
+            self.async_failed(act);
             return;
         }
         self.acts.remove(act as usize);
@@ -166,13 +197,23 @@ impl State {
         match caller {
             Caller::Entry => {
                 let id = self.txns[txn as usize].id;
-                self.emit(SimEvent::Reply { txn: id, from: comp, to: None, ok });
+                self.emit(SimEvent::Reply {
+                    txn: id,
+                    from: comp,
+                    to: None,
+                    ok,
+                });
                 self.respond(txn, ok);
             }
             Caller::Sync(parent) => {
                 let id = self.txns[txn as usize].id;
                 let to = Some(self.acts[parent as usize].comp);
-                self.emit(SimEvent::Reply { txn: id, from: comp, to, ok });
+                self.emit(SimEvent::Reply {
+                    txn: id,
+                    from: comp,
+                    to,
+                    ok,
+                });
                 self.resume(plan, parent, ok);
             }
             Caller::Async => self.work_done(txn),
@@ -193,7 +234,7 @@ impl State {
     }
 
     /// An asynchronous invocation failed: retry it later, or drop it.
-    fn async_failed(&mut self, plan: &Plan, act: u32) {
+    fn async_failed(&mut self, act: u32) {
         let a = &mut self.acts[act as usize];
         a.inst = NO_INSTANCE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
@@ -203,7 +244,11 @@ impl State {
                 let a = &mut self.acts[act as usize];
                 a.attempt += 1;
                 a.pc = 0;
-                self.emit(SimEvent::Retried { txn: id, comp, attempt: attempt + 1 });
+                self.emit(SimEvent::Retried {
+                    txn: id,
+                    comp,
+                    attempt: attempt + 1,
+                });
                 let at = self.now() + delay;
                 self.cal.schedule(at, Ev::AsyncRetry { act });
             }
@@ -211,7 +256,6 @@ impl State {
                 self.acts.remove(act as usize);
                 self.txns[txn as usize].failed = true;
                 self.work_done(txn);
-                let _ = plan;
             }
         }
     }
@@ -221,7 +265,8 @@ impl State {
         let now = self.now();
         let a = &mut self.acts[act as usize];
         a.throttles += 1;
-        let backoff = (cal::ASYNC_THROTTLE_BACKOFF << (a.throttles - 1).min(20)).min(cal::ASYNC_THROTTLE_BACKOFF_MAX);
+        let backoff = (cal::ASYNC_THROTTLE_BACKOFF << (a.throttles - 1).min(20))
+            .min(cal::ASYNC_THROTTLE_BACKOFF_MAX);
         if now + backoff - a.first_try > cal::ASYNC_MAX_EVENT_AGE {
             let txn = a.txn;
             self.acts.remove(act as usize);

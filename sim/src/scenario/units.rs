@@ -48,9 +48,9 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
 
 /// Formats nanoseconds as a short human duration ("1.5s", "250ms", "10m").
 pub fn format_duration(ns: SimTime) -> String {
-    let (value, unit) = if ns >= 3_600_000_000_000 && ns % 3_600_000_000_000 == 0 {
+    let (value, unit) = if ns >= 3_600_000_000_000 && ns.is_multiple_of(3_600_000_000_000) {
         (ns as f64 / 3600e9, "h")
-    } else if ns >= 60_000_000_000 && ns % 60_000_000_000 == 0 {
+    } else if ns >= 60_000_000_000 && ns.is_multiple_of(60_000_000_000) {
         (ns as f64 / 60e9, "m")
     } else if ns >= 1_000_000_000 {
         (ns as f64 / 1e9, "s")
@@ -86,8 +86,16 @@ mod tests {
     #[test]
     fn rejects_bad_durations_with_a_reason() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10 parsecs").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("-5s").unwrap_err().contains("expected a duration"));
+        assert!(
+            parse_duration("10 parsecs")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert!(
+            parse_duration("-5s")
+                .unwrap_err()
+                .contains("expected a duration")
+        );
         assert!(parse_duration("").is_err());
         assert!(parse_duration("1.2.3s").is_err());
         assert!(parse_duration("1e300d").is_err());

@@ -38,7 +38,10 @@ impl Ctx<'_> {
 
     /// An error about a map key (a transaction kind), pointing at the key itself.
     fn key_error(&mut self, path: &str, message: String) {
-        let (line, col) = self.loc.key_position(path).map_or((1, 1), |p| (p.line, p.col));
+        let (line, col) = self
+            .loc
+            .key_position(path)
+            .map_or((1, 1), |p| (p.line, p.col));
         self.diags.push(Diagnostic {
             severity: Severity::Error,
             file: self.file.to_string(),
@@ -81,14 +84,20 @@ impl Ctx<'_> {
 
     /// Parses a duration field of a distribution as f64 nanoseconds.
     fn ns(&mut self, path: &str, field: &str, text: &str) -> Option<f64> {
-        self.duration(&format!("{path}.{field}"), text).map(|d| d as f64)
+        self.duration(&format!("{path}.{field}"), text)
+            .map(|d| d as f64)
     }
 
     fn raw_dist(&mut self, path: &str, d: &RawDist) -> Option<Result<Dist, String>> {
         Some(match d {
             RawDist::Constant(text) => Ok(Dist::Constant(self.duration(path, text)?)),
             RawDist::Exponential { mean } => Dist::exponential(self.ns(path, "mean", mean)?),
-            RawDist::LogNormal { median, p99, mu, sigma } => match (median, p99, mu, sigma) {
+            RawDist::LogNormal {
+                median,
+                p99,
+                mu,
+                sigma,
+            } => match (median, p99, mu, sigma) {
                 (Some(median), Some(p99), None, None) => {
                     let median = self.ns(path, "median", median);
                     let p99 = self.ns(path, "p99", p99);
@@ -112,7 +121,9 @@ impl Ctx<'_> {
             RawDist::Weibull { shape, scale } => {
                 Dist::weibull(*shape, self.ns(path, "scale", scale)?)
             }
-            RawDist::Pareto { shape, scale } => Dist::pareto(*shape, self.ns(path, "scale", scale)?),
+            RawDist::Pareto { shape, scale } => {
+                Dist::pareto(*shape, self.ns(path, "scale", scale)?)
+            }
         })
     }
 
@@ -120,7 +131,10 @@ impl Ctx<'_> {
         if rate.is_finite() && rate > 0.0 {
             Some(rate)
         } else {
-            self.error(path, format!("rate must be greater than zero, found {rate}"));
+            self.error(
+                path,
+                format!("rate must be greater than zero, found {rate}"),
+            );
             None
         }
     }
@@ -158,15 +172,23 @@ pub(super) fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
             });
         }
     };
-    let mut ctx = Ctx { file, loc, diags: Vec::new() };
+    let mut ctx = Ctx {
+        file,
+        loc,
+        diags: Vec::new(),
+    };
     let scenario = validate(&mut ctx, raw);
-    let (mut errors, warnings): (Vec<_>, Vec<_>) =
-        ctx.diags.into_iter().partition(|d| d.severity == Severity::Error);
+    let (mut errors, warnings): (Vec<_>, Vec<_>) = ctx
+        .diags
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
     match scenario {
         Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, warnings }),
         _ => {
             errors.sort_by_key(|d| (d.line, d.col));
-            Err(ScenarioError { diagnostics: errors })
+            Err(ScenarioError {
+                diagnostics: errors,
+            })
         }
     }
 }
@@ -183,7 +205,10 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     for (i, s) in raw.workload.iter().enumerate() {
         let path = format!("workload[{i}]");
         if s.kind.trim().is_empty() {
-            ctx.error(&format!("{path}.kind"), "the transaction kind must not be empty");
+            ctx.error(
+                &format!("{path}.kind"),
+                "the transaction kind must not be empty",
+            );
         }
         let kind = kinds.iter().position(|k| *k == s.kind).unwrap_or_else(|| {
             kinds.push(s.kind.clone());
@@ -224,8 +249,16 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
 fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
     let mut book = cal::PriceBook::default();
     let fields: [(&str, Option<f64>, &mut f64); 10] = [
-        ("function_gb_second", raw.function_gb_second, &mut book.function_gb_second),
-        ("function_gb_second_arm", raw.function_gb_second_arm, &mut book.function_gb_second_arm),
+        (
+            "function_gb_second",
+            raw.function_gb_second,
+            &mut book.function_gb_second,
+        ),
+        (
+            "function_gb_second_arm",
+            raw.function_gb_second_arm,
+            &mut book.function_gb_second_arm,
+        ),
         (
             "function_requests_per_million",
             raw.function_requests_per_million,
@@ -246,8 +279,16 @@ fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
             raw.topic_publishes_per_million,
             &mut book.topic_publishes_per_million,
         ),
-        ("storage_puts_per_thousand", raw.storage_puts_per_thousand, &mut book.storage_puts_per_thousand),
-        ("storage_gets_per_thousand", raw.storage_gets_per_thousand, &mut book.storage_gets_per_thousand),
+        (
+            "storage_puts_per_thousand",
+            raw.storage_puts_per_thousand,
+            &mut book.storage_puts_per_thousand,
+        ),
+        (
+            "storage_gets_per_thousand",
+            raw.storage_gets_per_thousand,
+            &mut book.storage_gets_per_thousand,
+        ),
         (
             "database_writes_per_million",
             raw.database_writes_per_million,
@@ -264,7 +305,10 @@ fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
             if v.is_finite() && v >= 0.0 {
                 *slot = v;
             } else {
-                ctx.error(&format!("prices.{name}"), format!("a price must be zero or more, found {v}"));
+                ctx.error(
+                    &format!("prices.{name}"),
+                    format!("a price must be zero or more, found {v}"),
+                );
             }
         }
     }
@@ -273,15 +317,18 @@ fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
 
 fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
     Some(match raw {
-        RawArrivals::Poisson { per_second } => {
-            Arrivals::Poisson { rate: ctx.rate(&format!("{path}.per_second"), *per_second)? }
-        }
-        RawArrivals::Constant { per_second } => {
-            Arrivals::Constant { rate: ctx.rate(&format!("{path}.per_second"), *per_second)? }
-        }
+        RawArrivals::Poisson { per_second } => Arrivals::Poisson {
+            rate: ctx.rate(&format!("{path}.per_second"), *per_second)?,
+        },
+        RawArrivals::Constant { per_second } => Arrivals::Constant {
+            rate: ctx.rate(&format!("{path}.per_second"), *per_second)?,
+        },
         RawArrivals::Profile { points, ramp } => {
             if points.is_empty() {
-                ctx.error(&format!("{path}.points"), "a profile needs at least one point");
+                ctx.error(
+                    &format!("{path}.points"),
+                    "a profile needs at least one point",
+                );
                 return None;
             }
             let mut out: Vec<(SimTime, f64)> = Vec::new();
@@ -290,7 +337,10 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
                 let p = format!("{path}.points[{i}]");
                 let t = ctx.duration(&format!("{p}[0]"), time);
                 if !(rate.is_finite() && *rate >= 0.0) {
-                    ctx.error(&format!("{p}[1]"), format!("rate must be zero or more, found {rate}"));
+                    ctx.error(
+                        &format!("{p}[1]"),
+                        format!("rate must be zero or more, found {rate}"),
+                    );
                     ok = false;
                 }
                 match (t, out.last()) {
@@ -299,7 +349,10 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
                         ok = false;
                     }
                     (Some(t), None) if t != 0 && i == 0 => {
-                        ctx.error(&format!("{p}[0]"), "the first profile point must be at \"0s\"");
+                        ctx.error(
+                            &format!("{p}[0]"),
+                            "the first profile point must be at \"0s\"",
+                        );
                         ok = false;
                     }
                     (Some(t), _) => out.push((t, *rate)),
@@ -307,18 +360,32 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
                 }
             }
             if ok && out.iter().all(|&(_, r)| r == 0.0) {
-                ctx.error(&format!("{path}.points"), "every rate in the profile is zero");
+                ctx.error(
+                    &format!("{path}.points"),
+                    "every rate in the profile is zero",
+                );
                 ok = false;
             }
             if !ok {
                 return None;
             }
-            Arrivals::Profile { points: out, ramp: *ramp }
+            Arrivals::Profile {
+                points: out,
+                ramp: *ramp,
+            }
         }
-        RawArrivals::Diurnal { mean_per_second, amplitude, period, peak_at } => {
+        RawArrivals::Diurnal {
+            mean_per_second,
+            amplitude,
+            period,
+            peak_at,
+        } => {
             let mean = ctx.rate(&format!("{path}.mean_per_second"), *mean_per_second);
             if !(0.0..=1.0).contains(amplitude) {
-                ctx.error(&format!("{path}.amplitude"), format!("amplitude must be in [0, 1], found {amplitude}"));
+                ctx.error(
+                    &format!("{path}.amplitude"),
+                    format!("amplitude must be in [0, 1], found {amplitude}"),
+                );
             }
             let period = match period {
                 Some(p) => ctx.positive_duration(&format!("{path}.period"), p),
@@ -331,9 +398,19 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
             if !(0.0..=1.0).contains(amplitude) {
                 return None;
             }
-            Arrivals::Diurnal { mean: mean?, amplitude: *amplitude, period: period?, peak_at: peak_at? }
+            Arrivals::Diurnal {
+                mean: mean?,
+                amplitude: *amplitude,
+                period: period?,
+                peak_at: peak_at?,
+            }
         }
-        RawArrivals::Bursts { on_per_second, off_per_second, on, off } => {
+        RawArrivals::Bursts {
+            on_per_second,
+            off_per_second,
+            on,
+            off,
+        } => {
             let on_rate = ctx.rate(&format!("{path}.on_per_second"), *on_per_second);
             if !(off_per_second.is_finite() && *off_per_second >= 0.0) {
                 ctx.error(
@@ -346,10 +423,18 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
             let off = ctx.dist(&format!("{path}.off"), off);
             let (on, off) = (on?, off?);
             if on.mean_ns() <= 0.0 {
-                ctx.error(&format!("{path}.on"), "on periods must last longer than zero");
+                ctx.error(
+                    &format!("{path}.on"),
+                    "on periods must last longer than zero",
+                );
                 return None;
             }
-            Arrivals::Bursts { on_rate: on_rate?, off_rate: *off_per_second, on, off }
+            Arrivals::Bursts {
+                on_rate: on_rate?,
+                off_rate: *off_per_second,
+                on,
+                off,
+            }
         }
     })
 }
@@ -380,12 +465,20 @@ impl Want {
         use RawComponent as C;
         match self {
             Want::Callable => {
-                matches!(spec, C::Function { .. } | C::Server { .. } | C::Gateway { .. } | C::External { .. })
+                matches!(
+                    spec,
+                    C::Function { .. } | C::Server { .. } | C::Gateway { .. } | C::External { .. }
+                )
             }
-            Want::Emittable => matches!(spec, C::Topic { .. } | C::Queue { .. } | C::Function { .. }),
+            Want::Emittable => {
+                matches!(spec, C::Topic { .. } | C::Queue { .. } | C::Function { .. })
+            }
             Want::Database => matches!(spec, C::Database { .. }),
             Want::Storage => matches!(spec, C::Storage { .. }),
-            Want::Entry => matches!(spec, C::Server { .. } | C::Function { .. } | C::Gateway { .. }),
+            Want::Entry => matches!(
+                spec,
+                C::Server { .. } | C::Function { .. } | C::Gateway { .. }
+            ),
             Want::Function => matches!(spec, C::Function { .. }),
             Want::Queue => matches!(spec, C::Queue { .. }),
             Want::Subscriber => matches!(spec, C::Function { .. } | C::Queue { .. }),
@@ -426,10 +519,20 @@ struct Names<'a> {
 }
 
 impl Names<'_> {
-    fn resolve(&self, ctx: &mut Ctx, path: &str, name: &str, want: Want, step: &str) -> Option<CompId> {
+    fn resolve(
+        &self,
+        ctx: &mut Ctx,
+        path: &str,
+        name: &str,
+        want: Want,
+        step: &str,
+    ) -> Option<CompId> {
         let Some(&id) = self.ids.get(name) else {
             let hint = suggest(name, self.ids.keys().copied());
-            ctx.error(path, format!("no component named {name:?} in this architecture{hint}"));
+            ctx.error(
+                path,
+                format!("no component named {name:?} in this architecture{hint}"),
+            );
             return None;
         };
         let target = &self.raw[id];
@@ -437,8 +540,12 @@ impl Names<'_> {
             return Some(id);
         }
         let advice = match (step, target) {
-            ("Call", RawComponent::Database { .. }) => format!(": use Read({name:?}) or Write({name:?})"),
-            ("Call", RawComponent::Storage { .. }) => format!(": use Put({name:?}) or Get({name:?})"),
+            ("Call", RawComponent::Database { .. }) => {
+                format!(": use Read({name:?}) or Write({name:?})")
+            }
+            ("Call", RawComponent::Storage { .. }) => {
+                format!(": use Put({name:?}) or Get({name:?})")
+            }
             ("Call", RawComponent::Queue { .. } | RawComponent::Topic { .. }) => {
                 format!(": use Emit({name:?}) to send to it")
             }
@@ -446,7 +553,11 @@ impl Names<'_> {
         };
         ctx.error(
             path,
-            format!("{name:?} is a {}, but {} is needed here{advice}", kind_word(target), want.describe()),
+            format!(
+                "{name:?} is a {}, but {} is needed here{advice}",
+                kind_word(target),
+                want.describe()
+            ),
         );
         None
     }
@@ -456,7 +567,10 @@ fn kind_id(ctx: &mut Ctx, path: &str, kind: &str, kinds: &[String]) -> Option<Ki
     let id = kinds.iter().position(|k| k == kind);
     if id.is_none() {
         let hint = suggest(kind, kinds.iter().map(String::as_str));
-        ctx.key_error(path, format!("{kind:?} is not a transaction kind of the workload{hint}"));
+        ctx.key_error(
+            path,
+            format!("{kind:?} is not a transaction kind of the workload{hint}"),
+        );
     }
     id
 }
@@ -468,12 +582,24 @@ fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<W
         let p = format!("{path}[{i}]");
         let step = match s {
             RawStep::Compute(d) => ctx.dist(&p, d).map(Step::Compute),
-            RawStep::Call(n) => names.resolve(ctx, &p, n, Want::Callable, "Call").map(Step::Call),
-            RawStep::Emit(n) => names.resolve(ctx, &p, n, Want::Emittable, "Emit").map(Step::Emit),
-            RawStep::Read(n) => names.resolve(ctx, &p, n, Want::Database, "Read").map(Step::Read),
-            RawStep::Write(n) => names.resolve(ctx, &p, n, Want::Database, "Write").map(Step::Write),
-            RawStep::Put(n) => names.resolve(ctx, &p, n, Want::Storage, "Put").map(Step::Put),
-            RawStep::Get(n) => names.resolve(ctx, &p, n, Want::Storage, "Get").map(Step::Get),
+            RawStep::Call(n) => names
+                .resolve(ctx, &p, n, Want::Callable, "Call")
+                .map(Step::Call),
+            RawStep::Emit(n) => names
+                .resolve(ctx, &p, n, Want::Emittable, "Emit")
+                .map(Step::Emit),
+            RawStep::Read(n) => names
+                .resolve(ctx, &p, n, Want::Database, "Read")
+                .map(Step::Read),
+            RawStep::Write(n) => names
+                .resolve(ctx, &p, n, Want::Database, "Write")
+                .map(Step::Write),
+            RawStep::Put(n) => names
+                .resolve(ctx, &p, n, Want::Storage, "Put")
+                .map(Step::Put),
+            RawStep::Get(n) => names
+                .resolve(ctx, &p, n, Want::Storage, "Get")
+                .map(Step::Get),
         };
         match step {
             Some(step) => out.push(step),
@@ -483,12 +609,20 @@ fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<W
     ok.then_some(out)
 }
 
-fn architecture(ctx: &mut Ctx, path: &str, a: &RawArchitecture, kinds: &[String]) -> Option<Architecture> {
+fn architecture(
+    ctx: &mut Ctx,
+    path: &str,
+    a: &RawArchitecture,
+    kinds: &[String],
+) -> Option<Architecture> {
     let mut ids = BTreeMap::new();
     for (i, c) in a.components.iter().enumerate() {
         let name = c.name();
         if name.trim().is_empty() {
-            ctx.error(&format!("{path}.components[{i}].name"), "a component needs a name");
+            ctx.error(
+                &format!("{path}.components[{i}].name"),
+                "a component needs a name",
+            );
         } else if ids.insert(name, i).is_some() {
             ctx.error(
                 &format!("{path}.components[{i}].name"),
@@ -496,8 +630,17 @@ fn architecture(ctx: &mut Ctx, path: &str, a: &RawArchitecture, kinds: &[String]
             );
         }
     }
-    let names = Names { raw: &a.components, ids };
-    let entry = names.resolve(ctx, &format!("{path}.entry"), &a.entry, Want::Entry, "entry");
+    let names = Names {
+        raw: &a.components,
+        ids,
+    };
+    let entry = names.resolve(
+        ctx,
+        &format!("{path}.entry"),
+        &a.entry,
+        Want::Entry,
+        "entry",
+    );
     let concurrency_limit = a.concurrency_limit.unwrap_or(cal::ACCOUNT_CONCURRENCY);
     if concurrency_limit == 0 {
         ctx.error(&format!("{path}.concurrency_limit"), "must be at least 1");
@@ -505,10 +648,18 @@ fn architecture(ctx: &mut Ctx, path: &str, a: &RawArchitecture, kinds: &[String]
     let mut components = Vec::with_capacity(a.components.len());
     for (i, c) in a.components.iter().enumerate() {
         let spec = component(ctx, &format!("{path}.components[{i}]"), c, &names, kinds);
-        components.push(spec.map(|spec| Component { name: c.name().to_string(), spec }));
+        components.push(spec.map(|spec| Component {
+            name: c.name().to_string(),
+            spec,
+        }));
     }
     let components: Vec<Component> = components.into_iter().collect::<Option<_>>()?;
-    let arch = Architecture { name: a.name.clone(), entry: entry?, concurrency_limit, components };
+    let arch = Architecture {
+        name: a.name.clone(),
+        entry: entry?,
+        concurrency_limit,
+        components,
+    };
     check_topology(ctx, path, &arch, kinds);
     Some(arch)
 }
@@ -531,10 +682,23 @@ fn count(ctx: &mut Ctx, path: &str, value: Option<u32>, default: u32) -> u32 {
     v
 }
 
-fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: &[String]) -> Option<Spec> {
+fn component(
+    ctx: &mut Ctx,
+    path: &str,
+    c: &RawComponent,
+    names: &Names,
+    kinds: &[String],
+) -> Option<Spec> {
     let field = |f: &str| format!("{path}.{f}");
     Some(match c {
-        RawComponent::Server { instances, workers, backlog, usd_per_hour, handlers, .. } => {
+        RawComponent::Server {
+            instances,
+            workers,
+            backlog,
+            usd_per_hour,
+            handlers,
+            ..
+        } => {
             let instances = count(ctx, &field("instances"), *instances, 1);
             let workers = count(ctx, &field("workers"), *workers, 1);
             let usd_per_hour = usd_per_hour.unwrap_or(cal::SERVER_USD_PER_HOUR);
@@ -555,9 +719,23 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             if !ok {
                 return None;
             }
-            Spec::Server(Server { instances, workers, backlog: *backlog, usd_per_hour, handlers: table })
+            Spec::Server(Server {
+                instances,
+                workers,
+                backlog: *backlog,
+                usd_per_hour,
+                handlers: table,
+            })
         }
-        RawComponent::Function { memory_mb, work: steps, cold_start, keep_alive, concurrency, arch, .. } => {
+        RawComponent::Function {
+            memory_mb,
+            work: steps,
+            cold_start,
+            keep_alive,
+            concurrency,
+            arch,
+            ..
+        } => {
             let memory_mb = memory_mb.unwrap_or(cal::FUNCTION_MEMORY_MB);
             if !(cal::FUNCTION_MEMORY_MB..=cal::FUNCTION_MEMORY_MAX_MB).contains(&memory_mb) {
                 ctx.error(
@@ -572,7 +750,11 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             let w = work(ctx, &field("work"), steps, names);
             let cold_start = match cold_start {
                 Some(d) => ctx.dist(&field("cold_start"), d),
-                None => Dist::lognormal_median_p99(cal::COLD_START_MEDIAN as f64, cal::COLD_START_P99 as f64).ok(),
+                None => Dist::lognormal_median_p99(
+                    cal::COLD_START_MEDIAN as f64,
+                    cal::COLD_START_P99 as f64,
+                )
+                .ok(),
             };
             let keep_alive = match keep_alive {
                 Some(k) => ctx.duration(&field("keep_alive"), k),
@@ -594,7 +776,9 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
                 cpu,
             })
         }
-        RawComponent::Gateway { routes, latency, .. } => {
+        RawComponent::Gateway {
+            routes, latency, ..
+        } => {
             let mut table = vec![None; kinds.len()];
             let mut ok = true;
             for (kind, target) in routes {
@@ -613,16 +797,31 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             if !ok {
                 return None;
             }
-            Spec::Gateway(Gateway { routes: table, latency: latency? })
+            Spec::Gateway(Gateway {
+                routes: table,
+                latency: latency?,
+            })
         }
-        RawComponent::Queue { name, consumer, batch, visibility_timeout, max_receives, dead_letter } => {
+        RawComponent::Queue {
+            name,
+            consumer,
+            batch,
+            visibility_timeout,
+            max_receives,
+            dead_letter,
+        } => {
             // Every field is checked before giving up, so all their errors are reported.
-            let consumer = consumer.as_ref().map(|n| names.resolve(ctx, &field("consumer"), n, Want::Function, "consumer"));
+            let consumer = consumer
+                .as_ref()
+                .map(|n| names.resolve(ctx, &field("consumer"), n, Want::Function, "consumer"));
             let batch = count(ctx, &field("batch"), *batch, cal::QUEUE_BATCH);
             if batch > cal::QUEUE_BATCH_MAX {
                 ctx.error(
                     &field("batch"),
-                    format!("a batch holds at most {} messages, found {batch}", cal::QUEUE_BATCH_MAX),
+                    format!(
+                        "a batch holds at most {} messages, found {batch}",
+                        cal::QUEUE_BATCH_MAX
+                    ),
                 );
             }
             let visibility_timeout = match visibility_timeout {
@@ -634,14 +833,22 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
             }
             let dead_letter = match dead_letter {
                 Some(n) if n == name => {
-                    ctx.error(&field("dead_letter"), "a queue cannot be its own dead-letter queue");
+                    ctx.error(
+                        &field("dead_letter"),
+                        "a queue cannot be its own dead-letter queue",
+                    );
                     Some(None)
                 }
-                Some(n) => Some(names.resolve(ctx, &field("dead_letter"), n, Want::Queue, "dead_letter")),
+                Some(n) => {
+                    Some(names.resolve(ctx, &field("dead_letter"), n, Want::Queue, "dead_letter"))
+                }
                 None => None,
             };
             if dead_letter.is_some() && max_receives.is_none() {
-                ctx.error(&field("dead_letter"), "a dead-letter queue needs max_receives to say when to use it");
+                ctx.error(
+                    &field("dead_letter"),
+                    "a dead-letter queue needs max_receives to say when to use it",
+                );
             }
             let consumer = optional(consumer)?;
             let dead_letter = optional(dead_letter)?;
@@ -655,15 +862,28 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
         }
         RawComponent::Topic { subscribers, .. } => {
             if subscribers.is_empty() {
-                ctx.warn(&field("subscribers"), "a topic without subscribers drops every event");
+                ctx.warn(
+                    &field("subscribers"),
+                    "a topic without subscribers drops every event",
+                );
             }
             let mut subs = Vec::new();
             for (i, s) in subscribers.iter().enumerate() {
-                subs.push(names.resolve(ctx, &format!("{path}.subscribers[{i}]"), s, Want::Subscriber, "subscriber"));
+                subs.push(names.resolve(
+                    ctx,
+                    &format!("{path}.subscribers[{i}]"),
+                    s,
+                    Want::Subscriber,
+                    "subscriber",
+                ));
             }
-            Spec::Topic(Topic { subscribers: subs.into_iter().collect::<Option<_>>()? })
+            Spec::Topic(Topic {
+                subscribers: subs.into_iter().collect::<Option<_>>()?,
+            })
         }
-        RawComponent::Storage { latency, on_put, .. } => {
+        RawComponent::Storage {
+            latency, on_put, ..
+        } => {
             let latency = match latency {
                 Some(d) => ctx.dist(&field("latency"), d),
                 None => Some(Dist::Constant(0)),
@@ -679,15 +899,25 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
                         }
                     }
                 }
-                Some(RawTrigger::Enqueue(n)) => Some(names.resolve(ctx, &field("on_put"), n, Want::Queue, "Enqueue")?),
+                Some(RawTrigger::Enqueue(n)) => {
+                    Some(names.resolve(ctx, &field("on_put"), n, Want::Queue, "Enqueue")?)
+                }
                 Some(RawTrigger::Invoke(n)) => {
                     Some(names.resolve(ctx, &field("on_put"), n, Want::Function, "Invoke")?)
                 }
                 None => None,
             };
-            Spec::Storage(Storage { latency: latency?, on_put })
+            Spec::Storage(Storage {
+                latency: latency?,
+                on_put,
+            })
         }
-        RawComponent::Database { latency, capacity, usd_per_hour, .. } => {
+        RawComponent::Database {
+            latency,
+            capacity,
+            usd_per_hour,
+            ..
+        } => {
             if usd_per_hour.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
                 ctx.error(&field("usd_per_hour"), "a price must be zero or more");
             }
@@ -706,22 +936,42 @@ fn component(ctx: &mut Ctx, path: &str, c: &RawComponent, names: &Names, kinds: 
                     }
                     Capacity::Concurrency(*n)
                 }
-                Some(RawCapacity::PerSecond(r)) => Capacity::PerSecond(ctx.rate(&field("capacity"), *r)?),
+                Some(RawCapacity::PerSecond(r)) => {
+                    Capacity::PerSecond(ctx.rate(&field("capacity"), *r)?)
+                }
             };
-            Spec::Database(Database { latency: latency?, capacity, usd_per_hour: *usd_per_hour })
+            Spec::Database(Database {
+                latency: latency?,
+                capacity,
+                usd_per_hour: *usd_per_hour,
+            })
         }
-        RawComponent::External { latency, error_rate, rate_limit, usd_per_call, .. } => {
+        RawComponent::External {
+            latency,
+            error_rate,
+            rate_limit,
+            usd_per_call,
+            ..
+        } => {
             let latency = ctx.dist(&field("latency"), latency);
             let error_rate = error_rate.unwrap_or(0.0);
             if !(0.0..=1.0).contains(&error_rate) {
-                ctx.error(&field("error_rate"), format!("must be in [0, 1], found {error_rate}"));
+                ctx.error(
+                    &field("error_rate"),
+                    format!("must be in [0, 1], found {error_rate}"),
+                );
             }
             let rate_limit = rate_limit.map(|r| ctx.rate(&field("rate_limit"), r));
             let usd_per_call = usd_per_call.unwrap_or(0.0);
             if !(usd_per_call.is_finite() && usd_per_call >= 0.0) {
                 ctx.error(&field("usd_per_call"), "a price must be zero or more");
             }
-            Spec::External(External { latency: latency?, error_rate, rate_limit: optional(rate_limit)?, usd_per_call })
+            Spec::External(External {
+                latency: latency?,
+                error_rate,
+                rate_limit: optional(rate_limit)?,
+                usd_per_call,
+            })
         }
     })
 }
@@ -737,7 +987,11 @@ fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
 }
 
 /// Components a component sends work to when serving kind `kind`: `(target, synchronous)`.
-pub(crate) fn successors(arch: &Architecture, id: CompId, kind: Option<KindId>) -> Vec<(CompId, bool)> {
+pub(crate) fn successors(
+    arch: &Architecture,
+    id: CompId,
+    kind: Option<KindId>,
+) -> Vec<(CompId, bool)> {
     let mut out = Vec::new();
     match &arch.components[id].spec {
         Spec::Server(s) => {
@@ -787,11 +1041,17 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
             match &arch.components[id].spec {
                 Spec::Server(s) if s.handlers[k].is_none() => ctx.error(
                     &format!("{}.handlers", comp_path(id)),
-                    format!("server {:?} has no handler for transaction kind {kind:?}", arch.components[id].name),
+                    format!(
+                        "server {:?} has no handler for transaction kind {kind:?}",
+                        arch.components[id].name
+                    ),
                 ),
                 Spec::Gateway(g) if g.routes[k].is_none() => ctx.error(
                     &format!("{}.routes", comp_path(id)),
-                    format!("gateway {:?} has no route for transaction kind {kind:?}", arch.components[id].name),
+                    format!(
+                        "gateway {:?} has no route for transaction kind {kind:?}",
+                        arch.components[id].name
+                    ),
                 ),
                 _ => {}
             }
@@ -800,7 +1060,9 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
     }
     // Cycles of synchronous calls would wait on themselves forever.
     let mut graph = DiGraph::<CompId, ()>::new();
-    let nodes: Vec<_> = (0..arch.components.len()).map(|i| graph.add_node(i)).collect();
+    let nodes: Vec<_> = (0..arch.components.len())
+        .map(|i| graph.add_node(i))
+        .collect();
     let mut referenced = vec![false; arch.components.len()];
     referenced[arch.entry] = true;
     for id in 0..arch.components.len() {
@@ -816,7 +1078,10 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
         if looped {
             let mut ids: Vec<CompId> = scc.iter().map(|n| graph[*n]).collect();
             ids.sort_unstable();
-            let cycle: Vec<&str> = ids.iter().map(|&i| arch.components[i].name.as_str()).collect();
+            let cycle: Vec<&str> = ids
+                .iter()
+                .map(|&i| arch.components[i].name.as_str())
+                .collect();
             ctx.error(
                 &comp_path(ids[0]),
                 format!(
@@ -842,7 +1107,10 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
         {
             ctx.warn(
                 &comp_path(id),
-                format!("queue {:?} has no consumer: messages sent to it are parked, never processed", c.name),
+                format!(
+                    "queue {:?} has no consumer: messages sent to it are parked, never processed",
+                    c.name
+                ),
             );
         }
         if matches!(c.spec, Spec::Function(_)) && !referenced[id] {
@@ -854,7 +1122,14 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
                 ),
             );
         } else if !reached[id] {
-            ctx.warn(&comp_path(id), format!("no transaction ever reaches {} {:?}", c.spec.kind_name(), c.name));
+            ctx.warn(
+                &comp_path(id),
+                format!(
+                    "no transaction ever reaches {} {:?}",
+                    c.spec.kind_name(),
+                    c.name
+                ),
+            );
         }
     }
 }
