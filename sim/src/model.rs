@@ -175,6 +175,8 @@ struct State {
     /// Function executions in progress (busy or starting) across the architecture.
     functions_active: u32,
     counts: Counts,
+    /// Calendar events handled so far.
+    steps: u64,
     /// Reused buffer for the messages of a queue batch.
     batch_scratch: Vec<u32>,
     /// Events produced while handling the current calendar entry.
@@ -272,6 +274,7 @@ impl Simulation {
             functions_active: 0,
             batch_scratch: Vec::new(),
             counts: Counts::default(),
+            steps: 0,
             out: Vec::new(),
         };
         for i in 0..st.sources.len() {
@@ -323,6 +326,11 @@ impl Simulation {
         }
     }
 
+    /// Calendar events handled so far.
+    pub fn steps(&self) -> u64 {
+        self.st.steps
+    }
+
     /// Transactions by fate so far.
     pub fn counts(&self) -> Counts {
         Counts {
@@ -344,6 +352,7 @@ impl Simulation {
         let Some((_, ev)) = self.st.cal.pop() else {
             return false;
         };
+        self.st.steps += 1;
         self.st.handle(&self.plan, ev);
         for (t, e) in self.st.out.drain(..) {
             observer.on_event(t, &e);
