@@ -62,7 +62,10 @@ fn calendar(n: u64) {
         }
         ((), t0.elapsed().as_secs_f64())
     });
-    println!("calendar: pop + schedule with 10,000 pending    {:>8.1} M events/s", n as f64 / secs / 1e6);
+    println!(
+        "calendar: pop + schedule with 10,000 pending    {:>8.1} M events/s",
+        n as f64 / secs / 1e6
+    );
 }
 
 fn simulate(label: &str, scenario: &Arc<Scenario>, arch: usize) {
@@ -84,7 +87,12 @@ fn simulate(label: &str, scenario: &Arc<Scenario>, arch: usize) {
 
 fn main() {
     calendar(20_000_000);
-    let photo = Arc::new(choreo_sim::bundled::load("photo-sharing").unwrap().unwrap().scenario);
+    let photo = Arc::new(
+        choreo_sim::bundled::load("photo-sharing")
+            .unwrap()
+            .unwrap()
+            .scenario,
+    );
     simulate("photo-sharing, monolith, 1 h", &photo, 0);
     simulate("photo-sharing, serverless, 1 h", &photo, 1);
     // 10 million transactions through one function: the memory test.
