@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn unit_from_key_is_uniform() {
         let n = 100_000;
-        let mean = (0..n).map(|k| unit_from_key(k)).sum::<f64>() / n as f64;
+        let mean = (0..n).map(unit_from_key).sum::<f64>() / n as f64;
         assert!((mean - 0.5).abs() < 0.005, "mean {mean}");
         assert!((0..n).all(|k| (0.0..1.0).contains(&unit_from_key(k))));
     }
