@@ -261,15 +261,43 @@ pub fn write_timeseries(report: &Report, out: &mut dyn Write) -> io::Result<()> 
     w.flush()
 }
 
+/// A headerless CSV writer that keeps the first error for `finish`, so observers (which
+/// cannot return errors) can write rows.
+struct RowSink<W: Write> {
+    w: csv::Writer<W>,
+    error: Option<csv::Error>,
+}
+
+impl<W: Write> RowSink<W> {
+    fn new(out: W, header: Option<&[&str]>) -> Self {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        let error = header.and_then(|h| w.write_record(h).err());
+        Self { w, error }
+    }
+
+    fn row(&mut self, fields: &[&str]) {
+        if let Err(e) = self.w.write_record(fields) {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(csv_error(e));
+        }
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
 /// An observer writing `transactions.csv` rows as transactions finish.
 pub struct TransactionWriter<W: Write> {
-    w: csv::Writer<W>,
+    sink: RowSink<W>,
     architecture: String,
     kinds: Vec<String>,
     /// Arrival and response of in-flight transactions [ns]; never iterated.
     open: HashMap<TxnId, (SimTime, Option<(SimTime, bool)>)>,
-    /// The first write error, reported by [`TransactionWriter::finish`].
-    error: Option<csv::Error>,
 }
 
 /// The header of `transactions.csv`.
@@ -287,29 +315,17 @@ pub const TRANSACTION_COLUMNS: [&str; 8] = [
 impl<W: Write> TransactionWriter<W> {
     /// A writer for architecture `architecture` of `scenario`; `header` writes the header row.
     pub fn new(out: W, scenario: &Scenario, architecture: &str, header: bool) -> Self {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(out);
-        let error = if header {
-            w.write_record(TRANSACTION_COLUMNS).err()
-        } else {
-            None
-        };
         Self {
-            w,
+            sink: RowSink::new(out, header.then_some(&TRANSACTION_COLUMNS[..])),
             architecture: architecture.to_string(),
             kinds: scenario.kinds.clone(),
             open: HashMap::new(),
-            error,
         }
     }
 
     /// Flushes and returns the writer, or the first error met.
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(e) = self.error.take() {
-            return Err(csv_error(e));
-        }
-        self.w.into_inner().map_err(|e| e.into_error())
+    pub fn finish(self) -> io::Result<W> {
+        self.sink.finish()
     }
 }
 
@@ -351,9 +367,7 @@ impl<W: Write> Observer for TransactionWriter<W> {
                     &num(latency_ns as f64 / 1e6, 3),
                     outcome.as_str(),
                 ];
-                if let Err(e) = self.w.write_record(row) {
-                    self.error.get_or_insert(e);
-                }
+                self.sink.row(&row);
             }
             _ => {}
         }
@@ -362,10 +376,9 @@ impl<W: Write> Observer for TransactionWriter<W> {
 
 /// An observer writing `events.csv`: one row per [`SimEvent`].
 pub struct TraceWriter<W: Write> {
-    w: csv::Writer<W>,
+    sink: RowSink<W>,
     architecture: String,
     names: Vec<String>,
-    error: Option<csv::Error>,
 }
 
 /// The header of `events.csv`.
@@ -382,29 +395,16 @@ pub const TRACE_COLUMNS: [&str; 7] = [
 impl<W: Write> TraceWriter<W> {
     /// A trace writer for `arch`; `header` writes the header row.
     pub fn new(out: W, arch: &Architecture, header: bool) -> Self {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(out);
-        let error = if header {
-            w.write_record(TRACE_COLUMNS).err()
-        } else {
-            None
-        };
-        let names = arch.components.iter().map(|c| c.name.clone()).collect();
         Self {
-            w,
+            sink: RowSink::new(out, header.then_some(&TRACE_COLUMNS[..])),
             architecture: arch.name.clone(),
-            names,
-            error,
+            names: arch.components.iter().map(|c| c.name.clone()).collect(),
         }
     }
 
     /// Flushes and returns the writer, or the first error met.
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(e) = self.error.take() {
-            return Err(csv_error(e));
-        }
-        self.w.into_inner().map_err(|e| e.into_error())
+    pub fn finish(self) -> io::Result<W> {
+        self.sink.finish()
     }
 }
 
@@ -546,9 +546,7 @@ impl<W: Write> Observer for TraceWriter<W> {
             &other,
             &detail,
         ];
-        if let Err(e) = self.w.write_record(row) {
-            self.error.get_or_insert(e);
-        }
+        self.sink.row(&row);
     }
 }
 

@@ -214,14 +214,7 @@ impl State {
         match i.pending {
             Pending::Act(act) => {
                 i.pending = Pending::Nothing;
-                let id = self.txns[self.acts[act as usize].txn as usize].id;
-                self.emit(SimEvent::InvocationStarted {
-                    txn: id,
-                    comp,
-                    instance: inst,
-                    cold,
-                });
-                self.advance(plan, act);
+                self.begin(plan, act, inst, cold);
             }
             Pending::Batch => {
                 i.pending = Pending::Nothing;
@@ -259,14 +252,7 @@ impl State {
             throttles: 0,
             first_try: now,
         }) as u32;
-        let id = self.txns[txn as usize].id;
-        self.emit(SimEvent::InvocationStarted {
-            txn: id,
-            comp,
-            instance: inst,
-            cold,
-        });
-        self.advance(plan, act);
+        self.begin(plan, act, inst, cold);
     }
 
     /// Ends an invocation: bills it, and keeps the instance warm for its keep-alive.

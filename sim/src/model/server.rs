@@ -74,15 +74,7 @@ impl State {
 
     fn server_run(&mut self, plan: &Plan, comp: CompId, inst: u32, act: u32) {
         self.server_state(comp).busy[inst as usize] += 1;
-        self.acts[act as usize].inst = inst;
-        let id = self.txns[self.acts[act as usize].txn as usize].id;
-        self.emit(SimEvent::InvocationStarted {
-            txn: id,
-            comp,
-            instance: inst,
-            cold: false,
-        });
-        self.advance(plan, act);
+        self.begin(plan, act, inst, false);
     }
 
     pub(super) fn server_release(&mut self, plan: &Plan, comp: CompId, inst: u32) {

@@ -101,6 +101,20 @@ impl State {
         }
     }
 
+    /// Starts activation `act` on instance or worker `inst` of its component.
+    pub(super) fn begin(&mut self, plan: &Plan, act: u32, inst: u32, cold: bool) {
+        let a = &mut self.acts[act as usize];
+        a.inst = inst;
+        let (txn, comp) = (self.txns[a.txn as usize].id, a.comp);
+        self.emit(SimEvent::InvocationStarted {
+            txn,
+            comp,
+            instance: inst,
+            cold,
+        });
+        self.advance(plan, act);
+    }
+
     /// A generator for a draw made by activation `act` at its current step.
     pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> SimRng {
         let a = &self.acts[act as usize];
