@@ -86,6 +86,16 @@ pub const ASYNC_THROTTLE_BACKOFF: SimTime = NS_PER_S;
 /// Longest back-off between retries of a throttled asynchronous event (AWS: up to 5 min).
 pub const ASYNC_THROTTLE_BACKOFF_MAX: SimTime = 300 * NS_PER_S;
 
+/// Default restart time of a crashed server process [ns]: a scenario assumption (process
+/// start plus health checks), not a published figure.
+pub const SERVER_RESTART: SimTime = 90 * NS_PER_S;
+
+/// Default first back-off of a caller's retries [ns] (the AWS SDKs' base delay is of this
+/// order; see "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).
+pub const CALL_BACKOFF: SimTime = 100 * NS_PER_MS;
+/// Default longest back-off of a caller's retries [ns].
+pub const CALL_BACKOFF_MAX: SimTime = 10 * NS_PER_S;
+
 /// Function billing granularity: AWS Lambda bills duration per 1 ms.
 pub const BILLING_GRANULARITY: SimTime = NS_PER_MS;
 

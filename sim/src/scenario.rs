@@ -43,6 +43,151 @@ pub struct Scenario {
     pub sources: Vec<Source>,
     /// The designs compared.
     pub architectures: Vec<Architecture>,
+    /// Injected failures.
+    pub faults: Vec<Fault>,
+}
+
+/// A failure injected into a component.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Name of the failing component.
+    pub target: String,
+    /// Only in this architecture, if set.
+    pub architecture: Option<usize>,
+    /// For a server: only its handler of this kind.
+    pub handler: Option<KindId>,
+    /// When it happens.
+    pub schedule: FaultSchedule,
+    /// What goes wrong.
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// The component it hits in `arch`, if any.
+    pub fn target_in(&self, arch_index: usize, arch: &Architecture) -> Option<CompId> {
+        if self.architecture.is_some_and(|a| a != arch_index) {
+            return None;
+        }
+        arch.find(&self.target)
+    }
+}
+
+/// When a fault is active.
+#[derive(Debug, Clone)]
+pub enum FaultSchedule {
+    /// Once, from `at` for `lasts` [ns].
+    Once {
+        /// Start [ns].
+        at: SimTime,
+        /// Duration [ns].
+        lasts: SimTime,
+    },
+    /// Repeatedly: up for `between`, down for `repair`, drawn anew each time.
+    Repeat {
+        /// Time between failures.
+        between: Dist,
+        /// Time to repair.
+        repair: Dist,
+    },
+}
+
+/// What goes wrong in a fault.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FaultKind {
+    /// Every call fails at once.
+    Outage,
+    /// Durations become `d × factor + add`.
+    Slow {
+        /// Multiplier.
+        factor: f64,
+        /// Added time [ns].
+        add: SimTime,
+    },
+    /// A fraction of calls fail.
+    Errors {
+        /// Fraction in [0, 1].
+        rate: f64,
+    },
+    /// Capacity multiplied by `factor`.
+    CapacityCut {
+        /// Fraction in (0, 1].
+        factor: f64,
+    },
+    /// The process crashes.
+    Crash(CrashRule),
+    /// Messages sent are poison with this probability.
+    Poison {
+        /// Fraction in [0, 1].
+        rate: f64,
+    },
+}
+
+impl FaultKind {
+    /// Lower-case name, as written in CSV.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Outage => "outage",
+            FaultKind::Slow { .. } => "slow",
+            FaultKind::Errors { .. } => "errors",
+            FaultKind::CapacityCut { .. } => "capacity_cut",
+            FaultKind::Crash(_) => "crash",
+            FaultKind::Poison { .. } => "poison",
+        }
+    }
+}
+
+/// When a crash fault kills the process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CrashRule {
+    /// Each execution, with this probability.
+    Probability(f64),
+    /// On every n-th execution since the instance started.
+    After(u32),
+}
+
+/// Resilience of a component's calls to one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPolicy {
+    /// Give up on a call after this long [ns].
+    pub timeout: Option<SimTime>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// First back-off [ns]; doubles per retry.
+    pub backoff: SimTime,
+    /// Longest back-off [ns].
+    pub max_backoff: SimTime,
+    /// Full jitter.
+    pub jitter: bool,
+    /// Circuit breaker.
+    pub breaker: Option<BreakerPolicy>,
+}
+
+/// Circuit breaker settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreakerPolicy {
+    /// Consecutive failures that open it.
+    pub failures: u32,
+    /// Time open before a probe [ns].
+    pub cooldown: SimTime,
+}
+
+/// When a dead-letter queue sends its messages back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Redrive {
+    /// At a time [ns].
+    At {
+        /// Target queue.
+        to: CompId,
+        /// When [ns].
+        at: SimTime,
+    },
+    /// `delay` after the end of any fault in the architecture.
+    AfterFaults {
+        /// Target queue.
+        to: CompId,
+        /// Delay [ns].
+        delay: SimTime,
+    },
 }
 
 /// One source of transactions.
@@ -199,6 +344,10 @@ pub struct Server {
     pub usd_per_hour: f64,
     /// Handler per transaction kind, by [`KindId`].
     pub handlers: Vec<Option<Work>>,
+    /// Time a crashed instance takes to restart [ns].
+    pub restart: SimTime,
+    /// Call policies by target.
+    pub calls: Vec<(CompId, CallPolicy)>,
 }
 
 /// Processor architecture of a function.
@@ -225,6 +374,8 @@ pub struct Function {
     pub concurrency: Option<u32>,
     /// Processor architecture.
     pub cpu: Cpu,
+    /// Call policies by target.
+    pub calls: Vec<(CompId, CallPolicy)>,
 }
 
 /// An API gateway.
@@ -249,6 +400,8 @@ pub struct Queue {
     pub max_receives: Option<u32>,
     /// Dead-letter queue.
     pub dead_letter: Option<CompId>,
+    /// For a dead-letter queue: when its messages go back.
+    pub redrive: Option<Redrive>,
 }
 
 /// A publish/subscribe topic.

@@ -32,6 +32,140 @@ pub struct RawScenario {
     pub workload: Vec<RawSource>,
     /// The designs to compare, all on the same arrivals.
     pub architectures: Vec<RawArchitecture>,
+    /// Failures injected into components, by name, in every architecture that has them.
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+}
+
+/// A failure of one component, once or repeatedly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Fault", deny_unknown_fields)]
+pub struct RawFault {
+    /// Name of the failing component.
+    pub target: String,
+    /// Only in this architecture (default: every architecture with such a component).
+    #[serde(default)]
+    pub architecture: Option<String>,
+    /// For a server: only the handler of this transaction kind (its code path).
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// Start, with `lasts`.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Duration, with `at`.
+    #[serde(default)]
+    pub lasts: Option<String>,
+    /// Instead of `at`/`lasts`: failures recurring at random.
+    #[serde(default)]
+    pub repeat: Option<RawRepeat>,
+    /// What goes wrong.
+    pub kind: RawFaultKind,
+}
+
+/// A fault that recurs: time between failures and time to repair.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Repeat", deny_unknown_fields)]
+pub struct RawRepeat {
+    /// Time from the end of one failure to the start of the next.
+    pub between: RawDuration,
+    /// How long each failure lasts.
+    pub repair: RawDuration,
+}
+
+/// What goes wrong in a fault.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "FaultKind", deny_unknown_fields)]
+pub enum RawFaultKind {
+    /// Every call fails at once.
+    Outage,
+    /// Work and latency take `factor` times as long, plus `add`.
+    Slow {
+        /// Multiplier (default 1).
+        #[serde(default)]
+        factor: Option<f64>,
+        /// Added time (default "0s").
+        #[serde(default)]
+        add: Option<String>,
+    },
+    /// A fraction of calls fail.
+    Errors {
+        /// Fraction in [0, 1].
+        rate: f64,
+    },
+    /// Capacity (database capacity, rate limit, function concurrency) times `factor`.
+    CapacityCut {
+        /// Fraction in (0, 1].
+        factor: f64,
+    },
+    /// The process crashes: a server instance dies with everything in flight on it.
+    Crash {
+        /// Each execution crashes with this probability.
+        #[serde(default)]
+        probability: Option<f64>,
+        /// The instance crashes on every `after`-th execution since its start.
+        #[serde(default)]
+        after: Option<u32>,
+    },
+    /// A fraction of the messages sent to a queue are poison: their consumer always fails.
+    Poison {
+        /// Fraction in [0, 1].
+        rate: f64,
+    },
+}
+
+/// Resilience of calls from one component to another.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename = "Policy", deny_unknown_fields)]
+pub struct RawCallPolicy {
+    /// Give up on a call after this long.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Retries after a failed call (default 0).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// First back-off (default "100ms"); doubles per retry.
+    #[serde(default)]
+    pub backoff: Option<String>,
+    /// Longest back-off (default "10s").
+    #[serde(default)]
+    pub max_backoff: Option<String>,
+    /// Full jitter: each back-off uniform in [0, b] (default true).
+    #[serde(default)]
+    pub jitter: Option<bool>,
+    /// A circuit breaker.
+    #[serde(default)]
+    pub breaker: Option<RawBreaker>,
+}
+
+/// A circuit breaker: opens after consecutive failures, probes after a cool-down.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Breaker", deny_unknown_fields)]
+pub struct RawBreaker {
+    /// Consecutive failures that open it.
+    pub failures: u32,
+    /// Time open before one probe call is let through.
+    pub cooldown: String,
+}
+
+/// Moving parked messages out of a dead-letter queue back to a queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Redrive", deny_unknown_fields)]
+pub enum RawRedrive {
+    /// At a given time.
+    At {
+        /// Queue to move the messages to.
+        to: String,
+        /// When.
+        at: String,
+    },
+    /// Whenever a fault in this architecture ends, after `delay`.
+    AfterFaults {
+        /// Queue to move the messages to.
+        to: String,
+        /// Time after the fault's end (default "0s").
+        #[serde(default)]
+        delay: Option<String>,
+    },
 }
 
 fn default_seed() -> u64 {
@@ -236,6 +370,12 @@ pub enum RawComponent {
         usd_per_hour: Option<f64>,
         /// Work per transaction kind.
         handlers: BTreeMap<String, Vec<RawStep>>,
+        /// Time a crashed instance takes to restart (default "90s").
+        #[serde(default)]
+        restart: Option<String>,
+        /// Resilience of calls to other components, by target name.
+        #[serde(default)]
+        calls: BTreeMap<String, RawCallPolicy>,
     },
     /// A serverless function.
     Function {
@@ -258,6 +398,9 @@ pub enum RawComponent {
         /// Processor architecture, for the price.
         #[serde(default)]
         arch: Option<RawCpu>,
+        /// Resilience of calls to other components, by target name.
+        #[serde(default)]
+        calls: BTreeMap<String, RawCallPolicy>,
     },
     /// An HTTP API gateway routing each transaction kind to a component.
     Gateway {
@@ -288,6 +431,9 @@ pub enum RawComponent {
         /// Queue that failed messages move to.
         #[serde(default)]
         dead_letter: Option<String>,
+        /// For a dead-letter queue: when to move its messages back.
+        #[serde(default)]
+        redrive: Option<RawRedrive>,
     },
     /// A publish/subscribe topic fanning out to every subscriber.
     Topic {

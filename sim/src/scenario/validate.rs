@@ -197,6 +197,7 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     let horizon = ctx.positive_duration("horizon", &raw.horizon);
     let prices = prices(&raw.prices, ctx);
 
+
     let mut kinds: Vec<String> = Vec::new();
     let mut sources = Vec::new();
     if raw.workload.is_empty() {
@@ -219,6 +220,7 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         }
     }
 
+    let faults = faults(ctx, &raw.faults, &raw.architectures, &kinds);
     if raw.architectures.is_empty() {
         ctx.error("architectures", "at least one architecture is needed");
     }
@@ -243,7 +245,142 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         kinds,
         sources,
         architectures: architectures.into_iter().collect::<Option<Vec<_>>>()?,
+        faults: faults?,
     })
+}
+
+fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[String]) -> Option<Vec<Fault>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, f) in raw.iter().enumerate() {
+        let path = format!("faults[{i}]");
+        let field = |name: &str| format!("{path}.{name}");
+        let architecture = match &f.architecture {
+            Some(name) => match archs.iter().position(|a| &a.name == name) {
+                Some(a) => Some(a),
+                None => {
+                    let hint = suggest(name, archs.iter().map(|a| a.name.as_str()));
+                    ctx.error(&field("architecture"), format!("no architecture named {name:?}{hint}"));
+                    ok = false;
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let targets: Vec<&RawComponent> = archs
+            .iter()
+            .enumerate()
+            .filter(|(a, _)| architecture.is_none_or(|want| want == *a))
+            .filter_map(|(_, a)| a.components.iter().find(|c| c.name() == f.target))
+            .collect();
+        if targets.is_empty() {
+            let names = archs.iter().flat_map(|a| a.components.iter().map(|c| c.name()));
+            let hint = suggest(&f.target, names);
+            ctx.error(&field("target"), format!("no component named {:?} in any architecture{hint}", f.target));
+            ok = false;
+            continue;
+        }
+        let kind = match &f.kind {
+            RawFaultKind::Outage => Some(FaultKind::Outage),
+            RawFaultKind::Slow { factor, add } => {
+                let factor = factor.unwrap_or(1.0);
+                if !(factor.is_finite() && factor >= 1.0) {
+                    ctx.error(&field("kind"), format!("a slow-down factor must be 1 or more, found {factor}"));
+                }
+                let add = match add {
+                    Some(a) => ctx.duration(&format!("{}.add", field("kind")), a),
+                    None => Some(0),
+                };
+                add.map(|add| FaultKind::Slow { factor, add })
+            }
+            RawFaultKind::Errors { rate } | RawFaultKind::Poison { rate } if !(0.0..=1.0).contains(rate) => {
+                ctx.error(&format!("{}.rate", field("kind")), format!("must be in [0, 1], found {rate}"));
+                None
+            }
+            RawFaultKind::Errors { rate } => Some(FaultKind::Errors { rate: *rate }),
+            RawFaultKind::Poison { rate } => Some(FaultKind::Poison { rate: *rate }),
+            RawFaultKind::CapacityCut { factor } => {
+                if !(*factor > 0.0 && *factor <= 1.0) {
+                    ctx.error(&format!("{}.factor", field("kind")), format!("must be in (0, 1], found {factor}"));
+                }
+                Some(FaultKind::CapacityCut { factor: *factor })
+            }
+            RawFaultKind::Crash { probability, after } => match (probability, after) {
+                (Some(p), None) if (0.0..=1.0).contains(p) => Some(FaultKind::Crash(CrashRule::Probability(*p))),
+                (None, Some(n)) if *n >= 1 => Some(FaultKind::Crash(CrashRule::After(*n))),
+                _ => {
+                    ctx.error(
+                        &field("kind"),
+                        "a crash needs either probability (in [0, 1]) or after (at least 1), not both",
+                    );
+                    None
+                }
+            },
+        };
+        let fits = |c: &RawComponent| match f.kind {
+            RawFaultKind::Crash { .. } => matches!(c, RawComponent::Server { .. } | RawComponent::Function { .. }),
+            RawFaultKind::Poison { .. } => matches!(c, RawComponent::Queue { .. }),
+            RawFaultKind::CapacityCut { .. } => matches!(
+                c,
+                RawComponent::Database { .. } | RawComponent::External { .. } | RawComponent::Function { .. }
+            ),
+            RawFaultKind::Outage | RawFaultKind::Slow { .. } | RawFaultKind::Errors { .. } => {
+                !matches!(c, RawComponent::Topic { .. } | RawComponent::Gateway { .. })
+            }
+        };
+        if let Some(bad) = targets.iter().find(|c| !fits(c)) {
+            ctx.error(
+                &field("kind"),
+                format!("this kind of fault cannot hit a {} ({:?})", kind_word(bad), f.target),
+            );
+            ok = false;
+        }
+        let handler = match &f.handler {
+            Some(h) => {
+                if targets.iter().any(|c| !matches!(c, RawComponent::Server { .. })) {
+                    ctx.error(&field("handler"), "only a server's fault can name a handler");
+                }
+                kind_id(ctx, &field("handler"), h, kinds)
+            }
+            None => None,
+        };
+        let schedule = match (&f.at, &f.lasts, &f.repeat) {
+            (Some(at), Some(lasts), None) => {
+                let at = ctx.duration(&field("at"), at);
+                let lasts = ctx.positive_duration(&field("lasts"), lasts);
+                at.zip(lasts).map(|(at, lasts)| FaultSchedule::Once { at, lasts })
+            }
+            (None, None, Some(r)) => {
+                let between = ctx.dist(&format!("{}.between", field("repeat")), &r.between);
+                let repair = ctx.dist(&format!("{}.repair", field("repeat")), &r.repair);
+                match (between, repair) {
+                    (Some(b), Some(r)) if b.mean_ns() >= 1.0 && r.mean_ns() >= 1.0 => {
+                        Some(FaultSchedule::Repeat { between: b, repair: r })
+                    }
+                    (Some(_), Some(_)) => {
+                        ctx.error(&field("repeat"), "times between failures and to repair must be longer than zero");
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            _ => {
+                ctx.error(&path, "a fault needs either `at` and `lasts`, or `repeat`");
+                None
+            }
+        };
+        match (kind, schedule) {
+            (Some(kind), Some(schedule)) if f.handler.is_none() || handler.is_some() => out.push(Fault {
+                target: f.target.clone(),
+                architecture,
+                handler,
+                schedule,
+                kind,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
@@ -458,6 +595,8 @@ enum Want {
     Queue,
     /// Topic subscriber: function or queue.
     Subscriber,
+    /// A call policy's target: anything a step can call, read, write, put or get.
+    Callee,
 }
 
 impl Want {
@@ -482,6 +621,7 @@ impl Want {
             Want::Function => matches!(spec, C::Function { .. }),
             Want::Queue => matches!(spec, C::Queue { .. }),
             Want::Subscriber => matches!(spec, C::Function { .. } | C::Queue { .. }),
+            Want::Callee => !matches!(spec, C::Queue { .. } | C::Topic { .. }),
         }
     }
 
@@ -495,6 +635,7 @@ impl Want {
             Want::Function => "a function",
             Want::Queue => "a queue",
             Want::Subscriber => "a function or queue",
+            Want::Callee => "a component that is called (not a queue or topic)",
         }
     }
 }
@@ -664,6 +805,70 @@ fn architecture(
     Some(arch)
 }
 
+fn call_policies(
+    ctx: &mut Ctx,
+    path: &str,
+    raw: &BTreeMap<String, RawCallPolicy>,
+    names: &Names,
+) -> Option<Vec<(CompId, CallPolicy)>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (target, p) in raw {
+        let path = format!("{path}.calls.{target}");
+        let field = |f: &str| format!("{path}.{f}");
+        let id = names.resolve(ctx, &path, target, Want::Callee, "calls");
+        let timeout = p.timeout.as_ref().map(|t| ctx.positive_duration(&field("timeout"), t));
+        let backoff = match &p.backoff {
+            Some(b) => ctx.duration(&field("backoff"), b),
+            None => Some(cal::CALL_BACKOFF),
+        };
+        let max_backoff = match &p.max_backoff {
+            Some(b) => ctx.duration(&field("max_backoff"), b),
+            None => Some(cal::CALL_BACKOFF_MAX),
+        };
+        let breaker = p.breaker.as_ref().map(|b| {
+            if b.failures == 0 {
+                ctx.error(&format!("{}.failures", field("breaker")), "must be at least 1");
+            }
+            let cooldown = ctx.positive_duration(&format!("{}.cooldown", field("breaker")), &b.cooldown);
+            cooldown.map(|cooldown| BreakerPolicy { failures: b.failures.max(1), cooldown })
+        });
+        match (id, optional(timeout), backoff, max_backoff, optional(breaker)) {
+            (Some(id), Some(timeout), Some(backoff), Some(max_backoff), Some(breaker)) => out.push((
+                id,
+                CallPolicy {
+                    timeout,
+                    retries: p.retries.unwrap_or(0),
+                    backoff,
+                    max_backoff: max_backoff.max(backoff),
+                    jitter: p.jitter.unwrap_or(true),
+                    breaker,
+                },
+            )),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn redrive_policy(ctx: &mut Ctx, path: &str, raw: &RawRedrive, names: &Names) -> Option<Redrive> {
+    match raw {
+        RawRedrive::At { to, at } => {
+            let to = names.resolve(ctx, &format!("{path}.to"), to, Want::Queue, "redrive");
+            let at = ctx.duration(&format!("{path}.at"), at);
+            Some(Redrive::At { to: to?, at: at? })
+        }
+        RawRedrive::AfterFaults { to, delay } => {
+            let to = names.resolve(ctx, &format!("{path}.to"), to, Want::Queue, "redrive");
+            let delay = match delay {
+                Some(d) => ctx.duration(&format!("{path}.delay"), d),
+                None => Some(0),
+            };
+            Some(Redrive::AfterFaults { to: to?, delay: delay? })
+        }
+    }
+}
+
 /// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
 /// `None` when it was given but invalid (its error already reported).
 fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
@@ -697,8 +902,15 @@ fn component(
             backlog,
             usd_per_hour,
             handlers,
+            restart,
+            calls,
             ..
         } => {
+            let restart = match restart {
+                Some(r) => ctx.duration(&field("restart"), r),
+                None => Some(cal::SERVER_RESTART),
+            };
+            let calls = call_policies(ctx, path, calls, names);
             let instances = count(ctx, &field("instances"), *instances, 1);
             let workers = count(ctx, &field("workers"), *workers, 1);
             let usd_per_hour = usd_per_hour.unwrap_or(cal::SERVER_USD_PER_HOUR);
@@ -725,6 +937,8 @@ fn component(
                 backlog: *backlog,
                 usd_per_hour,
                 handlers: table,
+                restart: restart?,
+                calls: calls?,
             })
         }
         RawComponent::Function {
@@ -734,8 +948,10 @@ fn component(
             keep_alive,
             concurrency,
             arch,
+            calls,
             ..
         } => {
+            let calls = call_policies(ctx, path, calls, names);
             let memory_mb = memory_mb.unwrap_or(cal::FUNCTION_MEMORY_MB);
             if !(cal::FUNCTION_MEMORY_MB..=cal::FUNCTION_MEMORY_MAX_MB).contains(&memory_mb) {
                 ctx.error(
@@ -774,6 +990,7 @@ fn component(
                 keep_alive: keep_alive?,
                 concurrency: *concurrency,
                 cpu,
+                calls: calls?,
             })
         }
         RawComponent::Gateway {
@@ -809,7 +1026,9 @@ fn component(
             visibility_timeout,
             max_receives,
             dead_letter,
+            redrive,
         } => {
+            let redrive = redrive.as_ref().map(|r| redrive_policy(ctx, &field("redrive"), r, names));
             // Every field is checked before giving up, so all their errors are reported.
             let consumer = consumer
                 .as_ref()
@@ -858,6 +1077,7 @@ fn component(
                 visibility_timeout: visibility_timeout?,
                 max_receives: *max_receives,
                 dead_letter,
+                redrive: optional(redrive)?,
             })
         }
         RawComponent::Topic { subscribers, .. } => {
