@@ -510,6 +510,50 @@ impl<W: Write> Observer for TraceWriter<W> {
                 String::new(),
                 format!("attempt={attempt}"),
             ),
+            SimEvent::FaultBegan {
+                fault,
+                comp,
+                kind,
+                handler,
+            } => (
+                None,
+                name(comp),
+                String::new(),
+                format!(
+                    "fault={fault} kind={}{}",
+                    kind.name(),
+                    handler.map_or(String::new(), |h| format!(" handler={h}"))
+                ),
+            ),
+            SimEvent::FaultEnded { fault, comp } => {
+                (None, name(comp), String::new(), format!("fault={fault}"))
+            }
+            SimEvent::InstanceCrashed {
+                comp,
+                instance,
+                lost,
+            } => (
+                None,
+                name(comp),
+                String::new(),
+                format!("instance={instance} lost={lost}"),
+            ),
+            SimEvent::InstanceRestarted { comp, instance } => (
+                None,
+                name(comp),
+                String::new(),
+                format!("instance={instance}"),
+            ),
+            SimEvent::TimedOut { txn, comp, target }
+            | SimEvent::ShortCircuited { txn, comp, target } => {
+                (Some(txn), name(comp), name(target), String::new())
+            }
+            SimEvent::BreakerOpened { comp, target } | SimEvent::BreakerClosed { comp, target } => {
+                (None, name(comp), name(target), String::new())
+            }
+            SimEvent::Redriven { txn, from, to } => {
+                (Some(txn), name(from), name(to), String::new())
+            }
             SimEvent::ResponseSent {
                 txn,
                 ok,

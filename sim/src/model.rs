@@ -11,8 +11,10 @@
 //! stream feeds metrics, CSV traces and the viewer.
 
 pub mod arrivals;
+mod fault;
 mod function;
 mod queue;
+mod resilience;
 mod server;
 mod store;
 mod topic;
@@ -26,7 +28,7 @@ use slab::Slab;
 use crate::engine::{Calendar, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
-use crate::scenario::{Architecture, CompId, Scenario, Spec, Step, Work};
+use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, Work};
 
 use arrivals::ArrivalGen;
 use function::FnState;
@@ -36,28 +38,42 @@ use store::StoreState;
 use transaction::Txn;
 use work::Act;
 
-/// Calendar entries of the model. Keys index the state's slabs.
+/// Calendar entries of the model. Keys index the state's slabs; tokens say which wait of an
+/// activation a completion answers (see `work`).
 #[derive(Debug, Clone, Copy)]
 enum Ev {
     /// The next transaction of a source arrives.
     Arrival { source: u32 },
     /// A compute step of an activation finished.
-    StepDone { act: u32 },
+    StepDone { act: u32, token: u64 },
     /// A data operation finished.
     OpDone {
         act: u32,
+        token: u64,
         comp: u32,
         op: Op,
         ok: bool,
     },
+    /// A call took longer than its caller's timeout (a cancellable timer).
+    CallTimeout { act: u32, token: u64 },
+    /// A caller retries a failed call after its back-off.
+    RetryStep { act: u32, token: u64 },
     /// A function instance finished its cold start.
     ColdStartDone { comp: u32, inst: u32 },
     /// An idle instance's keep-alive ran out (a cancellable timer).
     KeepAliveExpired { comp: u32, inst: u32 },
     /// The platform retries an asynchronous invocation.
-    AsyncRetry { act: u32 },
+    AsyncRetry { act: u32, token: u64 },
     /// A returned message becomes visible again.
     MessageVisible { msg: u32 },
+    /// A crashed server instance is back.
+    InstanceRestart { comp: u32, inst: u32 },
+    /// A planned fault (index into `State::planned`) begins or ends.
+    FaultBegin { planned: u32 },
+    /// See `FaultBegin`.
+    FaultEnd { planned: u32 },
+    /// A dead-letter queue sends its messages back.
+    Redrive { queue: u32 },
 }
 
 /// What cannot change during a run: the architecture and the work tables derived from it.
@@ -71,6 +87,9 @@ struct Plan {
     comp_keys: Vec<u64>,
 }
 
+/// Policies of every caller; an empty slice for components that call nothing.
+const NO_POLICIES: &[(CompId, crate::scenario::CallPolicy)] = &[];
+
 impl Plan {
     fn arch(&self) -> &Architecture {
         &self.scenario.architectures[self.arch]
@@ -78,6 +97,16 @@ impl Plan {
 
     fn spec(&self, comp: CompId) -> &Spec {
         &self.arch().components[comp].spec
+    }
+
+    /// The policy of `caller`'s calls to `target`, if it has one.
+    fn policy(&self, caller: CompId, target: CompId) -> Option<&crate::scenario::CallPolicy> {
+        let calls = match self.spec(caller) {
+            Spec::Server(s) => &s.calls[..],
+            Spec::Function(f) => &f.calls[..],
+            _ => NO_POLICIES,
+        };
+        calls.iter().find(|(t, _)| *t == target).map(|(_, p)| p)
     }
 
     fn steps(&self, comp: CompId, slot: u32) -> &[Step] {
@@ -177,6 +206,16 @@ struct State {
     counts: Counts,
     /// Calendar events handled so far.
     steps: u64,
+    /// Last wait token handed out (see `work`).
+    next_token: u64,
+    /// Faults in force now.
+    active: Vec<fault::ActiveFault>,
+    /// Faults of the scenario planned for this architecture, with their windows.
+    planned: Vec<fault::Planned>,
+    /// Next id for a fault.
+    next_fault_id: u32,
+    /// Circuit breakers by (caller, target).
+    breakers: Vec<resilience::Breaker>,
     /// Reused buffer for the messages of a queue batch.
     batch_scratch: Vec<u32>,
     /// Events produced while handling the current calendar entry.
@@ -272,6 +311,11 @@ impl Simulation {
             msgs: Slab::new(),
             comps,
             functions_active: 0,
+            next_token: 0,
+            active: Vec::new(),
+            planned: Vec::new(),
+            next_fault_id: 0,
+            breakers: resilience::breakers(a),
             batch_scratch: Vec::new(),
             counts: Counts::default(),
             steps: 0,
@@ -280,6 +324,8 @@ impl Simulation {
         for i in 0..st.sources.len() {
             st.schedule_next_arrival(i);
         }
+        st.plan_faults(&scenario, arch);
+        st.plan_redrives(a);
         let plan = Plan {
             scenario,
             arch,
@@ -346,18 +392,19 @@ impl Simulation {
 
     /// Runs the next event; false when nothing is left before the horizon.
     pub fn step(&mut self, observer: &mut impl Observer) -> bool {
-        if self.next_event_time().is_none() {
-            return false;
-        }
-        let Some((_, ev)) = self.st.cal.pop() else {
-            return false;
+        // Events made by live fault control since the last step go out first.
+        let ran = match self.next_event_time().and_then(|_| self.st.cal.pop()) {
+            Some((_, ev)) => {
+                self.st.steps += 1;
+                self.st.handle(&self.plan, ev);
+                true
+            }
+            None => false,
         };
-        self.st.steps += 1;
-        self.st.handle(&self.plan, ev);
         for (t, e) in self.st.out.drain(..) {
             observer.on_event(t, &e);
         }
-        true
+        ran
     }
 
     /// Runs every event up to and including time `t` [ns] (capped at the horizon) and
@@ -367,12 +414,37 @@ impl Simulation {
         while self.st.cal.peek_time().is_some_and(|next| next <= t) {
             self.step(observer);
         }
+        // Hand over events of live fault control even when nothing else happened.
+        for (time, e) in self.st.out.drain(..) {
+            observer.on_event(time, &e);
+        }
         self.st.cal.advance_to(t);
     }
 
     /// Runs to the horizon.
     pub fn run(&mut self, observer: &mut impl Observer) {
         self.step_until(self.st.horizon, observer);
+    }
+
+    /// Starts a fault on component `comp` now (the viewer's fault panel); returns its id.
+    /// Its events reach the observer with the next [`Simulation::step`].
+    /// `handler` limits a server fault to one transaction kind's code path.
+    pub fn start_fault(&mut self, comp: CompId, kind: FaultKind, handler: Option<KindId>) -> u32 {
+        self.st.fault_begins(&self.plan, comp, kind, handler)
+    }
+
+    /// Ends the fault `id` now; false if it is not in force.
+    pub fn end_fault(&mut self, id: u32) -> bool {
+        self.st.fault_ends(&self.plan, id)
+    }
+
+    /// Faults in force now: `(id, component, kind)`.
+    pub fn active_faults(&self) -> Vec<(u32, CompId, FaultKind)> {
+        self.st
+            .active
+            .iter()
+            .map(|f| (f.id, f.comp, f.kind))
+            .collect()
     }
 
     /// The live state of every component, by [`CompId`].
@@ -397,12 +469,24 @@ impl State {
     fn handle(&mut self, plan: &Plan, ev: Ev) {
         match ev {
             Ev::Arrival { source } => self.arrival(plan, source as usize),
-            Ev::StepDone { act } => self.step_done(plan, act),
-            Ev::OpDone { act, comp, op, ok } => self.op_done(plan, act, comp as CompId, op, ok),
+            Ev::StepDone { act, token } => self.step_done(plan, act, token),
+            Ev::OpDone {
+                act,
+                token,
+                comp,
+                op,
+                ok,
+            } => self.op_done(plan, act, token, comp as CompId, op, ok),
+            Ev::CallTimeout { act, token } => self.call_timed_out(plan, act, token),
+            Ev::RetryStep { act, token } => self.retry_step(plan, act, token),
             Ev::ColdStartDone { comp, inst } => self.cold_start_done(plan, comp as CompId, inst),
             Ev::KeepAliveExpired { comp, inst } => self.keep_alive_expired(comp as CompId, inst),
-            Ev::AsyncRetry { act } => self.async_retry(plan, act),
+            Ev::AsyncRetry { act, token } => self.async_retry(plan, act, token),
             Ev::MessageVisible { msg } => self.message_visible(plan, msg),
+            Ev::InstanceRestart { comp, inst } => self.server_restarted(plan, comp as CompId, inst),
+            Ev::FaultBegin { planned } => self.planned_fault_begins(plan, planned as usize),
+            Ev::FaultEnd { planned } => self.planned_fault_ends(plan, planned as usize),
+            Ev::Redrive { queue } => self.redrive(plan, queue as CompId),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! outside the model reads component internals. Events carry ids and times, never data.
 
 use crate::engine::SimTime;
-use crate::scenario::{CompId, KindId};
+use crate::scenario::{CompId, FaultKind, KindId};
 
 /// A transaction's id, the same in every architecture of a run:
 /// `ordinal within its source × number of sources + source index`.
@@ -224,6 +224,81 @@ pub enum SimEvent {
         /// Attempt number of the retry (1 = first retry).
         attempt: u32,
     },
+    /// A fault began on a component.
+    FaultBegan {
+        /// Fault id, unique in the run.
+        fault: u32,
+        /// Component hit.
+        comp: CompId,
+        /// What goes wrong.
+        kind: FaultKind,
+        /// For a server: the only handler (transaction kind) hit, if limited to one.
+        handler: Option<KindId>,
+    },
+    /// A fault ended.
+    FaultEnded {
+        /// Fault id.
+        fault: u32,
+        /// Component.
+        comp: CompId,
+    },
+    /// A process crashed, failing everything in flight on it.
+    InstanceCrashed {
+        /// Server or function.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+        /// Activations lost with it.
+        lost: u32,
+    },
+    /// A crashed server instance restarted.
+    InstanceRestarted {
+        /// Server.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+    },
+    /// A caller gave up on a call after its timeout.
+    TimedOut {
+        /// Transaction.
+        txn: TxnId,
+        /// Caller.
+        comp: CompId,
+        /// Callee.
+        target: CompId,
+    },
+    /// An open circuit breaker failed a call without making it.
+    ShortCircuited {
+        /// Transaction.
+        txn: TxnId,
+        /// Caller.
+        comp: CompId,
+        /// Callee.
+        target: CompId,
+    },
+    /// A circuit breaker opened.
+    BreakerOpened {
+        /// Caller.
+        comp: CompId,
+        /// Callee.
+        target: CompId,
+    },
+    /// A circuit breaker closed again after a successful probe.
+    BreakerClosed {
+        /// Caller.
+        comp: CompId,
+        /// Callee.
+        target: CompId,
+    },
+    /// A parked message was sent back from its dead-letter queue.
+    Redriven {
+        /// Transaction.
+        txn: TxnId,
+        /// Dead-letter queue.
+        from: CompId,
+        /// Queue it returns to.
+        to: CompId,
+    },
     /// The user-visible response was sent.
     ResponseSent {
         /// Transaction.
@@ -271,6 +346,15 @@ impl SimEvent {
             SimEvent::DeadLettered { .. } => "DeadLettered",
             SimEvent::StepFailed { .. } => "StepFailed",
             SimEvent::Retried { .. } => "Retried",
+            SimEvent::FaultBegan { .. } => "FaultBegan",
+            SimEvent::FaultEnded { .. } => "FaultEnded",
+            SimEvent::InstanceCrashed { .. } => "InstanceCrashed",
+            SimEvent::InstanceRestarted { .. } => "InstanceRestarted",
+            SimEvent::TimedOut { .. } => "TimedOut",
+            SimEvent::ShortCircuited { .. } => "ShortCircuited",
+            SimEvent::BreakerOpened { .. } => "BreakerOpened",
+            SimEvent::BreakerClosed { .. } => "BreakerClosed",
+            SimEvent::Redriven { .. } => "Redriven",
             SimEvent::ResponseSent { .. } => "ResponseSent",
             SimEvent::TransactionDone { .. } => "TransactionDone",
         }

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use slab::Slab;
 
-use super::work::{Act, Caller, NO_INSTANCE};
+use super::work::{Act, Caller, NONE};
 use super::{CompState, ComponentState, Ev, Plan, State};
 use crate::calibration as cal;
 use crate::engine::{SimTime, TimerKey};
@@ -48,6 +48,10 @@ pub(super) struct Instance {
     /// Messages of the current batch, and the next one to process.
     batch: Vec<u32>,
     batch_next: usize,
+    /// Executions hit by crash faults since the instance started.
+    executions: u32,
+    /// Crashed: discarded instead of kept warm when its invocation ends.
+    doomed: bool,
 }
 
 /// Run-time state of one function.
@@ -101,8 +105,13 @@ impl State {
         let CompState::Function(f) = &self.comps[comp] else {
             return false;
         };
-        let cap = spec(plan, comp).concurrency.unwrap_or(u32::MAX);
-        f.busy + f.starting < cap && self.functions_active < plan.arch().concurrency_limit
+        let limit = plan.arch().concurrency_limit;
+        let mut cap = spec(plan, comp).concurrency.unwrap_or(limit);
+        let factor = self.capacity_factor(comp);
+        if factor < 1.0 {
+            cap = ((f64::from(cap) * factor) as u32).max(1);
+        }
+        f.busy + f.starting < cap && self.functions_active < limit
     }
 
     /// Takes an instance for new work: warm if one is idle, else a cold start. Returns the
@@ -138,6 +147,8 @@ impl State {
             ok: true,
             batch: Vec::new(),
             batch_next: 0,
+            executions: 0,
+            doomed: false,
         }) as u32;
         self.emit(SimEvent::ColdStartBegan {
             comp,
@@ -240,45 +251,72 @@ impl State {
             self.msgs[msg as usize].receives,
         );
         let now = self.now();
-        let act = self.acts.insert(Act {
+        let mut a = Act::new(
             txn,
             comp,
-            slot: 0,
-            pc: 0,
-            caller: Caller::Message(msg),
-            inst,
-            // Each receive is a new attempt with draws of its own.
-            attempt: receives.saturating_sub(1),
-            throttles: 0,
-            first_try: now,
-        }) as u32;
+            Some(self.msgs[msg as usize].queue),
+            0,
+            Caller::Message(msg),
+            now,
+        );
+        a.inst = inst;
+        // Each receive is a new attempt with draws of its own.
+        a.attempt = receives.saturating_sub(1);
+        let act = self.acts.insert(a) as u32;
+        if self.msgs[msg as usize].poison {
+            // A poison message fails its consumer, every time.
+            let id = self.txns[txn as usize].id;
+            self.emit(SimEvent::InvocationStarted {
+                txn: id,
+                comp,
+                instance: inst,
+                cold,
+            });
+            self.emit(SimEvent::StepFailed { txn: id, comp });
+            self.finish(plan, act, false);
+            return;
+        }
         self.begin(plan, act, inst, cold);
     }
 
     /// Ends an invocation: bills it, and keeps the instance warm for its keep-alive.
     pub(super) fn function_release(&mut self, plan: &Plan, comp: CompId, inst: u32, ok: bool) {
-        if inst == NO_INSTANCE {
+        if inst == NONE {
             return;
         }
         let now = self.now();
         let keep_alive = spec(plan, comp).keep_alive;
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
-        if i.phase == Phase::Starting {
-            // Never started: nothing to bill; it becomes idle once ready.
-            i.pending = Pending::Nothing;
-            return;
-        }
         let ok = i.ok && ok;
         let run = now - i.since;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
+        let doomed = i.doomed;
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
         f.busy -= 1;
-        f.idle.push_back(inst);
+        if doomed {
+            f.instances.remove(inst as usize);
+        } else {
+            f.idle.push_back(inst);
+        }
         self.functions_active -= 1;
+        if doomed {
+            self.emit(SimEvent::InvocationEnded {
+                comp,
+                instance: inst,
+                billed_ns,
+                ok,
+            });
+            self.emit(SimEvent::InstanceReaped {
+                comp,
+                instance: inst,
+            });
+            self.capacity_freed(plan);
+            return;
+        }
         let timer = self.cal.schedule_timer(
             now + keep_alive,
             Ev::KeepAliveExpired {
@@ -294,6 +332,17 @@ impl State {
             ok,
         });
         self.capacity_freed(plan);
+    }
+
+    /// The instance crashed: it is discarded when its invocation ends.
+    pub(super) fn discard_after_invocation(&mut self, comp: CompId, inst: u32) {
+        self.fn_state(comp).instances[inst as usize].doomed = true;
+    }
+
+    pub(super) fn function_count_execution(&mut self, comp: CompId, inst: u32) -> u32 {
+        let i = &mut self.fn_state(comp).instances[inst as usize];
+        i.executions += 1;
+        i.executions
     }
 
     /// Records the outcome of one message of the instance's current batch.

@@ -4,21 +4,25 @@
 //! concurrency to spare (AWS Lambda's SQS event source). Each message of a batch is processed
 //! in turn on the same instance; a message whose processing fails is not deleted and becomes
 //! visible again when its visibility timeout (counted from its receive) runs out. After
-//! `max_receives` receives it moves to the dead-letter queue, or is dropped without one. A
-//! message parked in a queue without a consumer no longer holds its transaction open; a
-//! transaction any of whose messages was moved to a dead-letter queue ends as dead-lettered.
+//! `max_receives` receives it moves to the dead-letter queue, or is dropped without one.
+//!
+//! A queue without a consumer parks what it gets. A message parked in a dead-letter queue
+//! with a redrive policy keeps its transaction open until it is redriven and processed; one
+//! parked in a dead-letter queue without redrive ends its transaction as dead-lettered; one
+//! parked in a plain queue (a sink) just ends that piece of work.
 
 use std::collections::VecDeque;
 
 use super::{CompState, ComponentState, Ev, Plan, State};
 use crate::engine::SimTime;
 use crate::observe::SimEvent;
-use crate::scenario::{CompId, Queue, Spec};
+use crate::rng;
+use crate::scenario::{CompId, Queue, Redrive, Spec};
 
 /// A message on a queue.
 #[derive(Debug)]
 pub(super) struct Msg {
-    /// Transaction key (meaningless once parked).
+    /// Transaction key (meaningless once parked for good).
     pub txn: u32,
     /// The queue it is on.
     pub queue: CompId,
@@ -26,6 +30,10 @@ pub(super) struct Msg {
     pub receives: u32,
     /// Last receive [ns].
     pub received_at: SimTime,
+    /// Whether its consumer always fails it (a `Poison` fault).
+    pub poison: bool,
+    /// Whether it was moved to a dead-letter queue.
+    pub dead_lettered: bool,
 }
 
 /// Run-time state of one queue.
@@ -68,33 +76,55 @@ impl State {
             to: queue,
             sync: false,
         });
+        if self.is_down(queue) {
+            // The send fails; nobody retries it.
+            self.txns[txn as usize].failed = true;
+            self.work_done(txn);
+            return;
+        }
         self.emit(SimEvent::MessageEnqueued { txn: id, queue });
-        let msg = self.msgs.insert(Msg {
+        let rate = self.poison_rate(queue);
+        let poison = rate > 0.0 && {
+            let site = rng::mix(plan.comp_keys[queue], rng::name_key("poison"));
+            rng::unit_from_key(rng::mix(self.txns[txn as usize].seed, site)) < rate
+        };
+        let msg = Msg {
             txn,
             queue,
             receives: 0,
             received_at: 0,
-        }) as u32;
+            poison,
+            dead_lettered: false,
+        };
+        let msg = self.msgs.insert(msg) as u32;
         self.push_visible(plan, queue, msg);
     }
 
     fn push_visible(&mut self, plan: &Plan, queue: CompId, msg: u32) {
-        if spec(plan, queue).consumer.is_none() {
-            // Nobody will ever receive it: it is parked here, and the transaction's work on it
-            // is over. Only a dead-letter move marks the transaction dead-lettered.
-            let txn = self.msgs[msg as usize].txn;
-            self.queue_state(queue).visible.push_back(msg);
-            self.work_done(txn);
+        self.queue_state(queue).visible.push_back(msg);
+        let q = spec(plan, queue);
+        if q.consumer.is_some() {
+            self.dispatch(plan, queue);
             return;
         }
-        self.queue_state(queue).visible.push_back(msg);
-        self.dispatch(plan, queue);
+        // Parked. Awaiting a redrive, it keeps its transaction open; otherwise its work ends.
+        let m = &self.msgs[msg as usize];
+        if q.redrive.is_none() {
+            let (txn, dead_lettered) = (m.txn, m.dead_lettered);
+            if dead_lettered {
+                self.txns[txn as usize].dead_lettered = true;
+            }
+            self.work_done(txn);
+        }
     }
 
     /// Hands visible messages to the consumer while it has capacity.
     fn dispatch(&mut self, plan: &Plan, queue: CompId) {
         let q = spec(plan, queue);
         let Some(consumer) = q.consumer else { return };
+        if self.is_down(queue) {
+            return;
+        }
         let mut batch = std::mem::take(&mut self.batch_scratch);
         self.dispatch_batches(plan, queue, consumer, q.batch as usize, &mut batch);
         self.batch_scratch = batch;
@@ -146,12 +176,8 @@ impl State {
 
     /// The consumer finished one message.
     pub(super) fn message_done(&mut self, plan: &Plan, msg: u32, ok: bool) {
-        let Msg {
-            txn,
-            queue,
-            receives,
-            received_at,
-        } = self.msgs[msg as usize];
+        let m = &self.msgs[msg as usize];
+        let (txn, queue, receives, received_at) = (m.txn, m.queue, m.receives, m.received_at);
         self.queue_state(queue).in_flight -= 1;
         let id = self.txns[txn as usize].id;
         if ok {
@@ -169,10 +195,10 @@ impl State {
                         queue,
                         dead_letter: dlq,
                     });
-                    self.txns[txn as usize].dead_lettered = true;
                     let m = &mut self.msgs[msg as usize];
                     m.queue = dlq;
                     m.receives = 0;
+                    m.dead_lettered = true;
                     self.push_visible(plan, dlq, msg);
                 }
                 None => {
@@ -195,6 +221,28 @@ impl State {
     pub(super) fn message_visible(&mut self, plan: &Plan, msg: u32) {
         let queue = self.msgs[msg as usize].queue;
         self.push_visible(plan, queue, msg);
+    }
+
+    /// Sends every message parked in the dead-letter queue `dlq` back to its redrive target.
+    pub(super) fn redrive(&mut self, plan: &Plan, dlq: CompId) {
+        let to = match spec(plan, dlq).redrive {
+            Some(Redrive::At { to, .. } | Redrive::AfterFaults { to, .. }) => to,
+            None => return,
+        };
+        let parked: Vec<u32> = self.queue_state(dlq).visible.drain(..).collect();
+        for msg in parked {
+            let m = &mut self.msgs[msg as usize];
+            m.queue = to;
+            m.receives = 0;
+            let txn = m.txn;
+            let id = self.txns[txn as usize].id;
+            self.emit(SimEvent::Redriven {
+                txn: id,
+                from: dlq,
+                to,
+            });
+            self.push_visible(plan, to, msg);
+        }
     }
 
     /// Function capacity was freed: queues with waiting messages may dispatch again.

@@ -20,7 +20,8 @@ use crate::scenario::{Capacity, CompId, Spec};
 #[derive(Default)]
 pub(super) struct StoreState {
     in_service: u32,
-    waiting: VecDeque<(u32, Op)>,
+    /// Operations waiting for capacity: activation, its wait token, operation.
+    waiting: VecDeque<(u32, u64, Op)>,
     /// Token bucket for rate limits: tokens, and when they were last topped up [ns].
     tokens: f64,
     topped_up: SimTime,
@@ -63,8 +64,8 @@ impl State {
         }
     }
 
-    /// Starts operation `op` of activation `act` on `comp`.
-    pub(super) fn start_op(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op) {
+    /// Starts operation `op` of activation `act` (waiting with `token`) on `comp`.
+    pub(super) fn start_op(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId, op: Op) {
         let a = &self.acts[act as usize];
         let id = self.txns[a.txn as usize].id;
         let from = a.comp;
@@ -74,21 +75,33 @@ impl State {
             to: comp,
             sync: true,
         });
+        if self.is_down(comp) {
+            self.emit(SimEvent::Reply {
+                txn: id,
+                from: comp,
+                to: Some(from),
+                ok: false,
+            });
+            self.call_done(plan, act, token, false);
+            return;
+        }
         let now = self.now();
+        let factor = self.capacity_factor(comp);
         let limit = match plan.spec(comp) {
             Spec::Database(d) => match d.capacity {
                 Capacity::Concurrency(n) => {
+                    let n = ((f64::from(n) * factor) as u32).max(1);
                     let s = self.store_state(comp);
                     if s.in_service >= n {
-                        s.waiting.push_back((act, op));
+                        s.waiting.push_back((act, token, op));
                         return;
                     }
                     None
                 }
-                Capacity::PerSecond(rate) => Some(rate),
+                Capacity::PerSecond(rate) => Some(rate * factor),
                 Capacity::Serverless => None,
             },
-            Spec::External(e) => e.rate_limit,
+            Spec::External(e) => e.rate_limit.map(|r| r * factor),
             _ => None,
         };
         if let Some(rate) = limit
@@ -101,13 +114,13 @@ impl State {
                 to: Some(from),
                 ok: false,
             });
-            self.resume(plan, act, false);
+            self.call_done(plan, act, token, false);
             return;
         }
-        self.run_op(plan, act, comp, op);
+        self.run_op(plan, act, token, comp, op);
     }
 
-    fn run_op(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op) {
+    fn run_op(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId, op: Op) {
         let mut r = self.draw_rng(plan, act, comp);
         let (latency, ok) = match plan.spec(comp) {
             Spec::Database(d) => (d.latency.sample(&mut r), true),
@@ -119,12 +132,21 @@ impl State {
             }
             _ => unreachable!("operations only target stores"),
         };
+        // Faults: slower, and failing some calls.
+        let latency = self.slowed(comp, latency);
+        let rate = if self.active.is_empty() {
+            0.0
+        } else {
+            self.error_rate(plan, comp, 0)
+        };
+        let ok = ok && (rate == 0.0 || r.random::<f64>() >= rate);
         self.store_state(comp).in_service += 1;
         let at = self.now() + latency;
         self.cal.schedule(
             at,
             Ev::OpDone {
                 act,
+                token,
                 comp: comp as u32,
                 op,
                 ok,
@@ -132,7 +154,24 @@ impl State {
         );
     }
 
-    pub(super) fn op_done(&mut self, plan: &Plan, act: u32, comp: CompId, op: Op, ok: bool) {
+    pub(super) fn op_done(
+        &mut self,
+        plan: &Plan,
+        act: u32,
+        token: u64,
+        comp: CompId,
+        op: Op,
+        ok: bool,
+    ) {
+        let s = self.store_state(comp);
+        s.in_service -= 1;
+        if let Some((next, next_token, next_op)) = s.waiting.pop_front() {
+            self.run_op(plan, next, next_token, comp, next_op);
+        }
+        // A caller that gave up (timeout) or died (crash) no longer waits for this answer.
+        if !self.live(act, token) {
+            return;
+        }
         let a = &self.acts[act as usize];
         let (txn, from) = (a.txn, a.comp);
         let id = self.txns[txn as usize].id;
@@ -148,11 +187,6 @@ impl State {
             to: Some(from),
             ok,
         });
-        let s = self.store_state(comp);
-        s.in_service -= 1;
-        if let Some((next, next_op)) = s.waiting.pop_front() {
-            self.run_op(plan, next, comp, next_op);
-        }
         if ok
             && op == Op::Put
             && let Spec::Storage(st) = plan.spec(comp)
@@ -161,7 +195,6 @@ impl State {
             self.txns[txn as usize].outstanding += 1;
             self.deliver_async(plan, txn, comp, target);
         }
-        self.acts[act as usize].pc += 1;
-        self.resume(plan, act, ok);
+        self.call_done(plan, act, token, ok);
     }
 }

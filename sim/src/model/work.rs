@@ -4,8 +4,13 @@
 //! its resources (a worker, an instance), then runs its steps in order: compute steps take
 //! time, calls wait for a child activation or a data operation, emits go on at once. When the
 //! steps are done or one fails, the activation releases its resources and tells its caller.
+//!
+//! Everything an activation waits for (a compute step, a call's answer, a timeout, a retry)
+//! carries a token, unique in the run; the activation accepts only the completion whose token
+//! it is waiting for. A call that timed out, or an activation whose process crashed, thus
+//! ignores late answers, however the slabs' keys are reused.
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 
 use super::{CompState, Ev, Plan, State};
 use crate::calibration as cal;
@@ -18,16 +23,23 @@ use crate::scenario::{CompId, Spec, Step};
 pub(super) enum Caller {
     /// The user: the activation's end is the transaction's response.
     Entry,
-    /// Another activation, waiting synchronously.
-    Sync(u32),
+    /// Another activation, waiting synchronously for the completion with this token.
+    Sync {
+        /// The waiting activation.
+        act: u32,
+        /// Its wait token.
+        token: u64,
+    },
     /// Nobody: an asynchronous invocation, retried by the platform on failure.
     Async,
     /// A queue message, processed as part of a batch.
     Message(u32),
+    /// Nobody any more: its caller gave up (timeout, crash); it still runs to its end.
+    Detached,
 }
 
-/// Marks an activation that holds no instance or worker.
-pub(super) const NO_INSTANCE: u32 = u32::MAX;
+/// Marks an activation that holds no instance or worker, or has no child.
+pub(super) const NONE: u32 = u32::MAX;
 
 /// A running (or waiting) activation.
 #[derive(Debug)]
@@ -36,20 +48,59 @@ pub(super) struct Act {
     pub txn: u32,
     /// Component running it.
     pub comp: CompId,
+    /// Component that sent it the work (`None`: the user or the platform).
+    pub from: Option<CompId>,
     /// Work table slot (transaction kind for servers and gateways, 0 for functions).
     pub slot: u32,
     /// Next step.
     pub pc: u32,
     /// Who waits for it.
     pub caller: Caller,
-    /// Server instance or function instance held, or [`NO_INSTANCE`].
+    /// Server instance or function instance held, or [`NONE`].
     pub inst: u32,
+    /// The synchronous child activation it waits for, or [`NONE`].
+    pub child: u32,
+    /// Token of the completion it waits for.
+    pub wait: u64,
+    /// Timeout timer of the current call.
+    pub timer: Option<crate::engine::TimerKey>,
+    /// Retries of the current step so far.
+    pub retries: u32,
     /// Platform retries so far (asynchronous invocations).
     pub attempt: u32,
     /// Throttles so far (asynchronous invocations), for the back-off.
     pub throttles: u32,
     /// First attempt [ns], for the maximum event age.
     pub first_try: u64,
+}
+
+impl Act {
+    /// A new activation of `comp` for `txn`, not yet started.
+    pub(super) fn new(
+        txn: u32,
+        comp: CompId,
+        from: Option<CompId>,
+        slot: u32,
+        caller: Caller,
+        now: u64,
+    ) -> Self {
+        Self {
+            txn,
+            comp,
+            from,
+            slot,
+            pc: 0,
+            caller,
+            inst: NONE,
+            child: NONE,
+            wait: 0,
+            timer: None,
+            retries: 0,
+            attempt: 0,
+            throttles: 0,
+            first_try: now,
+        }
+    }
 }
 
 impl State {
@@ -64,7 +115,7 @@ impl State {
     ) {
         let t = &self.txns[txn as usize];
         let (id, kind) = (t.id, t.kind);
-        let sync = matches!(caller, Caller::Entry | Caller::Sync(_));
+        let sync = matches!(caller, Caller::Entry | Caller::Sync { .. });
         self.emit(SimEvent::Request {
             txn: id,
             from,
@@ -75,25 +126,24 @@ impl State {
             Spec::Function(_) => 0,
             _ => kind as u32,
         };
-        let now = self.now();
-        let act = Act {
-            txn,
-            comp: to,
-            slot,
-            pc: 0,
-            caller,
-            inst: super::work::NO_INSTANCE,
-            attempt: 0,
-            throttles: 0,
-            first_try: now,
-        };
-        let key = self.acts.insert(act) as u32;
-        self.start(plan, key);
+        let act = self
+            .acts
+            .insert(Act::new(txn, to, from, slot, caller, self.now())) as u32;
+        if let Caller::Sync { act: parent, .. } = caller {
+            self.acts[parent as usize].child = act;
+        }
+        self.start(plan, act);
     }
 
     /// Gets the activation its resources and runs it, or fails it if none can be had.
     pub(super) fn start(&mut self, plan: &Plan, act: u32) {
         let comp = self.acts[act as usize].comp;
+        if self.is_down(comp) {
+            let txn = self.txns[self.acts[act as usize].txn as usize].id;
+            self.emit(SimEvent::StepFailed { txn, comp });
+            self.finish(plan, act, false);
+            return;
+        }
         match plan.spec(comp) {
             Spec::Function(_) => self.invoke_function(plan, act),
             Spec::Server(_) => self.server_request(plan, act),
@@ -112,7 +162,23 @@ impl State {
             instance: inst,
             cold,
         });
+        if self.crashes_now(plan, act) {
+            self.crash(plan, comp, inst, act);
+            return;
+        }
         self.advance(plan, act);
+    }
+
+    /// A new wait token for `act`; completions carrying older tokens are ignored.
+    pub(super) fn arm(&mut self, act: u32) -> u64 {
+        self.next_token += 1;
+        self.acts[act as usize].wait = self.next_token;
+        self.next_token
+    }
+
+    /// Whether `act` still exists and waits for `token`.
+    pub(super) fn live(&self, act: u32, token: u64) -> bool {
+        self.acts.get(act as usize).is_some_and(|a| a.wait == token)
     }
 
     /// A generator for a draw made by activation `act` at its current step.
@@ -126,7 +192,8 @@ impl State {
             self.txns[a.txn as usize].seed,
             rng::mix(site, plan.comp_keys[target]),
         );
-        SimRng::seed_from_u64(rng::mix(key, u64::from(a.attempt)))
+        let tries = (u64::from(a.attempt) << 32) | u64::from(a.retries);
+        SimRng::seed_from_u64(rng::mix(key, tries))
     }
 
     /// Runs steps until one takes time or waits.
@@ -135,113 +202,263 @@ impl State {
             let a = &self.acts[act as usize];
             let (comp, txn) = (a.comp, a.txn);
             let Some(step) = plan.steps(comp, a.slot).get(a.pc as usize) else {
-                self.finish(plan, act, true);
+                let ok = !self.fails_by_fault(plan, act);
+                if !ok {
+                    let id = self.txns[txn as usize].id;
+                    self.emit(SimEvent::StepFailed { txn: id, comp });
+                }
+                self.finish(plan, act, ok);
                 return;
             };
             match step {
                 Step::Compute(d) => {
                     let mut r = self.draw_rng(plan, act, comp);
-                    let t = self.now() + d.sample(&mut r);
-                    self.cal.schedule(t, Ev::StepDone { act });
+                    let t = self.now() + self.slowed(comp, d.sample(&mut r));
+                    let token = self.arm(act);
+                    self.cal.schedule(t, Ev::StepDone { act, token });
                     return;
                 }
                 Step::Emit(target) => {
+                    if !self.accepts_message(plan, act, *target) {
+                        let id = self.txns[txn as usize].id;
+                        self.emit(SimEvent::StepFailed {
+                            txn: id,
+                            comp: *target,
+                        });
+                        self.finish(plan, act, false);
+                        return;
+                    }
                     self.acts[act as usize].pc += 1;
+                    self.acts[act as usize].retries = 0;
                     self.txns[txn as usize].outstanding += 1;
                     self.deliver_async(plan, txn, comp, *target);
                 }
-                Step::Call(target) if matches!(plan.spec(*target), Spec::External(_)) => {
-                    self.start_op(plan, act, *target, Op::Call);
-                    return;
-                }
-                Step::Call(target) => {
-                    self.acts[act as usize].pc += 1;
-                    self.request(plan, txn, Some(comp), *target, Caller::Sync(act));
-                    return;
-                }
-                Step::Read(t) => return self.start_op(plan, act, *t, Op::Read),
-                Step::Write(t) => return self.start_op(plan, act, *t, Op::Write),
-                Step::Put(t) => return self.start_op(plan, act, *t, Op::Put),
-                Step::Get(t) => return self.start_op(plan, act, *t, Op::Get),
+                Step::Call(target) => return self.call(plan, act, *target, None),
+                Step::Read(t) => return self.call(plan, act, *t, Some(Op::Read)),
+                Step::Write(t) => return self.call(plan, act, *t, Some(Op::Write)),
+                Step::Put(t) => return self.call(plan, act, *t, Some(Op::Put)),
+                Step::Get(t) => return self.call(plan, act, *t, Some(Op::Get)),
             }
         }
     }
 
-    pub(super) fn step_done(&mut self, plan: &Plan, act: u32) {
+    pub(super) fn step_done(&mut self, plan: &Plan, act: u32, token: u64) {
+        if !self.live(act, token) {
+            return;
+        }
         self.acts[act as usize].pc += 1;
+        self.acts[act as usize].retries = 0;
         self.advance(plan, act);
     }
 
-    /// A synchronous child (call or data operation) of `act` answered.
-    pub(super) fn resume(&mut self, plan: &Plan, act: u32, ok: bool) {
+    /// Makes the call of the current step: a child activation, or a data operation (`op`).
+    fn call(&mut self, plan: &Plan, act: u32, target: CompId, op: Option<Op>) {
+        let comp = self.acts[act as usize].comp;
+        let policy = plan.policy(comp, target);
+        if policy.is_some_and(|p| p.breaker.is_some()) && !self.breaker_admits(plan, comp, target) {
+            let txn = self.txns[self.acts[act as usize].txn as usize].id;
+            self.emit(SimEvent::ShortCircuited { txn, comp, target });
+            self.call_failed(plan, act);
+            return;
+        }
+        let token = self.arm(act);
+        if let Some(timeout) = policy.and_then(|p| p.timeout) {
+            let at = self.now() + timeout;
+            let timer = self.cal.schedule_timer(at, Ev::CallTimeout { act, token });
+            self.acts[act as usize].timer = Some(timer);
+        }
+        let op = match (op, plan.spec(target)) {
+            (None, Spec::External(_)) => Some(Op::Call),
+            (op, _) => op,
+        };
+        match op {
+            Some(op) => self.start_op(plan, act, token, target, op),
+            None => {
+                let txn = self.acts[act as usize].txn;
+                self.request(plan, txn, Some(comp), target, Caller::Sync { act, token });
+            }
+        }
+    }
+
+    /// The answer to the call `act` waits for with `token` arrived.
+    pub(super) fn call_done(&mut self, plan: &Plan, act: u32, token: u64, ok: bool) {
+        if !self.live(act, token) {
+            return;
+        }
+        let a = &mut self.acts[act as usize];
+        a.child = NONE;
+        let (comp, timer) = (a.comp, a.timer.take());
+        if let Some(timer) = timer {
+            self.cal.cancel(timer);
+        }
+        let target = self.current_target(plan, act);
+        self.breaker_record(plan, comp, target, ok);
         if ok {
+            let a = &mut self.acts[act as usize];
+            a.pc += 1;
+            a.retries = 0;
             self.advance(plan, act);
         } else {
-            let a = &self.acts[act as usize];
-            let event = SimEvent::StepFailed {
-                txn: self.txns[a.txn as usize].id,
-                comp: a.comp,
-            };
-            self.emit(event);
-            self.finish(plan, act, false);
+            self.call_failed(plan, act);
+        }
+    }
+
+    /// The call `act` waits for with `token` took too long: give up on it.
+    pub(super) fn call_timed_out(&mut self, plan: &Plan, act: u32, token: u64) {
+        if !self.live(act, token) {
+            return;
+        }
+        self.acts[act as usize].timer = None;
+        self.detach_child(act);
+        self.arm(act);
+        let comp = self.acts[act as usize].comp;
+        let target = self.current_target(plan, act);
+        let txn = self.txns[self.acts[act as usize].txn as usize].id;
+        self.emit(SimEvent::TimedOut { txn, comp, target });
+        self.breaker_record(plan, comp, target, false);
+        self.call_failed(plan, act);
+    }
+
+    /// The target of the current step (a call).
+    fn current_target(&self, plan: &Plan, act: u32) -> CompId {
+        let a = &self.acts[act as usize];
+        match plan.steps(a.comp, a.slot).get(a.pc as usize) {
+            Some(
+                Step::Call(t)
+                | Step::Read(t)
+                | Step::Write(t)
+                | Step::Put(t)
+                | Step::Get(t)
+                | Step::Emit(t),
+            ) => *t,
+            _ => a.comp,
+        }
+    }
+
+    /// A call failed: retry it after a back-off if the caller's policy allows, else fail.
+    fn call_failed(&mut self, plan: &Plan, act: u32) {
+        let a = &self.acts[act as usize];
+        let (comp, txn) = (a.comp, a.txn);
+        let target = self.current_target(plan, act);
+        let id = self.txns[txn as usize].id;
+        match plan.policy(comp, target) {
+            Some(p) if a.retries < p.retries => {
+                let retries = a.retries + 1;
+                let ceiling = p
+                    .backoff
+                    .saturating_mul(1 << (retries - 1).min(30))
+                    .min(p.max_backoff);
+                let delay = if p.jitter {
+                    let mut r = self.draw_rng(plan, act, target);
+                    (r.random::<f64>() * ceiling as f64) as u64
+                } else {
+                    ceiling
+                };
+                self.acts[act as usize].retries = retries;
+                self.emit(SimEvent::Retried {
+                    txn: id,
+                    comp,
+                    attempt: retries,
+                });
+                let token = self.arm(act);
+                let at = self.now() + delay;
+                self.cal.schedule(at, Ev::RetryStep { act, token });
+            }
+            _ => {
+                self.emit(SimEvent::StepFailed { txn: id, comp });
+                self.finish(plan, act, false);
+            }
+        }
+    }
+
+    pub(super) fn retry_step(&mut self, plan: &Plan, act: u32, token: u64) {
+        if self.live(act, token) {
+            self.advance(plan, act);
+        }
+    }
+
+    /// The caller of `act`'s synchronous child gave up on it: the child runs on, owned by
+    /// the transaction, so that the transaction stays open until it ends.
+    pub(super) fn detach_child(&mut self, act: u32) {
+        let a = &mut self.acts[act as usize];
+        let child = std::mem::replace(&mut a.child, NONE);
+        let (txn, wait) = (a.txn, a.wait);
+        if let Some(c) = self.acts.get_mut(child as usize)
+            && c.caller == (Caller::Sync { act, token: wait })
+        {
+            c.caller = Caller::Detached;
+            self.txns[txn as usize].outstanding += 1;
         }
     }
 
     /// Ends an activation: releases what it holds and tells its caller.
     pub(super) fn finish(&mut self, plan: &Plan, act: u32, ok: bool) {
         let a = &self.acts[act as usize];
-        let (comp, txn, inst, caller) = (a.comp, a.txn, a.inst, a.caller);
+        let (comp, inst, caller) = (a.comp, a.inst, a.caller);
         // Asynchronous failures are retried by the platform with the same activation.
         if caller == Caller::Async && !ok {
-            self.release(plan, comp, inst, ok);
+            self.release(plan, act, comp, inst, ok);
             self.async_failed(act);
             return;
         }
-        self.acts.remove(act as usize);
-        match caller {
+        if let Caller::Message(_) = caller {
             // A batch keeps its instance until its last message is done.
-            Caller::Message(msg) => {
-                self.batch_message_ended(comp, inst, ok);
-                self.message_done(plan, msg, ok);
-                self.next_in_batch(plan, comp, inst);
-                return;
-            }
-            _ => self.release(plan, comp, inst, ok),
+            self.batch_message_ended(comp, inst, ok);
+        } else {
+            self.release(plan, act, comp, inst, ok);
         }
-        match caller {
+        self.notify(plan, act, ok);
+    }
+
+    /// Removes a finished (or aborted) activation and tells its caller how it ended.
+    pub(super) fn notify(&mut self, plan: &Plan, act: u32, ok: bool) {
+        let a = self.acts.remove(act as usize);
+        if let Some(timer) = a.timer {
+            self.cal.cancel(timer);
+        }
+        let id = self.txns[a.txn as usize].id;
+        match a.caller {
             Caller::Entry => {
-                let id = self.txns[txn as usize].id;
                 self.emit(SimEvent::Reply {
                     txn: id,
-                    from: comp,
+                    from: a.comp,
                     to: None,
                     ok,
                 });
-                self.respond(txn, ok);
+                self.respond(a.txn, ok);
             }
-            Caller::Sync(parent) => {
-                let id = self.txns[txn as usize].id;
-                let to = Some(self.acts[parent as usize].comp);
+            Caller::Sync { act: parent, token } => {
                 self.emit(SimEvent::Reply {
                     txn: id,
-                    from: comp,
-                    to,
+                    from: a.comp,
+                    to: a.from,
                     ok,
                 });
-                self.resume(plan, parent, ok);
+                self.call_done(plan, parent, token, ok);
             }
-            Caller::Async => self.work_done(txn),
-            Caller::Message(_) => {}
+            Caller::Async => {
+                if ok {
+                    self.work_done(a.txn);
+                } else {
+                    self.txns[a.txn as usize].failed = true;
+                    self.work_done(a.txn);
+                }
+            }
+            Caller::Message(msg) => {
+                self.message_done(plan, msg, ok);
+                self.next_in_batch(plan, a.comp, a.inst);
+            }
+            Caller::Detached => self.work_done(a.txn),
         }
     }
 
     /// Frees the worker or instance an activation held.
-    fn release(&mut self, plan: &Plan, comp: CompId, inst: u32, ok: bool) {
-        if inst == NO_INSTANCE {
+    fn release(&mut self, plan: &Plan, act: u32, comp: CompId, inst: u32, ok: bool) {
+        if inst == NONE {
             return;
         }
         match &self.comps[comp] {
-            CompState::Server(_) => self.server_release(plan, comp, inst),
+            CompState::Server(_) => self.server_release(plan, comp, inst, act),
             CompState::Function(_) => self.function_release(plan, comp, inst, ok),
             _ => {}
         }
@@ -250,7 +467,7 @@ impl State {
     /// An asynchronous invocation failed: retry it later, or drop it.
     fn async_failed(&mut self, act: u32) {
         let a = &mut self.acts[act as usize];
-        a.inst = NO_INSTANCE;
+        a.inst = NONE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
         let id = self.txns[txn as usize].id;
         match cal::ASYNC_RETRY_DELAYS.get(attempt as usize) {
@@ -258,13 +475,15 @@ impl State {
                 let a = &mut self.acts[act as usize];
                 a.attempt += 1;
                 a.pc = 0;
+                a.retries = 0;
                 self.emit(SimEvent::Retried {
                     txn: id,
                     comp,
                     attempt: attempt + 1,
                 });
+                let token = self.arm(act);
                 let at = self.now() + delay;
-                self.cal.schedule(at, Ev::AsyncRetry { act });
+                self.cal.schedule(at, Ev::AsyncRetry { act, token });
             }
             None => {
                 self.acts.remove(act as usize);
@@ -287,18 +506,26 @@ impl State {
             self.txns[txn as usize].failed = true;
             self.work_done(txn);
         } else {
-            self.cal.schedule(now + backoff, Ev::AsyncRetry { act });
+            let token = self.arm(act);
+            self.cal
+                .schedule(now + backoff, Ev::AsyncRetry { act, token });
         }
     }
 
-    pub(super) fn async_retry(&mut self, plan: &Plan, act: u32) {
-        self.start(plan, act);
+    pub(super) fn async_retry(&mut self, plan: &Plan, act: u32, token: u64) {
+        if self.live(act, token) {
+            self.start(plan, act);
+        }
     }
 
     /// Sends an event from `from` to a topic, queue or function; the transaction's outstanding
     /// count has already been raised for it.
     pub(super) fn deliver_async(&mut self, plan: &Plan, txn: u32, from: CompId, to: CompId) {
         match plan.spec(to) {
+            Spec::Topic(_) if self.is_down(to) => {
+                self.txns[txn as usize].failed = true;
+                self.work_done(txn);
+            }
             Spec::Topic(_) => self.publish(plan, txn, from, to),
             Spec::Queue(_) => self.enqueue(plan, txn, from, to),
             _ => self.request(plan, txn, Some(from), to, Caller::Async),

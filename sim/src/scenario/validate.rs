@@ -197,7 +197,6 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     let horizon = ctx.positive_duration("horizon", &raw.horizon);
     let prices = prices(&raw.prices, ctx);
 
-
     let mut kinds: Vec<String> = Vec::new();
     let mut sources = Vec::new();
     if raw.workload.is_empty() {
@@ -249,7 +248,12 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     })
 }
 
-fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[String]) -> Option<Vec<Fault>> {
+fn faults(
+    ctx: &mut Ctx,
+    raw: &[RawFault],
+    archs: &[RawArchitecture],
+    kinds: &[String],
+) -> Option<Vec<Fault>> {
     let mut out = Vec::new();
     let mut ok = true;
     for (i, f) in raw.iter().enumerate() {
@@ -260,7 +264,10 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
                 Some(a) => Some(a),
                 None => {
                     let hint = suggest(name, archs.iter().map(|a| a.name.as_str()));
-                    ctx.error(&field("architecture"), format!("no architecture named {name:?}{hint}"));
+                    ctx.error(
+                        &field("architecture"),
+                        format!("no architecture named {name:?}{hint}"),
+                    );
                     ok = false;
                     continue;
                 }
@@ -274,9 +281,17 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
             .filter_map(|(_, a)| a.components.iter().find(|c| c.name() == f.target))
             .collect();
         if targets.is_empty() {
-            let names = archs.iter().flat_map(|a| a.components.iter().map(|c| c.name()));
+            let names = archs
+                .iter()
+                .flat_map(|a| a.components.iter().map(|c| c.name()));
             let hint = suggest(&f.target, names);
-            ctx.error(&field("target"), format!("no component named {:?} in any architecture{hint}", f.target));
+            ctx.error(
+                &field("target"),
+                format!(
+                    "no component named {:?} in any architecture{hint}",
+                    f.target
+                ),
+            );
             ok = false;
             continue;
         }
@@ -285,7 +300,10 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
             RawFaultKind::Slow { factor, add } => {
                 let factor = factor.unwrap_or(1.0);
                 if !(factor.is_finite() && factor >= 1.0) {
-                    ctx.error(&field("kind"), format!("a slow-down factor must be 1 or more, found {factor}"));
+                    ctx.error(
+                        &field("kind"),
+                        format!("a slow-down factor must be 1 or more, found {factor}"),
+                    );
                 }
                 let add = match add {
                     Some(a) => ctx.duration(&format!("{}.add", field("kind")), a),
@@ -293,20 +311,30 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
                 };
                 add.map(|add| FaultKind::Slow { factor, add })
             }
-            RawFaultKind::Errors { rate } | RawFaultKind::Poison { rate } if !(0.0..=1.0).contains(rate) => {
-                ctx.error(&format!("{}.rate", field("kind")), format!("must be in [0, 1], found {rate}"));
+            RawFaultKind::Errors { rate } | RawFaultKind::Poison { rate }
+                if !(0.0..=1.0).contains(rate) =>
+            {
+                ctx.error(
+                    &format!("{}.rate", field("kind")),
+                    format!("must be in [0, 1], found {rate}"),
+                );
                 None
             }
             RawFaultKind::Errors { rate } => Some(FaultKind::Errors { rate: *rate }),
             RawFaultKind::Poison { rate } => Some(FaultKind::Poison { rate: *rate }),
             RawFaultKind::CapacityCut { factor } => {
                 if !(*factor > 0.0 && *factor <= 1.0) {
-                    ctx.error(&format!("{}.factor", field("kind")), format!("must be in (0, 1], found {factor}"));
+                    ctx.error(
+                        &format!("{}.factor", field("kind")),
+                        format!("must be in (0, 1], found {factor}"),
+                    );
                 }
                 Some(FaultKind::CapacityCut { factor: *factor })
             }
             RawFaultKind::Crash { probability, after } => match (probability, after) {
-                (Some(p), None) if (0.0..=1.0).contains(p) => Some(FaultKind::Crash(CrashRule::Probability(*p))),
+                (Some(p), None) if (0.0..=1.0).contains(p) => {
+                    Some(FaultKind::Crash(CrashRule::Probability(*p)))
+                }
                 (None, Some(n)) if *n >= 1 => Some(FaultKind::Crash(CrashRule::After(*n))),
                 _ => {
                     ctx.error(
@@ -318,11 +346,16 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
             },
         };
         let fits = |c: &RawComponent| match f.kind {
-            RawFaultKind::Crash { .. } => matches!(c, RawComponent::Server { .. } | RawComponent::Function { .. }),
+            RawFaultKind::Crash { .. } => matches!(
+                c,
+                RawComponent::Server { .. } | RawComponent::Function { .. }
+            ),
             RawFaultKind::Poison { .. } => matches!(c, RawComponent::Queue { .. }),
             RawFaultKind::CapacityCut { .. } => matches!(
                 c,
-                RawComponent::Database { .. } | RawComponent::External { .. } | RawComponent::Function { .. }
+                RawComponent::Database { .. }
+                    | RawComponent::External { .. }
+                    | RawComponent::Function { .. }
             ),
             RawFaultKind::Outage | RawFaultKind::Slow { .. } | RawFaultKind::Errors { .. } => {
                 !matches!(c, RawComponent::Topic { .. } | RawComponent::Gateway { .. })
@@ -331,14 +364,24 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
         if let Some(bad) = targets.iter().find(|c| !fits(c)) {
             ctx.error(
                 &field("kind"),
-                format!("this kind of fault cannot hit a {} ({:?})", kind_word(bad), f.target),
+                format!(
+                    "this kind of fault cannot hit a {} ({:?})",
+                    kind_word(bad),
+                    f.target
+                ),
             );
             ok = false;
         }
         let handler = match &f.handler {
             Some(h) => {
-                if targets.iter().any(|c| !matches!(c, RawComponent::Server { .. })) {
-                    ctx.error(&field("handler"), "only a server's fault can name a handler");
+                if targets
+                    .iter()
+                    .any(|c| !matches!(c, RawComponent::Server { .. }))
+                {
+                    ctx.error(
+                        &field("handler"),
+                        "only a server's fault can name a handler",
+                    );
                 }
                 kind_id(ctx, &field("handler"), h, kinds)
             }
@@ -348,17 +391,24 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
             (Some(at), Some(lasts), None) => {
                 let at = ctx.duration(&field("at"), at);
                 let lasts = ctx.positive_duration(&field("lasts"), lasts);
-                at.zip(lasts).map(|(at, lasts)| FaultSchedule::Once { at, lasts })
+                at.zip(lasts)
+                    .map(|(at, lasts)| FaultSchedule::Once { at, lasts })
             }
             (None, None, Some(r)) => {
                 let between = ctx.dist(&format!("{}.between", field("repeat")), &r.between);
                 let repair = ctx.dist(&format!("{}.repair", field("repeat")), &r.repair);
                 match (between, repair) {
                     (Some(b), Some(r)) if b.mean_ns() >= 1.0 && r.mean_ns() >= 1.0 => {
-                        Some(FaultSchedule::Repeat { between: b, repair: r })
+                        Some(FaultSchedule::Repeat {
+                            between: b,
+                            repair: r,
+                        })
                     }
                     (Some(_), Some(_)) => {
-                        ctx.error(&field("repeat"), "times between failures and to repair must be longer than zero");
+                        ctx.error(
+                            &field("repeat"),
+                            "times between failures and to repair must be longer than zero",
+                        );
                         None
                     }
                     _ => None,
@@ -370,13 +420,15 @@ fn faults(ctx: &mut Ctx, raw: &[RawFault], archs: &[RawArchitecture], kinds: &[S
             }
         };
         match (kind, schedule) {
-            (Some(kind), Some(schedule)) if f.handler.is_none() || handler.is_some() => out.push(Fault {
-                target: f.target.clone(),
-                architecture,
-                handler,
-                schedule,
-                kind,
-            }),
+            (Some(kind), Some(schedule)) if f.handler.is_none() || handler.is_some() => {
+                out.push(Fault {
+                    target: f.target.clone(),
+                    architecture,
+                    handler,
+                    schedule,
+                    kind,
+                })
+            }
             _ => ok = false,
         }
     }
@@ -817,7 +869,10 @@ fn call_policies(
         let path = format!("{path}.calls.{target}");
         let field = |f: &str| format!("{path}.{f}");
         let id = names.resolve(ctx, &path, target, Want::Callee, "calls");
-        let timeout = p.timeout.as_ref().map(|t| ctx.positive_duration(&field("timeout"), t));
+        let timeout = p
+            .timeout
+            .as_ref()
+            .map(|t| ctx.positive_duration(&field("timeout"), t));
         let backoff = match &p.backoff {
             Some(b) => ctx.duration(&field("backoff"), b),
             None => Some(cal::CALL_BACKOFF),
@@ -828,23 +883,38 @@ fn call_policies(
         };
         let breaker = p.breaker.as_ref().map(|b| {
             if b.failures == 0 {
-                ctx.error(&format!("{}.failures", field("breaker")), "must be at least 1");
+                ctx.error(
+                    &format!("{}.failures", field("breaker")),
+                    "must be at least 1",
+                );
             }
-            let cooldown = ctx.positive_duration(&format!("{}.cooldown", field("breaker")), &b.cooldown);
-            cooldown.map(|cooldown| BreakerPolicy { failures: b.failures.max(1), cooldown })
+            let cooldown =
+                ctx.positive_duration(&format!("{}.cooldown", field("breaker")), &b.cooldown);
+            cooldown.map(|cooldown| BreakerPolicy {
+                failures: b.failures.max(1),
+                cooldown,
+            })
         });
-        match (id, optional(timeout), backoff, max_backoff, optional(breaker)) {
-            (Some(id), Some(timeout), Some(backoff), Some(max_backoff), Some(breaker)) => out.push((
-                id,
-                CallPolicy {
-                    timeout,
-                    retries: p.retries.unwrap_or(0),
-                    backoff,
-                    max_backoff: max_backoff.max(backoff),
-                    jitter: p.jitter.unwrap_or(true),
-                    breaker,
-                },
-            )),
+        match (
+            id,
+            optional(timeout),
+            backoff,
+            max_backoff,
+            optional(breaker),
+        ) {
+            (Some(id), Some(timeout), Some(backoff), Some(max_backoff), Some(breaker)) => {
+                out.push((
+                    id,
+                    CallPolicy {
+                        timeout,
+                        retries: p.retries.unwrap_or(0),
+                        backoff,
+                        max_backoff: max_backoff.max(backoff),
+                        jitter: p.jitter.unwrap_or(true),
+                        breaker,
+                    },
+                ))
+            }
             _ => ok = false,
         }
     }
@@ -864,7 +934,10 @@ fn redrive_policy(ctx: &mut Ctx, path: &str, raw: &RawRedrive, names: &Names) ->
                 Some(d) => ctx.duration(&format!("{path}.delay"), d),
                 None => Some(0),
             };
-            Some(Redrive::AfterFaults { to: to?, delay: delay? })
+            Some(Redrive::AfterFaults {
+                to: to?,
+                delay: delay?,
+            })
         }
     }
 }
@@ -1028,7 +1101,9 @@ fn component(
             dead_letter,
             redrive,
         } => {
-            let redrive = redrive.as_ref().map(|r| redrive_policy(ctx, &field("redrive"), r, names));
+            let redrive = redrive
+                .as_ref()
+                .map(|r| redrive_policy(ctx, &field("redrive"), r, names));
             // Every field is checked before giving up, so all their errors are reported.
             let consumer = consumer
                 .as_ref()
