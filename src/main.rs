@@ -289,6 +289,7 @@ fn run_command(
     write("summary.csv", &|w| export::write_summary(&report, w))?;
     write("costs.csv", &|w| export::write_costs(&report, w))?;
     write("timeseries.csv", &|w| export::write_timeseries(&report, w))?;
+    write("isolation.csv", &|w| export::write_isolation(&report, w))?;
     let mut parts_tx = Vec::new();
     let mut parts_trace = Vec::new();
     for w in writers {

@@ -25,6 +25,10 @@ pub const ALL: &[Bundled] = &[
         name: "cold-starts",
         text: include_str!("../../scenarios/cold-starts.ron"),
     },
+    Bundled {
+        name: "failure-isolation",
+        text: include_str!("../../scenarios/failure-isolation.ron"),
+    },
 ];
 
 /// The scenario `choreo` opens when none is named.

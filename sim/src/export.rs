@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 28] = [
+pub const SUMMARY_COLUMNS: [&str; 35] = [
     "scenario",
     "architecture",
     "seed",
@@ -92,6 +92,13 @@ pub const SUMMARY_COLUMNS: [&str; 28] = [
     "retries",
     "failed_responses",
     "dead_letter_moves",
+    "redriven",
+    "timeouts",
+    "short_circuited",
+    "crashes",
+    "lost_in_crashes",
+    "collateral_failures",
+    "recovery_s",
     "cost_usd",
     "cost_per_million_usd",
 ];
@@ -138,6 +145,13 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.retries.to_string(),
                 m.failed_responses.to_string(),
                 m.dead_letter_moves.to_string(),
+                m.redriven.to_string(),
+                m.timeouts.to_string(),
+                m.short_circuited.to_string(),
+                m.crashes.to_string(),
+                m.lost_in_crashes.to_string(),
+                a.collateral_failures().to_string(),
+                recovery(a.recovery_s()),
                 num(cost, 6),
                 num(per_million, 6),
             ]
@@ -155,27 +169,40 @@ pub fn summary_table(report: &Report) -> String {
         s.seed,
         crate::scenario::units::format_duration(s.horizon)
     );
-    let shown: [(&str, usize); 19] = [
-        ("transactions", 4),
-        ("completed", 5),
-        ("failed", 6),
-        ("dead-lettered", 7),
-        ("in flight", 8),
-        ("response p50 [ms]", 9),
-        ("response p95 [ms]", 10),
-        ("response p99 [ms]", 11),
-        ("done p50 [ms]", 13),
-        ("done p95 [ms]", 14),
-        ("done p99 [ms]", 15),
-        ("invocations", 18),
-        ("cold starts", 19),
-        ("cold-start ratio", 20),
-        ("throttled", 21),
-        ("rejected", 22),
-        ("retries", 23),
-        ("cost [USD]", 26),
-        ("cost per million [USD]", 27),
+    let shown = [
+        ("transactions", "transactions"),
+        ("completed", "completed"),
+        ("failed", "failed"),
+        ("dead-lettered", "dead_lettered"),
+        ("in flight", "in_flight"),
+        ("response p50 [ms]", "response_p50_ms"),
+        ("response p95 [ms]", "response_p95_ms"),
+        ("response p99 [ms]", "response_p99_ms"),
+        ("done p50 [ms]", "done_p50_ms"),
+        ("done p95 [ms]", "done_p95_ms"),
+        ("done p99 [ms]", "done_p99_ms"),
+        ("invocations", "invocations"),
+        ("cold starts", "cold_starts"),
+        ("cold-start ratio", "cold_start_ratio"),
+        ("throttled", "throttled"),
+        ("rejected", "rejected"),
+        ("retries", "retries"),
+        ("collateral failures", "collateral_failures"),
+        ("recovery [s]", "recovery_s"),
+        ("cost [USD]", "cost_usd"),
+        ("cost per million [USD]", "cost_per_million_usd"),
     ];
+    let column = |name: &str| SUMMARY_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+    // Fault figures only when there were faults.
+    let faults = report
+        .architectures
+        .iter()
+        .any(|a| !a.isolation.faults().is_empty());
+    let shown: Vec<(&str, usize)> = shown
+        .iter()
+        .filter(|(_, c)| faults || !matches!(*c, "collateral_failures" | "recovery_s"))
+        .map(|&(label, c)| (label, column(c)))
+        .collect();
     let width = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(12) + 2;
     let _ = write!(out, "{:<24}", "");
     for r in &rows {
@@ -203,6 +230,76 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     w.write_record(SUMMARY_COLUMNS).map_err(csv_error)?;
     for row in summary_rows(report) {
         w.write_record(&row).map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// A recovery time: empty without faults, "never" when the failure ratio never came back.
+fn recovery(s: f64) -> String {
+    if s.is_infinite() {
+        "never".to_string()
+    } else {
+        num(s, 3)
+    }
+}
+
+/// The header of `isolation.csv`.
+pub const ISOLATION_COLUMNS: [&str; 17] = [
+    "architecture",
+    "fault",
+    "component",
+    "fault_kind",
+    "start_s",
+    "end_s",
+    "window",
+    "kind",
+    "touches",
+    "arrived",
+    "failed",
+    "failure_ratio",
+    "response_p99_ms",
+    "done_p99_ms",
+    "collateral_failures",
+    "recovery_s",
+    "recovered",
+];
+
+/// Writes `isolation.csv`: per architecture, fault, window (before, during, after) and
+/// transaction kind.
+pub fn write_isolation(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(ISOLATION_COLUMNS).map_err(csv_error)?;
+    for a in &report.architectures {
+        let arch = &report.scenario.architectures[a.index];
+        for r in a.isolation.rows() {
+            let recovered = if r.end_s.is_nan() {
+                ""
+            } else if r.recovery_s.is_nan() {
+                "no"
+            } else {
+                "yes"
+            };
+            w.write_record([
+                a.name.as_str(),
+                &r.fault.to_string(),
+                &arch.components[r.component].name,
+                r.fault_kind,
+                &num(r.start_s, 3),
+                &num(r.end_s, 3),
+                r.window,
+                &report.scenario.kinds[r.kind],
+                &r.touches.to_string(),
+                &r.arrived.to_string(),
+                &r.failed.to_string(),
+                &num(r.failure_ratio, 6),
+                &num(r.response_p99_ms, 3),
+                &num(r.done_p99_ms, 3),
+                &r.collateral_failures.to_string(),
+                &num(r.recovery_s, 3),
+                recovered,
+            ])
+            .map_err(csv_error)?;
+        }
     }
     w.flush()
 }

@@ -4,6 +4,8 @@
 //! histograms (Tene's HdrHistogram: bounded memory, 3 significant digits) in microseconds;
 //! exact sums are kept beside them for means. Memory does not grow with run length.
 
+pub mod isolation;
+
 use hdrhistogram::Histogram;
 
 use crate::calibration::{MB_PER_GB, PriceBook};
@@ -25,12 +27,25 @@ impl Default for Latency {
 }
 
 impl Latency {
-    /// An empty distribution covering 1 µs to about 3 years.
+    /// An empty distribution covering 1 µs to about 3 years, to 3 significant digits.
     pub fn new() -> Self {
-        // Bounds and precision are constants that hdrhistogram accepts.
-        let hist =
-            Histogram::new_with_bounds(1, 100_000_000_000_000, 3).expect("valid histogram bounds");
+        Self::with_precision(100_000_000_000_000, 3)
+    }
+
+    /// An empty distribution covering 1 µs to `max_us`, to `digits` significant digits
+    /// (1 to 5): smaller ones for the many windows of the isolation report.
+    pub fn with_precision(max_us: u64, digits: u8) -> Self {
+        // Clamped to what hdrhistogram accepts, so the constructor cannot fail.
+        let hist = Histogram::new_with_bounds(1, max_us.max(2), digits.clamp(1, 5))
+            .expect("bounds and precision clamped to valid values");
         Self { hist, sum_ns: 0 }
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &Latency) {
+        // Values beyond this histogram's range are dropped rather than failing the report.
+        let _ = self.hist.add(&other.hist);
+        self.sum_ns += other.sum_ns;
     }
 
     /// Records one latency [ns].
@@ -150,6 +165,16 @@ pub struct Metrics {
     pub retries: u64,
     /// Messages moved to a dead-letter queue.
     pub dead_letter_moves: u64,
+    /// Messages sent back from a dead-letter queue.
+    pub redriven: u64,
+    /// Calls abandoned after the caller's timeout.
+    pub timeouts: u64,
+    /// Calls failed at once by an open circuit breaker.
+    pub short_circuited: u64,
+    /// Process crashes (server instances and function instances).
+    pub crashes: u64,
+    /// Activations lost with crashed processes.
+    pub lost_in_crashes: u64,
     /// Billable usage by component id.
     pub usage: Vec<Usage>,
     /// The current timeseries interval's counters.
@@ -179,6 +204,11 @@ impl Metrics {
             rejected: 0,
             retries: 0,
             dead_letter_moves: 0,
+            redriven: 0,
+            timeouts: 0,
+            short_circuited: 0,
+            crashes: 0,
+            lost_in_crashes: 0,
             usage: vec![Usage::default(); n],
             in_flight: 0,
             in_flight_since: 0,
@@ -378,6 +408,13 @@ impl Observer for Metrics {
             SimEvent::BatchReceived { queue, .. } => self.usage[queue].queue_requests += 2,
             SimEvent::Retried { .. } => self.retries += 1,
             SimEvent::DeadLettered { .. } => self.dead_letter_moves += 1,
+            SimEvent::Redriven { .. } => self.redriven += 1,
+            SimEvent::TimedOut { .. } => self.timeouts += 1,
+            SimEvent::ShortCircuited { .. } => self.short_circuited += 1,
+            SimEvent::InstanceCrashed { lost, .. } => {
+                self.crashes += 1;
+                self.lost_in_crashes += u64::from(lost);
+            }
             SimEvent::ResponseSent { ok, latency_ns, .. } => {
                 if ok {
                     self.response.record(latency_ns);

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::{NS_PER_S, SimTime};
+use crate::metrics::isolation::Isolation;
 use crate::metrics::{CostLine, Metrics};
 use crate::model::{ComponentState, Counts, Simulation};
 use crate::observe::Observer;
@@ -45,12 +46,42 @@ pub struct ArchReport {
     pub costs: Vec<CostLine>,
     /// Timeseries samples in time order.
     pub timeseries: Vec<Sample>,
+    /// Failure isolation around each fault.
+    pub isolation: Isolation,
 }
 
 impl ArchReport {
     /// Total cost [USD].
     pub fn cost_usd(&self) -> f64 {
         self.costs.iter().map(|c| c.cost_usd).sum()
+    }
+
+    /// Collateral failures summed over every fault.
+    pub fn collateral_failures(&self) -> u64 {
+        self.isolation
+            .faults()
+            .iter()
+            .map(|f| self.isolation.collateral_failures(f))
+            .sum()
+    }
+
+    /// The longest recovery time over the faults that ended [s]; NaN without any, infinite
+    /// when a fault's failure ratio never came back.
+    pub fn recovery_s(&self) -> f64 {
+        let ended: Vec<f64> = self
+            .isolation
+            .faults()
+            .iter()
+            .filter(|f| f.end.is_some())
+            .map(|f| self.isolation.recovery_s(f))
+            .collect();
+        if ended.is_empty() {
+            return f64::NAN;
+        }
+        ended.iter().fold(
+            0.0,
+            |m, &r| if r.is_nan() { f64::INFINITY } else { m.max(r) },
+        )
     }
 }
 
@@ -175,13 +206,14 @@ pub fn run_architecture(
 ) -> Result<ArchReport, RunError> {
     let mut sim = Simulation::new(Arc::clone(&scenario), index);
     let mut metrics = Metrics::new(sim.architecture());
+    let mut isolation = Isolation::new(sim.architecture(), scenario.kinds.len(), interval.max(1));
     let mut timeseries = Vec::new();
     let horizon = sim.horizon();
     let interval = interval.max(1);
     let mut t = 0;
     while t < horizon {
         t = (t + interval).min(horizon);
-        sim.step_until(t, &mut (&mut metrics, &mut *extra));
+        sim.step_until(t, &mut ((&mut metrics, &mut isolation), &mut *extra));
         sample(&sim, &mut metrics, t, &mut timeseries);
     }
     let counts = sim.counts();
@@ -200,6 +232,7 @@ pub fn run_architecture(
         metrics,
         costs,
         timeseries,
+        isolation,
     })
 }
 

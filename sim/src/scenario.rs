@@ -257,6 +257,19 @@ pub struct Architecture {
 }
 
 impl Architecture {
+    /// Which components transactions of `kind` can reach from the entry, by [`CompId`]
+    /// (following routes, handlers, calls, emits, subscriptions, consumers and triggers).
+    pub fn reachable(&self, kind: KindId) -> Vec<bool> {
+        let mut seen = vec![false; self.components.len()];
+        let mut stack = vec![self.entry];
+        while let Some(id) = stack.pop() {
+            if !std::mem::replace(&mut seen[id], true) {
+                stack.extend(successors(self, id, Some(kind)).into_iter().map(|(t, _)| t));
+            }
+        }
+        seen
+    }
+
     /// The id of the component called `name`.
     pub fn find(&self, name: &str) -> Option<CompId> {
         self.components.iter().position(|c| c.name == name)

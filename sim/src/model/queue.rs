@@ -102,12 +102,17 @@ impl State {
 
     fn push_visible(&mut self, plan: &Plan, queue: CompId, msg: u32) {
         self.queue_state(queue).visible.push_back(msg);
-        let q = spec(plan, queue);
-        if q.consumer.is_some() {
+        if spec(plan, queue).consumer.is_some() {
             self.dispatch(plan, queue);
-            return;
+        } else {
+            self.parked(plan, queue, msg);
         }
-        // Parked. Awaiting a redrive, it keeps its transaction open; otherwise its work ends.
+    }
+
+    /// A message landed on a queue without a consumer. Awaiting a redrive, it keeps its
+    /// transaction open; otherwise that piece of the transaction's work is over.
+    fn parked(&mut self, plan: &Plan, queue: CompId, msg: u32) {
+        let q = spec(plan, queue);
         let m = &self.msgs[msg as usize];
         if q.redrive.is_none() {
             let (txn, dead_lettered) = (m.txn, m.dead_lettered);
@@ -230,7 +235,8 @@ impl State {
             None => return,
         };
         let parked: Vec<u32> = self.queue_state(dlq).visible.drain(..).collect();
-        for msg in parked {
+        // All go back at once, so pollers take them in full batches.
+        for &msg in &parked {
             let m = &mut self.msgs[msg as usize];
             m.queue = to;
             m.receives = 0;
@@ -241,7 +247,14 @@ impl State {
                 from: dlq,
                 to,
             });
-            self.push_visible(plan, to, msg);
+            self.queue_state(to).visible.push_back(msg);
+        }
+        if spec(plan, to).consumer.is_some() {
+            self.dispatch(plan, to);
+        } else {
+            for msg in parked {
+                self.parked(plan, to, msg);
+            }
         }
     }
 
