@@ -215,3 +215,31 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn fault_and_policy_errors_are_located() {
+    let text = r#"Scenario(name: "x", horizon: "1h",
+  workload: [Source(kind: "a", arrivals: Poisson(per_second: 1.0))],
+  architectures: [Architecture(name: "s", entry: "f", components: [
+    Function(name: "f", work: [Emit("q")], calls: {"dbb": Policy(timeout: "0s")}),
+    Queue(name: "q"),
+    Database(name: "db", latency: "1ms")])],
+  faults: [
+    Fault(target: "ff", at: "1m", lasts: "1m", kind: Outage),
+    Fault(target: "q", at: "1m", lasts: "1m", kind: Crash(probability: 0.5)),
+    Fault(target: "f", kind: Errors(rate: 2.0)),
+  ])"#;
+    let e = errors(text);
+    assert_eq!(
+        e,
+        [
+            r#"s.ron:4:59: architectures[0].components[0].calls.dbb: no component named "dbb" in this architecture (did you mean "db"?)"#,
+            "s.ron:4:75: architectures[0].components[0].calls.dbb.timeout: must be longer than zero",
+            r#"s.ron:8:19: faults[0].target: no component named "ff" in any architecture (did you mean "f"?)"#,
+            r#"s.ron:9:53: faults[1].kind: this kind of fault cannot hit a queue ("q")"#,
+            "s.ron:10:5: faults[2]: a fault needs either `at` and `lasts`, or `repeat`",
+            "s.ron:10:43: faults[2].kind.rate: must be in [0, 1], found 2",
+        ],
+        "{e:#?}"
+    );
+}

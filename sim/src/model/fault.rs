@@ -260,7 +260,7 @@ impl State {
         let u: f64 = self.draw_rng(plan, act, comp).random();
         rules.iter().any(|rule| match *rule {
             CrashRule::Probability(p) => u < p,
-            CrashRule::After(n) => executions % n == 0,
+            CrashRule::After(n) => executions.is_multiple_of(n),
         })
     }
 

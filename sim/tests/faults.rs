@@ -1,0 +1,458 @@
+//! Faults and resilience: isolation, circuit breakers, retries, timeouts, crashes, redrive,
+//! and faults started live.
+
+use std::sync::Arc;
+
+use choreo_sim::engine::{NS_PER_MS, NS_PER_S, SimTime};
+use choreo_sim::model::Simulation;
+use choreo_sim::observe::SimEvent;
+use choreo_sim::run::{RunOptions, run_architecture, run_scenario};
+use choreo_sim::scenario::{self, FaultKind, Scenario};
+
+fn load(text: &str) -> Arc<Scenario> {
+    match scenario::load("test.ron", text) {
+        Ok(l) => Arc::new(l.scenario),
+        Err(e) => panic!("{:#?}", e.diagnostics),
+    }
+}
+
+/// Runs architecture 0 to the horizon, collecting every event.
+fn events(s: &Arc<Scenario>) -> (Simulation, Vec<(SimTime, SimEvent)>) {
+    let mut sim = Simulation::new(Arc::clone(s), 0);
+    let mut out = Vec::new();
+    sim.run(&mut out);
+    assert!(sim.counts().conserved(), "{:?}", sim.counts());
+    (sim, out)
+}
+
+#[test]
+fn a_monolith_crash_fails_other_kinds_but_a_failing_function_does_not() {
+    let loaded = choreo_sim::bundled::load("failure-isolation")
+        .unwrap()
+        .unwrap();
+    let report = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
+    let (mono, sls) = (&report.architectures[0], &report.architectures[1]);
+    assert!(mono.counts.conserved() && sls.counts.conserved());
+    // Browse never touches the resize code, yet fails in the monolith: collateral.
+    assert!(
+        mono.collateral_failures() > 100,
+        "monolith collateral {}",
+        mono.collateral_failures()
+    );
+    assert!(mono.metrics.crashes > 0 && mono.metrics.lost_in_crashes > mono.metrics.crashes);
+    assert_eq!(sls.collateral_failures(), 0);
+    assert!(
+        sls.metrics.crashes > 0,
+        "the defect fires in the serverless design too"
+    );
+    // In the serverless design every upload completes: crashed resizes are retried by the
+    // platform, and tagging parked during the vision outage is redriven after it.
+    assert_eq!(sls.counts.failed, 0);
+    assert_eq!(sls.counts.dead_lettered, 0);
+    assert!(
+        sls.metrics.dead_letter_moves > 100
+            && sls.metrics.redriven == sls.metrics.dead_letter_moves
+    );
+    let rows = sls.isolation.rows();
+    let upload = loaded
+        .scenario
+        .kinds
+        .iter()
+        .position(|k| k == "upload")
+        .unwrap();
+    // Fault ids count the faults that hit each architecture: here resize-fn (0), vision (1).
+    let during_outage = rows
+        .iter()
+        .find(|r| r.fault == 1 && r.window == "during" && r.kind == upload)
+        .unwrap();
+    assert!(
+        during_outage.arrived > 1_000 && during_outage.failed == 0,
+        "{during_outage:?}"
+    );
+    // ... while every monolith upload during the outage fails.
+    let rows = mono.isolation.rows();
+    let mono_outage = rows
+        .iter()
+        .find(|r| r.fault == 1 && r.window == "during" && r.kind == upload)
+        .unwrap();
+    assert_eq!(mono_outage.failed, mono_outage.arrived);
+}
+
+#[test]
+fn isolation_windows_are_cut_at_the_fault_start_and_end() {
+    let s = load(
+        r#"Scenario(name: "w", horizon: "300s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", work: [Call("x")]), External(name: "x", latency: "1ms")])],
+          faults: [Fault(target: "x", at: "100s", lasts: "50s", kind: Outage)])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let rows = report.isolation.rows();
+    let by_window = |w: &str| rows.iter().find(|r| r.window == w).unwrap();
+    // Arrivals every 100 ms from 0.1 s; the fault's own events were scheduled first, so an
+    // arrival at exactly 100 s is already "during" and one at 150 s already "after".
+    assert_eq!(
+        (by_window("before").arrived, by_window("before").failed),
+        (999, 0)
+    );
+    assert_eq!(
+        (by_window("during").arrived, by_window("during").failed),
+        (500, 500)
+    );
+    assert_eq!(
+        (by_window("after").arrived, by_window("after").failed),
+        (1500, 0)
+    );
+    assert_eq!(by_window("during").start_s, 100.0);
+    assert_eq!(by_window("during").end_s, 150.0);
+    // The failure ratio is back in the first bucket after the end.
+    assert_eq!(by_window("after").recovery_s, 0.0);
+}
+
+#[test]
+fn a_circuit_breaker_stops_calls_to_a_dead_dependency_and_probes_after_its_cooldown() {
+    let s = load(
+        r#"Scenario(name: "b", horizon: "120s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", cold_start: "0ms", work: [Call("dead")],
+                     calls: {"dead": Policy(breaker: Breaker(failures: 3, cooldown: "10s"))}),
+            External(name: "dead", latency: "5ms")])],
+          faults: [Fault(target: "dead", at: "0s", lasts: "60s", kind: Outage)])"#,
+    );
+    let (_, ev) = events(&s);
+    let calls_to_dead = |from: SimTime, to: SimTime| {
+        ev.iter()
+            .filter(|(t, e)| (from..to).contains(t) && matches!(e, SimEvent::Request { to: 1, .. }))
+            .count()
+    };
+    let opened: Vec<SimTime> = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::BreakerOpened { .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    let closed: Vec<SimTime> = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::BreakerClosed { .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    // Three failures open it (at 0.3 s); each probe 10 s later fails and reopens it, until
+    // the probe after the outage (at 60.3 s + cooldown... the first one at or after 60 s).
+    assert_eq!(opened[0], 300 * NS_PER_MS);
+    assert_eq!(
+        calls_to_dead(0, 60 * NS_PER_S),
+        3 + 5,
+        "three failures, then one probe per cooldown"
+    );
+    for pair in opened.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= 10 * NS_PER_S,
+            "probes wait for the cooldown: {opened:?}"
+        );
+    }
+    assert_eq!(closed.len(), 1);
+    assert!(
+        closed[0] >= 60 * NS_PER_S && closed[0] <= 71 * NS_PER_S,
+        "closed at {}",
+        closed[0]
+    );
+    // Once closed, every call goes through again: 10 per second.
+    assert_eq!(calls_to_dead(80 * NS_PER_S, 90 * NS_PER_S), 100);
+    let short = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::ShortCircuited { .. }))
+        .count();
+    assert!(short > 500, "{short} calls failed fast while open");
+}
+
+#[test]
+fn retries_back_off_exponentially_and_never_exceed_their_attempts() {
+    let s = load(
+        r#"Scenario(name: "r", horizon: "10s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "f", entry: "app", components: [
+            Server(name: "app", workers: 10, handlers: {"a": [Call("flaky")]},
+                   calls: {"flaky": Policy(retries: 3, backoff: "100ms", jitter: false)}),
+            External(name: "flaky", latency: "10ms", error_rate: 1.0)])])"#,
+    );
+    let (sim, ev) = events(&s);
+    let arrived = sim.counts().arrived as usize;
+    let calls = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Request { to: 1, .. }))
+        .count();
+    let retries = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Retried { .. }))
+        .count();
+    let done: Vec<SimTime> = ev
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SimEvent::ResponseSent {
+                ok: false,
+                latency_ns,
+                ..
+            } => Some(*latency_ns),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(arrived, 9);
+    assert_eq!(calls, 4 * arrived, "one call and three retries each");
+    assert_eq!(retries, 3 * arrived);
+    // 4 calls of 10 ms and back-offs of 100, 200 and 400 ms.
+    assert!(done.iter().all(|&l| l == 740 * NS_PER_MS), "{done:?}");
+}
+
+#[test]
+fn jittered_backoff_stays_within_its_ceiling() {
+    let s = load(
+        r#"Scenario(name: "r", horizon: "100s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 5.0))],
+          architectures: [Architecture(name: "f", entry: "app", components: [
+            Server(name: "app", workers: 100, handlers: {"a": [Call("flaky")]},
+                   calls: {"flaky": Policy(retries: 2, backoff: "1s", max_backoff: "1500ms")}),
+            External(name: "flaky", latency: "0ms", error_rate: 1.0)])])"#,
+    );
+    let (_, ev) = events(&s);
+    let latencies: Vec<SimTime> = ev
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SimEvent::ResponseSent { latency_ns, .. } => Some(*latency_ns),
+            _ => None,
+        })
+        .collect();
+    // Full jitter: uniform in [0, 1 s] then [0, 1.5 s]: total in [0, 2.5 s], mean 1.25 s.
+    assert!(latencies.iter().all(|&l| l <= 2_500 * NS_PER_MS));
+    let mean = latencies.iter().sum::<u64>() as f64 / latencies.len() as f64 / 1e9;
+    assert!((mean - 1.25).abs() < 0.05, "mean back-off {mean}");
+}
+
+#[test]
+fn a_timed_out_call_fails_the_caller_and_the_callee_runs_on() {
+    let s = load(
+        r#"Scenario(name: "t", horizon: "60s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 2.0))],
+          architectures: [Architecture(name: "f", entry: "front", components: [
+            Function(name: "front", cold_start: "0ms", work: [Call("slow")], calls: {"slow": Policy(timeout: "1s")}),
+            Function(name: "slow", cold_start: "0ms", work: [Compute("3s"), Write("db")]),
+            Database(name: "db", latency: "1ms")])])"#,
+    );
+    let (sim, ev) = events(&s);
+    let c = sim.counts();
+    let timeouts = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::TimedOut { .. }))
+        .count() as u64;
+    // Every call timed out, but the last (arrived at 59.5 s, due to time out at 60.5 s).
+    assert_eq!(c.arrived, 119);
+    assert_eq!(timeouts, c.arrived - 1);
+    // The abandoned callee still finishes its work: the database sees every write.
+    let writes = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Operation { .. }))
+        .count() as u64;
+    assert_eq!(writes, c.failed);
+    // Responses fail after the timeout, not after the callee.
+    assert!(ev.iter().all(
+        |(_, e)| !matches!(e, SimEvent::ResponseSent { latency_ns, .. } if *latency_ns != NS_PER_S)
+    ));
+    // Done only when the callee has finished: 3 s of compute plus the write.
+    assert!(ev.iter().any(|(_, e)| matches!(e, SimEvent::TransactionDone { latency_ns, .. } if *latency_ns == 3_001 * NS_PER_MS)));
+}
+
+#[test]
+fn a_crashed_server_instance_fails_everything_in_flight_and_restarts() {
+    let s = load(
+        r#"Scenario(name: "c", horizon: "100s",
+          workload: [Source(kind: "leaky", arrivals: Constant(per_second: 1.0)),
+                     Source(kind: "other", arrivals: Constant(per_second: 20.0))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", instances: 1, workers: 100, restart: "5s",
+                   handlers: {"leaky": [Compute("100ms")], "other": [Compute("2s")]})])],
+          faults: [Fault(target: "app", handler: "leaky", at: "0s", lasts: "1h", kind: Crash(after: 10))])"#,
+    );
+    let (_, ev) = events(&s);
+    let crashes: Vec<(SimTime, u32)> = ev
+        .iter()
+        .filter_map(|(t, e)| match e {
+            SimEvent::InstanceCrashed { lost, .. } => Some((*t, *lost)),
+            _ => None,
+        })
+        .collect();
+    let restarts: Vec<SimTime> = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::InstanceRestarted { .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    // The 10th leaky request since start crashes the process, at 10 s; it is back at 15 s.
+    assert_eq!(crashes[0].0, 10 * NS_PER_S);
+    assert_eq!(restarts[0], 15 * NS_PER_S);
+    // In flight then: the leaky request itself and the 39 "other" requests that arrived in
+    // (8 s, 10 s); the one from 8 s finished at 10 s, just before (it was scheduled first).
+    assert_eq!(crashes[0].1, 40);
+    // While it is down every request is rejected: "other" from 10 s (its arrival was
+    // scheduled after the leaky one's) to 14.95 s, and leaky at 11 to 14 s.
+    let rejected_while_down = ev
+        .iter()
+        .filter(|(t, e)| {
+            (10 * NS_PER_S..15 * NS_PER_S).contains(t) && matches!(e, SimEvent::Rejected { .. })
+        })
+        .count();
+    assert_eq!(rejected_while_down, 5 * 21 - 1);
+}
+
+#[test]
+fn poison_messages_end_in_the_dead_letter_queue_and_nothing_is_lost() {
+    let s = load(
+        r#"Scenario(name: "p", horizon: "1h",
+          workload: [Source(kind: "m", arrivals: Poisson(per_second: 2.0))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1, visibility_timeout: "2s", max_receives: 3, dead_letter: "dlq"),
+            Queue(name: "dlq"),
+            Function(name: "worker", work: [Compute("10ms")])])],
+          faults: [Fault(target: "jobs", at: "10m", lasts: "10m", kind: Poison(rate: 0.1))])"#,
+    );
+    let (sim, _) = events(&s);
+    let c = sim.counts();
+    // About 10% of the 1,200 messages sent during the fault.
+    assert!((90..=150).contains(&c.dead_lettered), "{c:?}");
+    assert_eq!(c.failed, 0);
+}
+
+#[test]
+fn an_outage_with_a_dead_letter_queue_and_redrive_loses_nothing() {
+    let s = load(
+        r#"Scenario(name: "d", horizon: "1h",
+          workload: [Source(kind: "m", arrivals: Poisson(per_second: 5.0))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", visibility_timeout: "10s", max_receives: 2, dead_letter: "dlq"),
+            Queue(name: "dlq", redrive: AfterFaults(to: "jobs", delay: "2m")),
+            Function(name: "worker", work: [Call("api")]),
+            External(name: "api", latency: "20ms")])],
+          faults: [Fault(target: "api", at: "10m", lasts: "10m", kind: Outage)])"#,
+    );
+    let (sim, ev) = events(&s);
+    let c = sim.counts();
+    let moved = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::DeadLettered { .. }))
+        .count();
+    let redriven = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Redriven { .. }))
+        .count();
+    assert!(moved > 2_500, "{moved} messages parked during the outage");
+    assert_eq!(redriven, moved);
+    assert_eq!((c.failed, c.dead_lettered), (0, 0), "{c:?}");
+    assert!(c.in_flight < 20, "{c:?}");
+}
+
+#[test]
+fn faults_started_live_reach_the_simulation() {
+    let s = load(
+        r#"Scenario(name: "l", horizon: "100s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", work: [Call("x")]), External(name: "x", latency: "1ms")])])"#,
+    );
+    let mut sim = Simulation::new(s, 0);
+    let mut ev = Vec::new();
+    sim.step_until(10 * NS_PER_S, &mut ev);
+    assert_eq!(sim.counts().failed, 0);
+    let id = sim.start_fault(1, FaultKind::Outage, None);
+    assert_eq!(sim.active_faults(), vec![(id, 1, FaultKind::Outage)]);
+    sim.step_until(20 * NS_PER_S, &mut ev);
+    assert_eq!(
+        sim.counts().failed,
+        100,
+        "every call in the 10 s of outage fails"
+    );
+    assert!(sim.end_fault(id));
+    assert!(!sim.end_fault(id), "a fault ends once");
+    sim.step_until(30 * NS_PER_S, &mut ev);
+    assert_eq!(sim.counts().failed, 100);
+    let began = ev
+        .iter()
+        .filter(|(t, e)| *t == 10 * NS_PER_S && matches!(e, SimEvent::FaultBegan { .. }))
+        .count();
+    let ended = ev
+        .iter()
+        .filter(|(t, e)| *t == 20 * NS_PER_S && matches!(e, SimEvent::FaultEnded { .. }))
+        .count();
+    assert_eq!((began, ended), (1, 1));
+}
+
+#[test]
+fn slow_and_capacity_faults_change_latency_and_throttling() {
+    let s = load(
+        r#"Scenario(name: "s", horizon: "100s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 100.0))],
+          architectures: [Architecture(name: "f", entry: "app", components: [
+            Server(name: "app", workers: 1000, handlers: {"a": [Read("db")]}),
+            Database(name: "db", latency: "10ms", capacity: PerSecond(200.0))])],
+          faults: [Fault(target: "db", at: "20s", lasts: "20s", kind: Slow(factor: 2.0, add: "5ms")),
+                   Fault(target: "db", at: "60s", lasts: "20s", kind: CapacityCut(factor: 0.25))])"#,
+    );
+    let (_, ev) = events(&s);
+    let latency_at = |t: SimTime| {
+        ev.iter()
+            .find_map(|(at, e)| match e {
+                SimEvent::ResponseSent {
+                    latency_ns,
+                    ok: true,
+                    ..
+                } if *at >= t => Some(*latency_ns),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(latency_at(10 * NS_PER_S), 10 * NS_PER_MS);
+    assert_eq!(latency_at(30 * NS_PER_S), 25 * NS_PER_MS);
+    // Capacity 200/s cut to 50/s under 100/s of load: about half are throttled for 20 s.
+    let throttled = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Throttled { .. }))
+        .count();
+    assert!((950..=1_050).contains(&throttled), "{throttled}");
+}
+
+#[test]
+fn repeating_faults_hit_every_architecture_in_the_same_windows() {
+    let s = load(
+        r#"Scenario(name: "r", horizon: "2h", seed: 3,
+          workload: [Source(kind: "a", arrivals: Poisson(per_second: 5.0))],
+          architectures: [
+            Architecture(name: "one", entry: "f", components: [
+              Function(name: "f", work: [Call("x")]), External(name: "x", latency: "5ms")]),
+            Architecture(name: "two", entry: "app", components: [
+              Server(name: "app", workers: 50, handlers: {"a": [Compute("1ms"), Call("x")]}),
+              External(name: "x", latency: "5ms")])],
+          faults: [Fault(target: "x", repeat: Repeat(between: Exponential(mean: "10m"), repair: Uniform(min: "30s", max: "2m")),
+                         kind: Errors(rate: 0.5))])"#,
+    );
+    let report = run_scenario(&s, &RunOptions::default()).unwrap();
+    let windows = |i: usize| -> Vec<(u64, Option<u64>)> {
+        report.architectures[i]
+            .isolation
+            .faults()
+            .iter()
+            .map(|f| (f.start, f.end))
+            .collect()
+    };
+    assert!(windows(0).len() >= 5, "{:?}", windows(0));
+    assert_eq!(windows(0), windows(1));
+    for a in &report.architectures {
+        assert!(a.counts.conserved());
+        // Half the calls fail while a fault is in force, none otherwise.
+        let rows = a.isolation.rows();
+        let (arrived, failed) = rows
+            .iter()
+            .filter(|r| r.window == "during")
+            .fold((0, 0), |(x, y), r| (x + r.arrived, y + r.failed));
+        let ratio = failed as f64 / arrived as f64;
+        assert!((ratio - 0.5).abs() < 0.05, "{}: {ratio}", a.name);
+    }
+}
