@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 35] = [
+pub const SUMMARY_COLUMNS: [&str; 36] = [
     "scenario",
     "architecture",
     "seed",
@@ -93,6 +93,7 @@ pub const SUMMARY_COLUMNS: [&str; 35] = [
     "failed_responses",
     "dead_letter_moves",
     "redriven",
+    "completed_after_redrive",
     "timeouts",
     "short_circuited",
     "crashes",
@@ -146,6 +147,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.failed_responses.to_string(),
                 m.dead_letter_moves.to_string(),
                 m.redriven.to_string(),
+                m.completed_after_redrive.to_string(),
                 m.timeouts.to_string(),
                 m.short_circuited.to_string(),
                 m.crashes.to_string(),
@@ -573,9 +575,19 @@ impl<W: Write> Observer for TraceWriter<W> {
             SimEvent::Published { txn, topic } => {
                 (Some(txn), name(topic), String::new(), String::new())
             }
-            SimEvent::MessageEnqueued { txn, queue } | SimEvent::MessageDeleted { txn, queue } => {
+            SimEvent::MessageEnqueued { txn, queue } => {
                 (Some(txn), name(queue), String::new(), String::new())
             }
+            SimEvent::MessageDeleted {
+                txn,
+                queue,
+                redriven,
+            } => (
+                Some(txn),
+                name(queue),
+                String::new(),
+                format!("redriven={redriven}"),
+            ),
             SimEvent::BatchReceived {
                 queue,
                 consumer,

@@ -167,6 +167,8 @@ pub struct Metrics {
     pub dead_letter_moves: u64,
     /// Messages sent back from a dead-letter queue.
     pub redriven: u64,
+    /// Redriven messages then processed successfully.
+    pub completed_after_redrive: u64,
     /// Calls abandoned after the caller's timeout.
     pub timeouts: u64,
     /// Calls failed at once by an open circuit breaker.
@@ -205,6 +207,7 @@ impl Metrics {
             retries: 0,
             dead_letter_moves: 0,
             redriven: 0,
+            completed_after_redrive: 0,
             timeouts: 0,
             short_circuited: 0,
             crashes: 0,
@@ -409,6 +412,7 @@ impl Observer for Metrics {
             SimEvent::Retried { .. } => self.retries += 1,
             SimEvent::DeadLettered { .. } => self.dead_letter_moves += 1,
             SimEvent::Redriven { .. } => self.redriven += 1,
+            SimEvent::MessageDeleted { redriven: true, .. } => self.completed_after_redrive += 1,
             SimEvent::TimedOut { .. } => self.timeouts += 1,
             SimEvent::ShortCircuited { .. } => self.short_circuited += 1,
             SimEvent::InstanceCrashed { lost, .. } => {

@@ -189,6 +189,8 @@ pub enum SimEvent {
         txn: TxnId,
         /// Queue.
         queue: CompId,
+        /// Whether the message had been redriven from a dead-letter queue.
+        redriven: bool,
     },
     /// A failed message will become visible again after its visibility timeout.
     MessageReturned {

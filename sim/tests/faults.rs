@@ -53,6 +53,10 @@ fn a_monolith_crash_fails_other_kinds_but_a_failing_function_does_not() {
         sls.metrics.dead_letter_moves > 100
             && sls.metrics.redriven == sls.metrics.dead_letter_moves
     );
+    assert_eq!(
+        sls.metrics.completed_after_redrive, sls.metrics.redriven,
+        "every redriven message was processed"
+    );
     let rows = sls.isolation.rows();
     let upload = loaded
         .scenario

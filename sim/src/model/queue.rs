@@ -34,6 +34,8 @@ pub(super) struct Msg {
     pub poison: bool,
     /// Whether it was moved to a dead-letter queue.
     pub dead_lettered: bool,
+    /// Whether it was sent back from a dead-letter queue.
+    pub redriven: bool,
 }
 
 /// Run-time state of one queue.
@@ -95,6 +97,7 @@ impl State {
             received_at: 0,
             poison,
             dead_lettered: false,
+            redriven: false,
         };
         let msg = self.msgs.insert(msg) as u32;
         self.push_visible(plan, queue, msg);
@@ -186,8 +189,12 @@ impl State {
         self.queue_state(queue).in_flight -= 1;
         let id = self.txns[txn as usize].id;
         if ok {
-            self.msgs.remove(msg as usize);
-            self.emit(SimEvent::MessageDeleted { txn: id, queue });
+            let redriven = self.msgs.remove(msg as usize).redriven;
+            self.emit(SimEvent::MessageDeleted {
+                txn: id,
+                queue,
+                redriven,
+            });
             self.work_done(txn);
             return;
         }
@@ -240,6 +247,7 @@ impl State {
             let m = &mut self.msgs[msg as usize];
             m.queue = to;
             m.receives = 0;
+            m.redriven = true;
             let txn = m.txn;
             let id = self.txns[txn as usize].id;
             self.emit(SimEvent::Redriven {
