@@ -460,3 +460,28 @@ fn repeating_faults_hit_every_architecture_in_the_same_windows() {
         assert!((ratio - 0.5).abs() < 0.05, "{}: {ratio}", a.name);
     }
 }
+
+#[test]
+fn outages_of_a_gateway_and_a_topic_fail_what_goes_through_them() {
+    let s = load(
+        r#"Scenario(name: "g", horizon: "60s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "f", entry: "api", components: [
+            Gateway(name: "api", routes: {"a": "f"}),
+            Function(name: "f", cold_start: "0ms", work: [Emit("t")]),
+            Topic(name: "t", subscribers: ["sink"]),
+            Queue(name: "sink")])],
+          faults: [Fault(target: "api", at: "10s", lasts: "10s", kind: Outage),
+                   Fault(target: "t", at: "30s", lasts: "10s", kind: Outage)])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let rows = report.isolation.rows();
+    let during = |fault: u32| {
+        rows.iter()
+            .find(|r| r.fault == fault && r.window == "during")
+            .unwrap()
+    };
+    assert_eq!((during(0).arrived, during(0).failed), (100, 100));
+    assert_eq!((during(1).arrived, during(1).failed), (100, 100));
+    assert_eq!(report.counts.failed, 200);
+}

@@ -357,9 +357,11 @@ fn faults(
                     | RawComponent::External { .. }
                     | RawComponent::Function { .. }
             ),
-            RawFaultKind::Outage | RawFaultKind::Slow { .. } | RawFaultKind::Errors { .. } => {
-                !matches!(c, RawComponent::Topic { .. } | RawComponent::Gateway { .. })
+            // Queues and topics take no time: there is nothing to slow down.
+            RawFaultKind::Slow { .. } => {
+                !matches!(c, RawComponent::Queue { .. } | RawComponent::Topic { .. })
             }
+            RawFaultKind::Outage | RawFaultKind::Errors { .. } => true,
         };
         if let Some(bad) = targets.iter().find(|c| !fits(c)) {
             ctx.error(
