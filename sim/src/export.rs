@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 36] = [
+pub const SUMMARY_COLUMNS: [&str; 39] = [
     "scenario",
     "architecture",
     "seed",
@@ -87,6 +87,9 @@ pub const SUMMARY_COLUMNS: [&str; 36] = [
     "invocations",
     "cold_starts",
     "cold_start_ratio",
+    "mean_instances",
+    "mean_idle_instances",
+    "wasted_gb_s",
     "throttled",
     "rejected",
     "retries",
@@ -141,6 +144,9 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.invocations.to_string(),
                 m.cold_starts.to_string(),
                 num(m.cold_start_ratio(), 6),
+                num(a.mean_instances(), 3),
+                num(a.mean_idle_instances(), 3),
+                num(a.wasted_gb_s(s), 3),
                 m.throttled.to_string(),
                 m.rejected.to_string(),
                 m.retries.to_string(),

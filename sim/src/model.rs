@@ -32,6 +32,7 @@ use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, S
 
 use arrivals::ArrivalGen;
 use function::FnState;
+pub use function::FunctionUsage;
 use queue::{Msg, QueueState};
 use server::ServerState;
 use store::StoreState;
@@ -445,6 +446,15 @@ impl Simulation {
             .iter()
             .map(|f| (f.id, f.comp, f.kind))
             .collect()
+    }
+
+    /// Time-average instance counts of function `comp` from the start until now; `None`
+    /// for other components.
+    pub fn function_usage(&self, comp: CompId) -> Option<FunctionUsage> {
+        match self.st.comps.get(comp) {
+            Some(CompState::Function(f)) => Some(f.usage(self.now())),
+            _ => None,
+        }
     }
 
     /// The live state of every component, by [`CompId`].

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::calibration::MB_PER_GB;
 use crate::engine::{NS_PER_S, SimTime};
 use crate::metrics::isolation::Isolation;
 use crate::metrics::{CostLine, Metrics};
-use crate::model::{ComponentState, Counts, Simulation};
+use crate::model::{ComponentState, Counts, FunctionUsage, Simulation};
 use crate::observe::Observer;
 use crate::scenario::{CompId, Scenario};
 
@@ -48,12 +49,40 @@ pub struct ArchReport {
     pub timeseries: Vec<Sample>,
     /// Failure isolation around each fault.
     pub isolation: Isolation,
+    /// Time-average instances of each function, by component.
+    pub functions: Vec<(CompId, FunctionUsage)>,
 }
 
 impl ArchReport {
     /// Total cost [USD].
     pub fn cost_usd(&self) -> f64 {
         self.costs.iter().map(|c| c.cost_usd).sum()
+    }
+
+    /// Mean function instances in all (starting, busy or idle), summed over functions.
+    pub fn mean_instances(&self) -> f64 {
+        self.functions.iter().map(|(_, u)| u.instances()).sum()
+    }
+
+    /// Mean idle (warm, waiting) function instances, summed over functions.
+    pub fn mean_idle_instances(&self) -> f64 {
+        self.functions.iter().map(|(_, u)| u.idle).sum()
+    }
+
+    /// Memory held by idle warm instances over the run [GB-s]: what keep-alive costs the
+    /// platform.
+    pub fn wasted_gb_s(&self, scenario: &Scenario) -> f64 {
+        let arch = &scenario.architectures[self.index];
+        let seconds = scenario.horizon as f64 / NS_PER_S as f64;
+        self.functions
+            .iter()
+            .map(|(c, u)| match &arch.components[*c].spec {
+                crate::scenario::Spec::Function(f) => {
+                    u.idle * f64::from(f.memory_mb) / MB_PER_GB * seconds
+                }
+                _ => 0.0,
+            })
+            .sum()
     }
 
     /// Collateral failures summed over every fault.
@@ -225,6 +254,9 @@ pub fn run_architecture(
         });
     }
     let costs = metrics.costs(arch, &scenario.prices, horizon);
+    let functions = (0..arch.components.len())
+        .filter_map(|c| sim.function_usage(c).map(|u| (c, u)))
+        .collect();
     Ok(ArchReport {
         index,
         name: arch.name.clone(),
@@ -233,6 +265,7 @@ pub fn run_architecture(
         costs,
         timeseries,
         isolation,
+        functions,
     })
 }
 

@@ -62,6 +62,28 @@ pub(super) struct FnState {
     starting: u32,
     busy: u32,
     cold_rng: SimRng,
+    /// Integrals over time of the starting, busy and idle instance counts [instances·ns],
+    /// up to `accounted`.
+    areas: [u128; 3],
+    accounted: SimTime,
+}
+
+/// Time-average instance counts of one function over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FunctionUsage {
+    /// Mean instances starting up.
+    pub starting: f64,
+    /// Mean instances running an invocation.
+    pub busy: f64,
+    /// Mean warm instances waiting.
+    pub idle: f64,
+}
+
+impl FunctionUsage {
+    /// Mean instances in all.
+    pub fn instances(&self) -> f64 {
+        self.starting + self.busy + self.idle
+    }
 }
 
 impl FnState {
@@ -72,6 +94,40 @@ impl FnState {
             starting: 0,
             busy: 0,
             cold_rng,
+            areas: [0; 3],
+            accounted: 0,
+        }
+    }
+
+    /// Adds the time since the last change to the integrals of the instance counts.
+    fn account(&mut self, now: SimTime) {
+        let dt = u128::from(now - self.accounted);
+        if dt > 0 {
+            self.areas[0] += u128::from(self.starting) * dt;
+            self.areas[1] += u128::from(self.busy) * dt;
+            self.areas[2] += self.idle.len() as u128 * dt;
+            self.accounted = now;
+        }
+    }
+
+    /// Time-average instance counts over `[0, until]`.
+    pub(super) fn usage(&self, until: SimTime) -> FunctionUsage {
+        let mut s = self.areas;
+        let dt = u128::from(until.saturating_sub(self.accounted));
+        s[0] += u128::from(self.starting) * dt;
+        s[1] += u128::from(self.busy) * dt;
+        s[2] += self.idle.len() as u128 * dt;
+        let mean = |a: u128| {
+            if until == 0 {
+                0.0
+            } else {
+                a as f64 / until as f64
+            }
+        };
+        FunctionUsage {
+            starting: mean(s[0]),
+            busy: mean(s[1]),
+            idle: mean(s[2]),
         }
     }
 
@@ -93,9 +149,15 @@ fn spec(plan: &Plan, comp: CompId) -> &Function {
 }
 
 impl State {
+    /// The state of function `comp`, its time integrals brought up to now (every change of
+    /// its counts goes through here).
     fn fn_state(&mut self, comp: CompId) -> &mut FnState {
+        let now = self.cal.now();
         match &mut self.comps[comp] {
-            CompState::Function(f) => f,
+            CompState::Function(f) => {
+                f.account(now);
+                f
+            }
             _ => unreachable!("component {comp} has no function state"),
         }
     }
