@@ -59,6 +59,11 @@ pub const FUNCTION_MEMORY_MAX_MB: u32 = 10_240;
 /// (Shahrad et al., "Serverless in the Wild", USENIX ATC '20; Wang et al., ATC '18).
 pub const KEEP_ALIVE: SimTime = 10 * 60 * NS_PER_S;
 
+/// Hybrid keep-alive policy: histogram range of idle times (Shahrad et al., ATC '20: 4 hours).
+pub const HYBRID_RANGE: SimTime = 4 * 3600 * NS_PER_S;
+/// Hybrid keep-alive policy: histogram bin width (Shahrad et al.: 1 minute).
+pub const HYBRID_BIN: SimTime = 60 * NS_PER_S;
+
 /// Default cold-start median [ns]. Wang et al. ("Peeking Behind the Curtains of
 /// Serverless Platforms", USENIX ATC '18) measured about 250 ms mean on AWS with a long tail;
 /// a log-normal with median 200 ms and p99 1 s has mean ≈ 254 ms.

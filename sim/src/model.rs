@@ -13,6 +13,7 @@
 pub mod arrivals;
 mod fault;
 mod function;
+pub mod keepalive;
 mod queue;
 mod resilience;
 mod server;
@@ -75,6 +76,8 @@ enum Ev {
     FaultEnd { planned: u32 },
     /// A dead-letter queue sends its messages back.
     Redrive { queue: u32 },
+    /// A keep-alive policy loads a function instance ahead of demand.
+    Prewarm { comp: u32, keep_alive: SimTime },
 }
 
 /// What cannot change during a run: the architecture and the work tables derived from it.
@@ -266,10 +269,10 @@ impl Simulation {
                 Spec::Server(s) => (s.handlers.clone(), CompState::Server(ServerState::new(s))),
                 Spec::Function(f) => (
                     vec![Some(f.work.clone())],
-                    CompState::Function(FnState::new(rng::stream(
-                        seed,
-                        &format!("cold-start/{}/{}", a.name, c.name),
-                    ))),
+                    CompState::Function(FnState::new(
+                        rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
+                        keepalive::policy(&f.keep_alive),
+                    )),
                 ),
                 Spec::Gateway(g) => (
                     g.routes
@@ -497,6 +500,7 @@ impl State {
             Ev::FaultBegin { planned } => self.planned_fault_begins(plan, planned as usize),
             Ev::FaultEnd { planned } => self.planned_fault_ends(plan, planned as usize),
             Ev::Redrive { queue } => self.redrive(plan, queue as CompId),
+            Ev::Prewarm { comp, keep_alive } => self.prewarm(plan, comp as CompId, keep_alive),
         }
     }
 }

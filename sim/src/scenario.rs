@@ -381,14 +381,44 @@ pub struct Function {
     pub work: Work,
     /// Start-up time of a new instance.
     pub cold_start: Dist,
-    /// Idle time before an instance is reaped [ns].
-    pub keep_alive: SimTime,
+    /// How long idle instances stay warm.
+    pub keep_alive: KeepAlive,
     /// Reserved concurrency cap.
     pub concurrency: Option<u32>,
     /// Processor architecture.
     pub cpu: Cpu,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
+}
+
+/// A keep-alive policy (see `model::keepalive`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KeepAlive {
+    /// Warm for this long after each invocation [ns].
+    Fixed(SimTime),
+    /// Unloaded at once.
+    ScaleToZero,
+    /// The hybrid histogram policy.
+    Hybrid(HybridParams),
+}
+
+/// Parameters of the hybrid histogram keep-alive policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HybridParams {
+    /// Histogram range [ns].
+    pub range: SimTime,
+    /// Bin width [ns].
+    pub bin: SimTime,
+    /// Head percentile (pre-warm).
+    pub head: f64,
+    /// Tail percentile (end of keep-alive).
+    pub tail: f64,
+    /// Margin on both.
+    pub margin: f64,
+    /// Coefficient-of-variation threshold.
+    pub cv_threshold: f64,
+    /// Samples needed.
+    pub min_samples: u64,
 }
 
 /// An API gateway.

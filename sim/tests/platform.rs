@@ -89,3 +89,56 @@ fn simfaas_steady_state_with_a_ten_minute_keep_alive() {
     // Running: Little's law λ·E[S] = 0.9 × 1.991 (cold starts add 0.0014 × 0.253 s).
     assert_close("mean running", u.busy + u.starting, 0.9 * 1.991, 0.03);
 }
+
+#[test]
+fn hybrid_histogram_policy_beats_a_fixed_window_on_a_periodic_workload() {
+    // A request every 15 minutes for two days: a fixed 10-minute keep-alive always expires
+    // first (every request is cold) and holds idle memory 10 minutes each time. The hybrid
+    // policy learns the 15-minute idle time, unloads, and pre-warms just before each request.
+    let s = load(
+        r#"Scenario(name: "periodic", horizon: "2d", seed: 2,
+          workload: [Source(kind: "cron", arrivals: Constant(per_second: 0.00111111111111))],
+          architectures: [
+            Architecture(name: "fixed", entry: "job", components: [
+              Function(name: "job", memory_mb: 1024, keep_alive: "10m", cold_start: "250ms", work: [Compute("100ms")])]),
+            Architecture(name: "hybrid", entry: "job", components: [
+              Function(name: "job", memory_mb: 1024, keep_alive: Hybrid, cold_start: "250ms", work: [Compute("100ms")])]),
+          ])"#,
+    );
+    let fixed = run_architecture(Arc::clone(&s), 0, 3600 * NS_PER_S, &mut ()).unwrap();
+    let hybrid = run_architecture(Arc::clone(&s), 1, 3600 * NS_PER_S, &mut ()).unwrap();
+    let n = fixed.metrics.function_invocations;
+    assert_eq!(n, 191);
+    assert_eq!(
+        fixed.metrics.cold_starts, n,
+        "a 10-minute window never survives a 15-minute gap"
+    );
+    assert!(
+        hybrid.metrics.cold_starts <= 2,
+        "{} cold starts",
+        hybrid.metrics.cold_starts
+    );
+    let (w_fixed, w_hybrid) = (fixed.wasted_gb_s(&s), hybrid.wasted_gb_s(&s));
+    // Fixed: 191 windows of 600 s at 1 GB.
+    assert!((w_fixed / (191.0 * 600.0) - 1.0).abs() < 0.01, "{w_fixed}");
+    assert!(
+        w_hybrid < w_fixed,
+        "hybrid idle memory {w_hybrid} GB-s, fixed {w_fixed} GB-s"
+    );
+}
+
+#[test]
+fn scale_to_zero_makes_every_request_after_an_idle_gap_cold() {
+    let s = load(
+        r#"Scenario(name: "z", horizon: "1h", seed: 2,
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", keep_alive: ScaleToZero, cold_start: "100ms", work: [Compute("10ms")])])])"#,
+    );
+    let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    assert_eq!(
+        report.metrics.cold_starts,
+        report.metrics.function_invocations
+    );
+    assert_eq!(report.mean_idle_instances(), 0.0);
+}

@@ -19,6 +19,8 @@ use crate::observe::SimEvent;
 use crate::rng::SimRng;
 use crate::scenario::{CompId, Function, Spec};
 
+use super::keepalive::KeepAlivePolicy;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Starting,
@@ -62,6 +64,10 @@ pub(super) struct FnState {
     starting: u32,
     busy: u32,
     cold_rng: SimRng,
+    /// How long idle instances stay warm.
+    policy: Box<dyn KeepAlivePolicy>,
+    /// Since when no execution has been in progress, if so.
+    idle_since: Option<SimTime>,
     /// Integrals over time of the starting, busy and idle instance counts [instances·ns],
     /// up to `accounted`.
     areas: [u128; 3],
@@ -87,13 +93,15 @@ impl FunctionUsage {
 }
 
 impl FnState {
-    pub(super) fn new(cold_rng: SimRng) -> Self {
+    pub(super) fn new(cold_rng: SimRng, policy: Box<dyn KeepAlivePolicy>) -> Self {
         Self {
             instances: Slab::new(),
             idle: VecDeque::new(),
             starting: 0,
             busy: 0,
             cold_rng,
+            policy,
+            idle_since: None,
             areas: [0; 3],
             accounted: 0,
         }
@@ -185,6 +193,11 @@ impl State {
         self.functions_active += 1;
         let now = self.now();
         let f = self.fn_state(comp);
+        if f.busy + f.starting == 0
+            && let Some(since) = f.idle_since.take()
+        {
+            f.policy.observe_idle_time(now - since);
+        }
         if let Some(inst) = f.idle.pop_back() {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
@@ -347,25 +360,41 @@ impl State {
             return;
         }
         let now = self.now();
-        let keep_alive = spec(plan, comp).keep_alive;
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
         let ok = i.ok && ok;
         let run = now - i.since;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
-        let doomed = i.doomed;
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
         f.busy -= 1;
-        if doomed {
+        if f.busy + f.starting == 0 {
+            f.idle_since = Some(now);
+        }
+        let window = f.policy.window();
+        // A crashed instance is discarded; the policy may unload the instance at once.
+        let unload =
+            f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
+        if unload {
             f.instances.remove(inst as usize);
         } else {
             f.idle.push_back(inst);
         }
         self.functions_active -= 1;
-        if doomed {
+        if window.prewarm > 0 {
+            let at = now + window.prewarm;
+            self.cal.schedule(
+                at,
+                Ev::Prewarm {
+                    comp: comp as u32,
+                    keep_alive: window.keep_alive,
+                },
+            );
+        }
+        let keep_alive = window.keep_alive;
+        if unload {
             self.emit(SimEvent::InvocationEnded {
                 comp,
                 instance: inst,
@@ -410,6 +439,39 @@ impl State {
     /// Records the outcome of one message of the instance's current batch.
     pub(super) fn batch_message_ended(&mut self, comp: CompId, inst: u32, ok: bool) {
         self.fn_state(comp).instances[inst as usize].ok &= ok;
+    }
+
+    /// The keep-alive policy loads an instance ahead of the next expected request.
+    pub(super) fn prewarm(&mut self, plan: &Plan, comp: CompId, keep_alive: SimTime) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        let inst = f.instances.insert(Instance {
+            phase: Phase::Idle,
+            since: now,
+            keep_alive: None,
+            pending: Pending::Nothing,
+            cold: false,
+            ok: true,
+            batch: Vec::new(),
+            batch_next: 0,
+            executions: 0,
+            doomed: false,
+        }) as u32;
+        f.idle.push_back(inst);
+        let timer = self.cal.schedule_timer(
+            now + keep_alive,
+            Ev::KeepAliveExpired {
+                comp: comp as u32,
+                inst,
+            },
+        );
+        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
+        // A queue may have been waiting for this function.
+        self.capacity_freed(plan);
     }
 
     pub(super) fn keep_alive_expired(&mut self, comp: CompId, inst: u32) {

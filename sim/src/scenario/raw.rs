@@ -389,9 +389,9 @@ pub enum RawComponent {
         /// Start-up time of a new instance (default log-normal, median 200 ms, p99 1 s).
         #[serde(default)]
         cold_start: Option<RawDuration>,
-        /// Idle time after which an instance is reaped (default "10m").
+        /// Idle time after which an instance is reaped (default "10m"), or a policy.
         #[serde(default)]
-        keep_alive: Option<String>,
+        keep_alive: Option<RawKeepAlive>,
         /// Most concurrent executions of this function (reserved concurrency).
         #[serde(default)]
         concurrency: Option<u32>,
@@ -499,6 +499,52 @@ impl RawComponent {
             | RawComponent::External { name, .. } => name,
         }
     }
+}
+
+/// A function's keep-alive: a fixed time (`"10m"`) or a policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a keep-alive time such as \"10m\", ScaleToZero, Hybrid, or Hybrid(range: \"4h\", ...)"
+)]
+pub enum RawKeepAlive {
+    /// A policy. (First: a bare `ScaleToZero` reaches an untagged enum as a string.)
+    Policy(RawKeepAlivePolicy),
+    /// Keep warm for this long.
+    Fixed(String),
+}
+
+/// Keep-alive policies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "KeepAlivePolicy", deny_unknown_fields)]
+pub enum RawKeepAlivePolicy {
+    /// Unload at once.
+    ScaleToZero,
+    /// Shahrad et al.'s hybrid histogram policy; every field has the paper's default.
+    Hybrid {
+        /// Histogram range (default "4h").
+        #[serde(default)]
+        range: Option<String>,
+        /// Bin width (default "1m").
+        #[serde(default)]
+        bin: Option<String>,
+        /// Percentile of idle times for the pre-warm window (default 0.05).
+        #[serde(default)]
+        head: Option<f64>,
+        /// Percentile of idle times for the end of the keep-alive window (default 0.99).
+        #[serde(default)]
+        tail: Option<f64>,
+        /// Safety margin on both (default 0.1).
+        #[serde(default)]
+        margin: Option<f64>,
+        /// Coefficient of variation of bin counts above which the histogram is trusted
+        /// (default 2).
+        #[serde(default)]
+        cv_threshold: Option<f64>,
+        /// Idle times needed before the histogram is trusted (default 5).
+        #[serde(default)]
+        min_samples: Option<u64>,
+    },
 }
 
 /// Processor architecture of a function.

@@ -859,6 +859,69 @@ fn architecture(
     Some(arch)
 }
 
+fn keep_alive_policy(ctx: &mut Ctx, path: &str, raw: &RawKeepAlive) -> Option<KeepAlive> {
+    let defaults = RawKeepAlivePolicy::Hybrid {
+        range: None,
+        bin: None,
+        head: None,
+        tail: None,
+        margin: None,
+        cv_threshold: None,
+        min_samples: None,
+    };
+    let raw = match raw {
+        // A bare `Hybrid` reaches the untagged enum as a string: the policy with its defaults.
+        RawKeepAlive::Fixed(t) if t == "Hybrid" => &defaults,
+        RawKeepAlive::Fixed(t) => return ctx.duration(path, t).map(KeepAlive::Fixed),
+        RawKeepAlive::Policy(p) => p,
+    };
+    match raw {
+        RawKeepAlivePolicy::ScaleToZero => Some(KeepAlive::ScaleToZero),
+        RawKeepAlivePolicy::Hybrid {
+            range,
+            bin,
+            head,
+            tail,
+            margin,
+            cv_threshold,
+            min_samples,
+        } => {
+            let mut time = |name: &str, value: &Option<String>, default: SimTime| match value {
+                Some(v) => ctx.positive_duration(&format!("{path}.{name}"), v),
+                None => Some(default),
+            };
+            let range = time("range", range, cal::HYBRID_RANGE);
+            let bin = time("bin", bin, cal::HYBRID_BIN);
+            let p = HybridParams {
+                range: range?,
+                bin: bin?,
+                head: head.unwrap_or(0.05),
+                tail: tail.unwrap_or(0.99),
+                margin: margin.unwrap_or(0.1),
+                cv_threshold: cv_threshold.unwrap_or(2.0),
+                min_samples: min_samples.unwrap_or(5),
+            };
+            let mut ok = true;
+            if p.bin > p.range {
+                ctx.error(
+                    &format!("{path}.bin"),
+                    "the bin must not be wider than the range",
+                );
+                ok = false;
+            }
+            if !(0.0..1.0).contains(&p.head) || !(0.0..=1.0).contains(&p.tail) || p.head > p.tail {
+                ctx.error(path, "percentiles need 0 ≤ head ≤ tail ≤ 1");
+                ok = false;
+            }
+            if !(0.0..1.0).contains(&p.margin) {
+                ctx.error(&format!("{path}.margin"), "the margin must be in [0, 1)");
+                ok = false;
+            }
+            ok.then_some(KeepAlive::Hybrid(p))
+        }
+    }
+}
+
 fn call_policies(
     ctx: &mut Ctx,
     path: &str,
@@ -1048,8 +1111,8 @@ fn component(
                 .ok(),
             };
             let keep_alive = match keep_alive {
-                Some(k) => ctx.duration(&field("keep_alive"), k),
-                None => Some(cal::KEEP_ALIVE),
+                Some(k) => keep_alive_policy(ctx, &field("keep_alive"), k),
+                None => Some(KeepAlive::Fixed(cal::KEEP_ALIVE)),
             };
             if *concurrency == Some(0) {
                 ctx.error(&field("concurrency"), "must be at least 1");
