@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 39] = [
+pub const SUMMARY_COLUMNS: [&str; 40] = [
     "scenario",
     "architecture",
     "seed",
@@ -93,6 +93,7 @@ pub const SUMMARY_COLUMNS: [&str; 39] = [
     "throttled",
     "rejected",
     "retries",
+    "call_retries",
     "failed_responses",
     "dead_letter_moves",
     "redriven",
@@ -150,6 +151,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.throttled.to_string(),
                 m.rejected.to_string(),
                 m.retries.to_string(),
+                m.call_retries.to_string(),
                 m.failed_responses.to_string(),
                 m.dead_letter_moves.to_string(),
                 m.redriven.to_string(),
@@ -619,11 +621,16 @@ impl<W: Write> Observer for TraceWriter<W> {
                 queue,
                 dead_letter,
             } => (Some(txn), name(queue), name(dead_letter), String::new()),
-            SimEvent::Retried { txn, comp, attempt } => (
+            SimEvent::Retried {
+                txn,
+                comp,
+                attempt,
+                platform,
+            } => (
                 Some(txn),
                 name(comp),
                 String::new(),
-                format!("attempt={attempt}"),
+                format!("attempt={attempt} platform={platform}"),
             ),
             SimEvent::FaultBegan {
                 fault,

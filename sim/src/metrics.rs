@@ -163,6 +163,8 @@ pub struct Metrics {
     pub rejected: u64,
     /// Platform retries of asynchronous invocations.
     pub retries: u64,
+    /// Retries of calls by their callers' policies.
+    pub call_retries: u64,
     /// Messages moved to a dead-letter queue.
     pub dead_letter_moves: u64,
     /// Messages sent back from a dead-letter queue.
@@ -205,6 +207,7 @@ impl Metrics {
             throttled: 0,
             rejected: 0,
             retries: 0,
+            call_retries: 0,
             dead_letter_moves: 0,
             redriven: 0,
             completed_after_redrive: 0,
@@ -409,7 +412,10 @@ impl Observer for Metrics {
             SimEvent::MessageEnqueued { queue, .. } => self.usage[queue].queue_requests += 1,
             // One ReceiveMessage and one DeleteMessageBatch per batch.
             SimEvent::BatchReceived { queue, .. } => self.usage[queue].queue_requests += 2,
-            SimEvent::Retried { .. } => self.retries += 1,
+            SimEvent::Retried { platform: true, .. } => self.retries += 1,
+            SimEvent::Retried {
+                platform: false, ..
+            } => self.call_retries += 1,
             SimEvent::DeadLettered { .. } => self.dead_letter_moves += 1,
             SimEvent::Redriven { .. } => self.redriven += 1,
             SimEvent::MessageDeleted { redriven: true, .. } => self.completed_after_redrive += 1,

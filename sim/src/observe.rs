@@ -217,14 +217,17 @@ pub enum SimEvent {
         /// Where it failed.
         comp: CompId,
     },
-    /// The platform will retry an asynchronous invocation.
+    /// A failed piece of work will be tried again: an asynchronous invocation by the
+    /// platform, or a call by its caller's retry policy.
     Retried {
         /// Transaction.
         txn: TxnId,
-        /// Function.
+        /// The function retried by the platform, or the caller retrying its call.
         comp: CompId,
         /// Attempt number of the retry (1 = first retry).
         attempt: u32,
+        /// Whether the platform retries (an asynchronous invocation) rather than a caller.
+        platform: bool,
     },
     /// A fault began on a component.
     FaultBegan {

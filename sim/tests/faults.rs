@@ -485,3 +485,109 @@ fn outages_of_a_gateway_and_a_topic_fail_what_goes_through_them() {
     assert_eq!((during(1).arrived, during(1).failed), (100, 100));
     assert_eq!(report.counts.failed, 200);
 }
+
+#[test]
+fn timed_out_calls_waiting_for_database_capacity_do_not_crash() {
+    // Callers give up while their reads still wait in the database's line; the line skips them.
+    let s = load(
+        r#"Scenario(name: "dbto", horizon: "2m",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 50.0))],
+          architectures: [Architecture(name: "srv", entry: "app", components: [
+            Server(name: "app", workers: 100, handlers: {"a": [Read("db")]}, calls: {"db": Policy(timeout: "50ms")}),
+            Database(name: "db", latency: "100ms", capacity: Concurrency(1))])])"#,
+    );
+    let (sim, ev) = events(&s);
+    let c = sim.counts();
+    let timeouts = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::TimedOut { .. }))
+        .count() as u64;
+    // Every call times out (100 ms reads against a 50 ms timeout), but the two that arrived
+    // within 50 ms of the horizon.
+    assert_eq!(c.arrived, 5_999);
+    assert_eq!(timeouts, c.arrived - 2);
+    assert_eq!(c.completed, 0);
+}
+
+#[test]
+fn a_breaker_whose_probe_dies_in_a_crash_probes_again() {
+    let s = load(
+        r#"Scenario(name: "brk", horizon: "3m",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "srv", entry: "app", components: [
+            Server(name: "app", workers: 100, restart: "1s", handlers: {"a": [Call("ext")]},
+                   calls: {"ext": Policy(breaker: Breaker(failures: 3, cooldown: "2s"))}),
+            External(name: "ext", latency: "1s")])],
+          faults: [Fault(target: "ext", at: "10s", lasts: "90s", kind: Errors(rate: 1.0)),
+                   Fault(target: "app", at: "10s", lasts: "90s", kind: Crash(probability: 0.1))])"#,
+    );
+    let (_, ev) = events(&s);
+    let closed_after = ev
+        .iter()
+        .find(|(t, e)| *t >= 100 * NS_PER_S && matches!(e, SimEvent::BreakerClosed { .. }))
+        .map(|(t, _)| *t);
+    assert!(
+        closed_after.is_some_and(|t| t < 106 * NS_PER_S),
+        "closed at {closed_after:?}"
+    );
+    let failed_late = ev
+        .iter()
+        .filter(|(t, e)| {
+            *t > 110 * NS_PER_S && matches!(e, SimEvent::ResponseSent { ok: false, .. })
+        })
+        .count();
+    assert_eq!(failed_late, 0);
+}
+
+#[test]
+fn an_outage_of_a_queue_consumer_holds_its_messages_until_it_ends() {
+    let s = load(
+        r#"Scenario(name: "cons", horizon: "10m",
+          workload: [Source(kind: "m", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", max_receives: 2, dead_letter: "dlq"),
+            Queue(name: "dlq"),
+            Function(name: "worker", cold_start: "0ms", work: [Compute("10ms")])])],
+          faults: [Fault(target: "worker", at: "60s", lasts: "60s", kind: Outage)])"#,
+    );
+    let (sim, ev) = events(&s);
+    let processed_during = ev
+        .iter()
+        .filter(|(t, e)| {
+            (60 * NS_PER_S..120 * NS_PER_S).contains(t)
+                && matches!(e, SimEvent::MessageDeleted { .. })
+        })
+        .count();
+    assert_eq!(processed_during, 0);
+    let c = sim.counts();
+    assert_eq!((c.failed, c.dead_lettered), (0, 0), "{c:?}");
+    // The 600 messages held during the outage are processed once it ends.
+    let done = ev
+        .iter()
+        .filter(|(t, e)| *t < 121 * NS_PER_S && matches!(e, SimEvent::TransactionDone { .. }))
+        .count();
+    assert!(done >= 1_199, "{done}");
+}
+
+#[test]
+fn an_outage_of_one_handler_fails_only_its_kind() {
+    let s = load(
+        r#"Scenario(name: "h", horizon: "2m",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0)),
+                     Source(kind: "b", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "server", entry: "app", components: [
+            Server(name: "app", workers: 8, handlers: {"a": [Compute("20ms")], "b": [Compute("20ms")]})])],
+          faults: [Fault(target: "app", handler: "a", at: "30s", lasts: "30s", kind: Outage)])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let rows = report.isolation.rows();
+    let during = |kind: usize| {
+        rows.iter()
+            .find(|r| r.window == "during" && r.kind == kind)
+            .unwrap()
+    };
+    assert_eq!((during(0).arrived, during(0).failed), (300, 300));
+    assert_eq!(during(1).failed, 0);
+    assert_eq!(report.collateral_failures(), 0);
+}

@@ -243,3 +243,20 @@ fn fault_and_policy_errors_are_located() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn redrive_and_backoff_mistakes_are_errors() {
+    let text = r#"Scenario(name: "x", horizon: "1h",
+  workload: [Source(kind: "a", arrivals: Poisson(per_second: 1.0))],
+  architectures: [Architecture(name: "s", entry: "f", components: [
+    Function(name: "f", work: [Emit("q"), Call("x")], calls: {"x": Policy(backoff: "2s", max_backoff: "1s")}),
+    Queue(name: "q", redrive: At(to: "q", at: "1m")),
+    External(name: "x", latency: "1ms")])])"#;
+    assert_eq!(
+        errors(text),
+        [
+            "s.ron:4:103: architectures[0].components[0].calls.x.max_backoff: max_backoff must not be shorter than backoff",
+            r#"s.ron:5:31: architectures[0].components[1].redrive: queue "q" is no queue's dead_letter: it has nothing to redrive"#,
+        ]
+    );
+}

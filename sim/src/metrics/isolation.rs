@@ -12,7 +12,8 @@
 //! a fault ends, recovery is reached at the start of the first bucket (starting at or after
 //! the end) whose failure ratio is within one percentage point of the "before" window's ratio,
 //! and whose next non-empty bucket is too; `recovery_s` is that bucket's start minus the
-//! fault's end. Empty buckets are skipped. A fault that has not ended, or whose failure ratio
+//! fault's end. Empty buckets are skipped. A fault whose "during" failure ratio stayed within
+//! that tolerance needs no recovery (0 s). A fault that has not ended, or whose failure ratio
 //! never comes back before the horizon, has no recovery time.
 
 use std::collections::HashMap;
@@ -190,6 +191,15 @@ impl Isolation {
         } else {
             failed as f64 / arrived as f64
         };
+        // A fault that did not raise the failure ratio needs no recovery.
+        let during = f.first_segment..f.after_segment.unwrap_or(self.segments.len());
+        let (da, df) = self.segments[during]
+            .iter()
+            .flat_map(|s| &s.kinds)
+            .fold((0, 0), |(a, b), k| (a + k.arrived, b + k.failed));
+        if da > 0 && df as f64 / da as f64 <= baseline + RECOVERY_TOLERANCE {
+            return 0.0;
+        }
         let first = end.div_ceil(self.bucket) as usize;
         let ok = |(a, f): (u64, u64)| f as f64 / a as f64 <= baseline + RECOVERY_TOLERANCE;
         let nonempty: Vec<(usize, (u64, u64))> = self

@@ -164,20 +164,42 @@ impl State {
         self.active.iter().filter(move |f| f.comp == comp)
     }
 
-    /// Whether an outage is in force on `comp`.
+    /// The faults in force on `comp` that hit work of kind `slot` there: a server fault
+    /// limited to one handler hits only that transaction kind's code path.
+    fn faults_hitting<'a>(
+        &'a self,
+        plan: &'a Plan,
+        comp: CompId,
+        slot: u32,
+    ) -> impl Iterator<Item = &'a ActiveFault> {
+        let server = matches!(plan.spec(comp), Spec::Server(_));
+        self.faults_on(comp)
+            .filter(move |f| !server || f.handler.is_none_or(|h| h as u32 == slot))
+    }
+
+    /// Whether an outage is in force on `comp` (for any of its work).
     pub(super) fn is_down(&self, comp: CompId) -> bool {
         !self.active.is_empty() && self.faults_on(comp).any(|f| f.kind == FaultKind::Outage)
     }
 
-    /// A duration at `comp` under its slow-downs.
-    pub(super) fn slowed(&self, comp: CompId, d: SimTime) -> SimTime {
+    /// Whether an outage in force on `comp` hits work of kind `slot`.
+    pub(super) fn is_down_for(&self, plan: &Plan, comp: CompId, slot: u32) -> bool {
+        !self.active.is_empty()
+            && self
+                .faults_hitting(plan, comp, slot)
+                .any(|f| f.kind == FaultKind::Outage)
+    }
+
+    /// A duration of work of kind `slot` at `comp` under its slow-downs.
+    pub(super) fn slowed(&self, plan: &Plan, comp: CompId, slot: u32, d: SimTime) -> SimTime {
         if self.active.is_empty() {
             return d;
         }
-        self.faults_on(comp).fold(d, |d, f| match f.kind {
-            FaultKind::Slow { factor, add } => (d as f64 * factor) as SimTime + add,
-            _ => d,
-        })
+        self.faults_hitting(plan, comp, slot)
+            .fold(d, |d, f| match f.kind {
+                FaultKind::Slow { factor, add } => (d as f64 * factor) as SimTime + add,
+                _ => d,
+            })
     }
 
     /// The product of the capacity cuts on `comp` (1 when none).
@@ -190,13 +212,8 @@ impl State {
 
     /// The error rate of `comp` for work of kind `slot` (combined over its faults).
     pub(super) fn error_rate(&self, plan: &Plan, comp: CompId, slot: u32) -> f64 {
-        let applies = |f: &&ActiveFault| match (plan.spec(comp), f.handler) {
-            (Spec::Server(_), Some(h)) => h as u32 == slot,
-            _ => true,
-        };
         let ok = self
-            .faults_on(comp)
-            .filter(applies)
+            .faults_hitting(plan, comp, slot)
             .fold(1.0, |ok, f| match f.kind {
                 FaultKind::Errors { rate } => ok * (1.0 - rate),
                 _ => ok,
@@ -244,10 +261,8 @@ impl State {
             let a = &self.acts[act as usize];
             (a.comp, a.slot, a.inst)
         };
-        let is_server = matches!(plan.spec(comp), Spec::Server(_));
         let rules: Vec<CrashRule> = self
-            .faults_on(comp)
-            .filter(|f| !is_server || f.handler.is_none_or(|h| h as u32 == slot))
+            .faults_hitting(plan, comp, slot)
             .filter_map(|f| match f.kind {
                 FaultKind::Crash(rule) => Some(rule),
                 _ => None,

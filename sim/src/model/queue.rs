@@ -130,7 +130,9 @@ impl State {
     fn dispatch(&mut self, plan: &Plan, queue: CompId) {
         let q = spec(plan, queue);
         let Some(consumer) = q.consumer else { return };
-        if self.is_down(queue) {
+        // A queue that is down hands nothing out; nor does one whose consumer is down: the
+        // messages wait (they are not received, so not counted against max_receives).
+        if self.is_down(queue) || self.is_down(consumer) {
             return;
         }
         let mut batch = std::mem::take(&mut self.batch_scratch);

@@ -2,7 +2,8 @@
 //!
 //! A breaker opens after `failures` consecutive failed calls and then fails calls at once
 //! ("short-circuits") for its cool-down; the first call after the cool-down is let through as
-//! a probe, and its outcome closes the breaker or opens it again. One breaker is shared by all
+//! a probe, and its outcome closes the breaker or opens it again. A probe whose outcome never
+//! comes (its caller's process crashed) is replaced by a new one after another cool-down. One breaker is shared by all
 //! instances of the caller (as a shared client would be).
 
 use super::{Plan, State};
@@ -18,8 +19,11 @@ enum Phase {
     Open {
         until: SimTime,
     },
-    /// One probe call is in flight.
-    HalfOpen,
+    /// One probe call is in flight; if no outcome is recorded by `until` (its caller died),
+    /// another probe may go.
+    HalfOpen {
+        until: SimTime,
+    },
 }
 
 /// The breaker of one (caller, target) pair.
@@ -69,11 +73,13 @@ impl State {
         };
         match b.phase {
             Phase::Closed { .. } => true,
-            Phase::Open { until } if now >= until => {
-                b.phase = Phase::HalfOpen;
+            Phase::Open { until } | Phase::HalfOpen { until } if now >= until => {
+                b.phase = Phase::HalfOpen {
+                    until: now + b.policy.cooldown,
+                };
                 true
             }
-            Phase::Open { .. } | Phase::HalfOpen => false,
+            Phase::Open { .. } | Phase::HalfOpen { .. } => false,
         }
     }
 
@@ -106,11 +112,11 @@ impl State {
                 };
                 (false, false)
             }
-            (Phase::HalfOpen, true) => {
+            (Phase::HalfOpen { .. }, true) => {
                 b.phase = Phase::Closed { failures: 0 };
                 (false, true)
             }
-            (Phase::HalfOpen, false) => {
+            (Phase::HalfOpen { .. }, false) => {
                 b.phase = Phase::Open {
                     until: now + b.policy.cooldown,
                 };

@@ -133,7 +133,7 @@ impl State {
             _ => unreachable!("operations only target stores"),
         };
         // Faults: slower, and failing some calls.
-        let latency = self.slowed(comp, latency);
+        let latency = self.slowed(plan, comp, 0, latency);
         let rate = if self.active.is_empty() {
             0.0
         } else {
@@ -163,10 +163,13 @@ impl State {
         op: Op,
         ok: bool,
     ) {
-        let s = self.store_state(comp);
-        s.in_service -= 1;
-        if let Some((next, next_token, next_op)) = s.waiting.pop_front() {
-            self.run_op(plan, next, next_token, comp, next_op);
+        self.store_state(comp).in_service -= 1;
+        // The next in line, skipping callers that gave up (timeout) or died (crash) meanwhile.
+        while let Some((next, next_token, next_op)) = self.store_state(comp).waiting.pop_front() {
+            if self.live(next, next_token) {
+                self.run_op(plan, next, next_token, comp, next_op);
+                break;
+            }
         }
         // A caller that gave up (timeout) or died (crash) no longer waits for this answer.
         if !self.live(act, token) {

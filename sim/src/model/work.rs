@@ -137,8 +137,8 @@ impl State {
 
     /// Gets the activation its resources and runs it, or fails it if none can be had.
     pub(super) fn start(&mut self, plan: &Plan, act: u32) {
-        let comp = self.acts[act as usize].comp;
-        if self.is_down(comp) {
+        let (comp, slot) = (self.acts[act as usize].comp, self.acts[act as usize].slot);
+        if self.is_down_for(plan, comp, slot) {
             let txn = self.txns[self.acts[act as usize].txn as usize].id;
             self.emit(SimEvent::StepFailed { txn, comp });
             self.finish(plan, act, false);
@@ -213,7 +213,8 @@ impl State {
             match step {
                 Step::Compute(d) => {
                     let mut r = self.draw_rng(plan, act, comp);
-                    let t = self.now() + self.slowed(comp, d.sample(&mut r));
+                    let slot = self.acts[act as usize].slot;
+                    let t = self.now() + self.slowed(plan, comp, slot, d.sample(&mut r));
                     let token = self.arm(act);
                     self.cal.schedule(t, Ev::StepDone { act, token });
                     return;
@@ -359,6 +360,7 @@ impl State {
                     txn: id,
                     comp,
                     attempt: retries,
+                    platform: false,
                 });
                 let token = self.arm(act);
                 let at = self.now() + delay;
@@ -480,6 +482,7 @@ impl State {
                     txn: id,
                     comp,
                     attempt: attempt + 1,
+                    platform: true,
                 });
                 let token = self.arm(act);
                 let at = self.now() + delay;

@@ -301,7 +301,7 @@ fn faults(
                 let factor = factor.unwrap_or(1.0);
                 if !(factor.is_finite() && factor >= 1.0) {
                     ctx.error(
-                        &field("kind"),
+                        &format!("{}.factor", field("kind")),
                         format!("a slow-down factor must be 1 or more, found {factor}"),
                     );
                 }
@@ -339,7 +339,7 @@ fn faults(
                 _ => {
                     ctx.error(
                         &field("kind"),
-                        "a crash needs either probability (in [0, 1]) or after (at least 1), not both",
+                        "a crash needs exactly one of probability (in [0, 1]) and after (at least 1)",
                     );
                     None
                 }
@@ -367,7 +367,7 @@ fn faults(
             ctx.error(
                 &field("kind"),
                 format!(
-                    "this kind of fault cannot hit a {} ({:?})",
+                    "this kind of fault cannot hit {} ({:?})",
                     kind_word(bad),
                     f.target
                 ),
@@ -696,14 +696,14 @@ impl Want {
 
 fn kind_word(c: &RawComponent) -> &'static str {
     match c {
-        RawComponent::Server { .. } => "server",
-        RawComponent::Function { .. } => "function",
-        RawComponent::Gateway { .. } => "gateway",
-        RawComponent::Queue { .. } => "queue",
-        RawComponent::Topic { .. } => "topic",
-        RawComponent::Storage { .. } => "storage",
-        RawComponent::Database { .. } => "database",
-        RawComponent::External { .. } => "external service",
+        RawComponent::Server { .. } => "a server",
+        RawComponent::Function { .. } => "a function",
+        RawComponent::Gateway { .. } => "a gateway",
+        RawComponent::Queue { .. } => "a queue",
+        RawComponent::Topic { .. } => "a topic",
+        RawComponent::Storage { .. } => "a storage",
+        RawComponent::Database { .. } => "a database",
+        RawComponent::External { .. } => "an external service",
     }
 }
 
@@ -749,7 +749,7 @@ impl Names<'_> {
         ctx.error(
             path,
             format!(
-                "{name:?} is a {}, but {} is needed here{advice}",
+                "{name:?} is {}, but {} is needed here{advice}",
                 kind_word(target),
                 want.describe()
             ),
@@ -960,6 +960,14 @@ fn call_policies(
                 cooldown,
             })
         });
+        if let (Some(b), Some(m)) = (backoff, max_backoff)
+            && m < b
+        {
+            ctx.error(
+                &field("max_backoff"),
+                "max_backoff must not be shorter than backoff",
+            );
+        }
         match (
             id,
             optional(timeout),
@@ -1461,6 +1469,24 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
         })
         .collect();
     for (id, c) in arch.components.iter().enumerate() {
+        if let Spec::Queue(q) = &c.spec
+            && let Some(Redrive::At { to, .. } | Redrive::AfterFaults { to, .. }) = q.redrive
+        {
+            if !dead_letter_queues.contains(&id) {
+                ctx.error(
+                    &format!("{}.redrive", comp_path(id)),
+                    format!(
+                        "queue {:?} is no queue's dead_letter: it has nothing to redrive",
+                        c.name
+                    ),
+                );
+            } else if to == id {
+                ctx.error(
+                    &format!("{}.redrive.to", comp_path(id)),
+                    "a queue cannot redrive to itself",
+                );
+            }
+        }
         if let Spec::Queue(q) = &c.spec
             && q.consumer.is_none()
             && !dead_letter_queues.contains(&id)
