@@ -25,6 +25,14 @@ pub struct PriceBook {
     pub database_writes_per_million: f64,
     /// Database reads [USD per million]. Amazon DynamoDB on-demand read request units.
     pub database_reads_per_million: f64,
+    /// Provisioned concurrency [USD per GB-s] kept warm. AWS Lambda, x86.
+    pub provisioned_gb_second: f64,
+    /// Duration of invocations on provisioned concurrency [USD per GB-s]. AWS Lambda, x86.
+    pub provisioned_duration_gb_second: f64,
+    /// Whether a cold start's initialisation (INIT phase) is billed as duration. AWS has billed
+    /// it for on-demand functions since 1 August 2025; off by default for comparisons with
+    /// earlier published figures.
+    pub bill_init: bool,
 }
 
 impl Default for PriceBook {
@@ -43,6 +51,9 @@ impl Default for PriceBook {
             storage_gets_per_thousand: 0.0004,
             database_writes_per_million: 0.625,
             database_reads_per_million: 0.125,
+            provisioned_gb_second: 0.000_004_166_7,
+            provisioned_duration_gb_second: 0.000_009_722_2,
+            bill_init: false,
         }
     }
 }
@@ -70,6 +81,20 @@ pub const HYBRID_BIN: SimTime = 60 * NS_PER_S;
 pub const COLD_START_MEDIAN: SimTime = 200 * NS_PER_MS;
 /// Default cold-start 99th percentile [ns]; see [`COLD_START_MEDIAN`].
 pub const COLD_START_P99: SimTime = 1_000 * NS_PER_MS;
+
+/// Memory at which a function gets one full vCPU [MB] (AWS Lambda: 1,769 MB = 1 vCPU; CPU
+/// share is proportional to memory below it).
+pub const ONE_VCPU_MB: f64 = 1769.0;
+
+/// Default function timeout [ns]: the AWS Lambda maximum, 900 s (so that nothing times out
+/// unless the scenario says so).
+pub const FUNCTION_TIMEOUT: SimTime = 900 * NS_PER_S;
+
+/// New execution environments a function may add per period, and the period (AWS Lambda:
+/// 1,000 every 10 seconds, since November 2023).
+pub const SCALE_INSTANCES: u32 = 1_000;
+/// See [`SCALE_INSTANCES`] [ns].
+pub const SCALE_EVERY: SimTime = 10 * NS_PER_S;
 
 /// Concurrent executions per account and region by default (AWS Lambda quotas).
 pub const ACCOUNT_CONCURRENCY: u32 = 1_000;

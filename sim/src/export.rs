@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 40] = [
+pub const SUMMARY_COLUMNS: [&str; 42] = [
     "scenario",
     "architecture",
     "seed",
@@ -87,6 +87,7 @@ pub const SUMMARY_COLUMNS: [&str; 40] = [
     "invocations",
     "cold_starts",
     "cold_start_ratio",
+    "provisioned_instances",
     "mean_instances",
     "mean_idle_instances",
     "wasted_gb_s",
@@ -99,6 +100,7 @@ pub const SUMMARY_COLUMNS: [&str; 40] = [
     "redriven",
     "completed_after_redrive",
     "timeouts",
+    "function_timeouts",
     "short_circuited",
     "crashes",
     "lost_in_crashes",
@@ -145,6 +147,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.invocations.to_string(),
                 m.cold_starts.to_string(),
                 num(m.cold_start_ratio(), 6),
+                a.provisioned_instances(s).to_string(),
                 num(a.mean_instances(), 3),
                 num(a.mean_idle_instances(), 3),
                 num(a.wasted_gb_s(s), 3),
@@ -157,6 +160,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.redriven.to_string(),
                 m.completed_after_redrive.to_string(),
                 m.timeouts.to_string(),
+                m.function_timeouts.to_string(),
                 m.short_circuited.to_string(),
                 m.crashes.to_string(),
                 m.lost_in_crashes.to_string(),
@@ -560,14 +564,21 @@ impl<W: Write> Observer for TraceWriter<W> {
                 instance,
                 billed_ns,
                 ok,
+                provisioned,
             } => (
                 None,
                 name(comp),
                 String::new(),
                 format!(
-                    "instance={instance} billed_ms={} ok={ok}",
+                    "instance={instance} billed_ms={} ok={ok} provisioned={provisioned}",
                     billed_ns / 1_000_000
                 ),
+            ),
+            SimEvent::InvocationTimedOut { comp, instance } => (
+                None,
+                name(comp),
+                String::new(),
+                format!("instance={instance}"),
             ),
             SimEvent::Throttled { txn, comp }
             | SimEvent::Rejected { txn, comp }

@@ -86,8 +86,10 @@ impl Latency {
 /// Billable usage of one component.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
-    /// Billed function duration times memory [ms·MB].
+    /// Billed function duration times memory, on on-demand instances [ms·MB].
     pub ms_mb: u128,
+    /// Billed function duration times memory, on provisioned instances [ms·MB].
+    pub ms_mb_provisioned: u128,
     /// Billed function invocations.
     pub invocations: u64,
     /// Requests through a gateway.
@@ -173,6 +175,8 @@ pub struct Metrics {
     pub completed_after_redrive: u64,
     /// Calls abandoned after the caller's timeout.
     pub timeouts: u64,
+    /// Function invocations stopped at their function's timeout.
+    pub function_timeouts: u64,
     /// Calls failed at once by an open circuit breaker.
     pub short_circuited: u64,
     /// Process crashes (server instances and function instances).
@@ -212,6 +216,7 @@ impl Metrics {
             redriven: 0,
             completed_after_redrive: 0,
             timeouts: 0,
+            function_timeouts: 0,
             short_circuited: 0,
             crashes: 0,
             lost_in_crashes: 0,
@@ -292,6 +297,23 @@ impl Metrics {
                         Cpu::Arm => prices.function_gb_second_arm,
                     };
                     line("duration", gb_s, "GB-s", price);
+                    if f.provisioned > 0 {
+                        let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
+                        let kept = f64::from(f.provisioned) * memory_gb * hours * 3600.0;
+                        line(
+                            "provisioned concurrency",
+                            kept,
+                            "GB-s",
+                            prices.provisioned_gb_second,
+                        );
+                        let gb_s = u.ms_mb_provisioned as f64 / 1_000.0 / MB_PER_GB;
+                        line(
+                            "provisioned duration",
+                            gb_s,
+                            "GB-s",
+                            prices.provisioned_duration_gb_second,
+                        );
+                    }
                     line(
                         "requests",
                         u.invocations as f64,
@@ -386,13 +408,21 @@ impl Observer for Metrics {
                 }
             }
             SimEvent::InvocationEnded {
-                comp, billed_ns, ..
+                comp,
+                billed_ns,
+                provisioned,
+                ..
             } => {
-                let memory_mb = u128::from(self.memory[comp]);
+                let ms_mb = u128::from(billed_ns / 1_000_000) * u128::from(self.memory[comp]);
                 let u = &mut self.usage[comp];
                 u.invocations += 1;
-                u.ms_mb += u128::from(billed_ns / 1_000_000) * memory_mb;
+                if provisioned {
+                    u.ms_mb_provisioned += ms_mb;
+                } else {
+                    u.ms_mb += ms_mb;
+                }
             }
+            SimEvent::InvocationTimedOut { .. } => self.function_timeouts += 1,
             SimEvent::Throttled { .. } => {
                 self.throttled += 1;
                 self.interval.throttled += 1;

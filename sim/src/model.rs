@@ -76,6 +76,8 @@ enum Ev {
     FaultEnd { planned: u32 },
     /// A dead-letter queue sends its messages back.
     Redrive { queue: u32 },
+    /// An invocation reached its function's timeout (a cancellable timer).
+    InvocationTimeout { comp: u32, inst: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
     Prewarm { comp: u32, keep_alive: SimTime },
 }
@@ -329,6 +331,11 @@ impl Simulation {
             st.schedule_next_arrival(i);
         }
         st.plan_faults(&scenario, arch);
+        for (id, c) in a.components.iter().enumerate() {
+            if let Spec::Function(f) = &c.spec {
+                st.provision(id, f.provisioned);
+            }
+        }
         st.plan_redrives(a);
         let plan = Plan {
             scenario,
@@ -501,6 +508,9 @@ impl State {
             Ev::FaultEnd { planned } => self.planned_fault_ends(plan, planned as usize),
             Ev::Redrive { queue } => self.redrive(plan, queue as CompId),
             Ev::Prewarm { comp, keep_alive } => self.prewarm(plan, comp as CompId, keep_alive),
+            Ev::InvocationTimeout { comp, inst } => {
+                self.invocation_timed_out(plan, comp as CompId, inst)
+            }
         }
     }
 }

@@ -134,6 +134,15 @@ pub enum SimEvent {
         billed_ns: SimTime,
         /// Whether every piece of work in it succeeded.
         ok: bool,
+        /// Whether it ran on a provisioned instance (billed at the provisioned rate).
+        provisioned: bool,
+    },
+    /// An invocation was stopped at its function's timeout.
+    InvocationTimedOut {
+        /// Function.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
     },
     /// A request was refused for lack of capacity (function concurrency, database rate).
     Throttled {
@@ -340,6 +349,7 @@ impl SimEvent {
             SimEvent::InstanceReaped { .. } => "InstanceReaped",
             SimEvent::InvocationStarted { .. } => "InvocationStarted",
             SimEvent::InvocationEnded { .. } => "InvocationEnded",
+            SimEvent::InvocationTimedOut { .. } => "InvocationTimedOut",
             SimEvent::Throttled { .. } => "Throttled",
             SimEvent::Rejected { .. } => "Rejected",
             SimEvent::Operation { .. } => "Operation",

@@ -59,6 +59,18 @@ impl ArchReport {
         self.costs.iter().map(|c| c.cost_usd).sum()
     }
 
+    /// Provisioned instances, summed over functions.
+    pub fn provisioned_instances(&self, scenario: &Scenario) -> u32 {
+        scenario.architectures[self.index]
+            .components
+            .iter()
+            .map(|c| match &c.spec {
+                crate::scenario::Spec::Function(f) => f.provisioned,
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// Mean function instances in all (starting, busy or idle), summed over functions.
     pub fn mean_instances(&self) -> f64 {
         self.functions.iter().map(|(_, u)| u.instances()).sum()

@@ -330,6 +330,8 @@ pub type Work = Vec<Step>;
 pub enum Step {
     /// Compute for a sampled duration.
     Compute(Dist),
+    /// CPU-bound compute: the sampled duration with one full vCPU.
+    Cpu(Dist),
     /// Call a function, server, gateway or external service and wait.
     Call(CompId),
     /// Send asynchronously to a topic, queue or function, and go on.
@@ -385,6 +387,14 @@ pub struct Function {
     pub keep_alive: KeepAlive,
     /// Reserved concurrency cap.
     pub concurrency: Option<u32>,
+    /// Instances kept initialised at all times.
+    pub provisioned: u32,
+    /// Longest an invocation may run [ns].
+    pub timeout: SimTime,
+    /// At most this many new instances...
+    pub scale_instances: u32,
+    /// ... per this period [ns].
+    pub scale_every: SimTime,
     /// Processor architecture.
     pub cpu: Cpu,
     /// Call policies by target.

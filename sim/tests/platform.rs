@@ -142,3 +142,121 @@ fn scale_to_zero_makes_every_request_after_an_idle_gap_cold() {
     );
     assert_eq!(report.mean_idle_instances(), 0.0);
 }
+
+fn one(text: &str) -> choreo_sim::run::ArchReport {
+    let s = load(text);
+    let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    assert!(report.counts.conserved());
+    report
+}
+
+#[test]
+fn cpu_bound_work_runs_slower_below_one_vcpu_at_the_same_gb_seconds() {
+    // 1 s of CPU at 1,769 MB (one vCPU); 128 MB gets 128/1769 of a vCPU: 13.82 s.
+    let mut gb_s = Vec::new();
+    for memory in [128u32, 512, 1769, 3008] {
+        let r = one(&format!(
+            r#"Scenario(name: "cpu", horizon: "10m",
+              workload: [Source(kind: "r", arrivals: Constant(per_second: 0.05))],
+              architectures: [Architecture(name: "f", entry: "f", components: [
+                Function(name: "f", memory_mb: {memory}, cold_start: "0ms", work: [Cpu("1s")])])])"#
+        ));
+        let expected = (1769.0 / f64::from(memory)).max(1.0);
+        let mean = r.metrics.response.mean_ms() / 1e3;
+        assert!(
+            (mean / expected - 1.0).abs() < 1e-3,
+            "{memory} MB: {mean} s, expected {expected} s"
+        );
+        gb_s.push(
+            r.costs
+                .iter()
+                .find(|c| c.item == "duration")
+                .unwrap()
+                .quantity
+                / r.metrics.function_invocations as f64,
+        );
+    }
+    // Below one vCPU, time × memory is constant (≈ 1.728 GB-s); above it, memory is wasted.
+    for g in &gb_s[..3] {
+        assert!((g / 1.7275 - 1.0).abs() < 0.002, "{gb_s:?}");
+    }
+    assert!((gb_s[3] - 3008.0 / 1024.0).abs() < 0.01, "{gb_s:?}");
+}
+
+#[test]
+fn a_function_timeout_stops_the_invocation_and_bills_up_to_it() {
+    let r = one(r#"Scenario(name: "to", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", memory_mb: 1024, cold_start: "0ms", timeout: "2s", work: [Compute("5s")])])])"#);
+    assert_eq!(r.counts.arrived, 9);
+    assert_eq!(r.counts.failed, 9);
+    assert_eq!(r.metrics.function_timeouts, 9);
+    let duration = r.costs.iter().find(|c| c.item == "duration").unwrap();
+    assert_eq!(duration.quantity, 9.0 * 2.0, "billed 2 s at 1 GB each");
+}
+
+#[test]
+fn init_duration_is_billed_when_the_price_book_says_so() {
+    let text = |bill: bool| {
+        format!(
+            r#"Scenario(name: "init", horizon: "100s", prices: Prices(bill_init: {bill}),
+              workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+              architectures: [Architecture(name: "f", entry: "f", components: [
+                Function(name: "f", memory_mb: 1024, keep_alive: ScaleToZero, cold_start: "400ms",
+                         work: [Compute("100ms")])])])"#
+        )
+    };
+    let gb_s = |bill| {
+        one(&text(bill))
+            .costs
+            .iter()
+            .find(|c| c.item == "duration")
+            .unwrap()
+            .quantity
+    };
+    assert_eq!(gb_s(false), 9.0 * 0.1);
+    assert_eq!(gb_s(true), 9.0 * 0.5);
+}
+
+#[test]
+fn the_scaling_rate_limits_how_fast_new_instances_start() {
+    // 999 requests in one second, each needing a new instance (each runs 10 s); at most 10
+    // new instances per 10 s.
+    let r = one(r#"Scenario(name: "scale", horizon: "1s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1000.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", scaling: Scaling(instances: 10, every: "10s"), work: [Compute("10s")])])])"#);
+    assert_eq!(r.counts.arrived, 999);
+    assert_eq!(r.metrics.cold_starts + r.metrics.throttled, 999);
+    // The full bucket of 10 goes at once; the refill (one per second) has not made a whole
+    // token by the last arrival, at 999 ms.
+    assert_eq!(r.metrics.cold_starts, 10);
+}
+
+#[test]
+fn provisioned_instances_are_always_warm_and_billed_at_their_own_rates() {
+    let r = one(r#"Scenario(name: "pc", horizon: "1h",
+          workload: [Source(kind: "r", arrivals: Poisson(per_second: 2.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", memory_mb: 512, provisioned: 5, keep_alive: "1m", work: [Compute("100ms")])])])"#);
+    assert_eq!(
+        r.metrics.cold_starts, 0,
+        "five warm instances always cover 0.2 busy on average"
+    );
+    let line = |item: &str| r.costs.iter().find(|c| c.item == item).unwrap().clone();
+    let kept = line("provisioned concurrency");
+    assert_eq!(kept.quantity, 5.0 * 0.5 * 3600.0);
+    assert_eq!(kept.unit_price_usd, 0.000_004_166_7);
+    let used = line("provisioned duration");
+    assert!(
+        (used.quantity / (r.metrics.function_invocations as f64 * 0.1 * 0.5) - 1.0).abs() < 1e-9
+    );
+    assert_eq!(line("duration").quantity, 0.0, "nothing ran on demand");
+    // Provisioned instances are idle warm memory too: five of them all the time, almost.
+    assert!(
+        r.mean_instances() >= 5.0 && r.mean_instances() < 5.3,
+        "{}",
+        r.mean_instances()
+    );
+}

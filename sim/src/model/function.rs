@@ -19,7 +19,7 @@ use crate::observe::SimEvent;
 use crate::rng::SimRng;
 use crate::scenario::{CompId, Function, Spec};
 
-use super::keepalive::KeepAlivePolicy;
+use super::keepalive::{KeepAlivePolicy, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -39,7 +39,7 @@ enum Pending {
 #[derive(Debug)]
 pub(super) struct Instance {
     phase: Phase,
-    /// Start of the current invocation [ns].
+    /// Start of the current invocation [ns] (of the cold start while starting).
     since: SimTime,
     keep_alive: Option<TimerKey>,
     pending: Pending,
@@ -54,6 +54,36 @@ pub(super) struct Instance {
     executions: u32,
     /// Crashed: discarded instead of kept warm when its invocation ends.
     doomed: bool,
+    /// One of the function's provisioned instances: always initialised, never reaped.
+    provisioned: bool,
+    /// Initialisation time of its cold start, billed with its first invocation if the price
+    /// book says so [ns].
+    init_ns: SimTime,
+    /// The activation it is running, or `NONE`.
+    current: u32,
+    /// The timer that stops the current invocation at the function's timeout.
+    deadline: Option<TimerKey>,
+}
+
+impl Instance {
+    fn new(phase: Phase, now: SimTime, pending: Pending, cold: bool, provisioned: bool) -> Self {
+        Self {
+            phase,
+            since: now,
+            keep_alive: None,
+            pending,
+            cold,
+            ok: true,
+            batch: Vec::new(),
+            batch_next: 0,
+            executions: 0,
+            doomed: false,
+            provisioned,
+            init_ns: 0,
+            current: NONE,
+            deadline: None,
+        }
+    }
 }
 
 /// Run-time state of one function.
@@ -68,6 +98,9 @@ pub(super) struct FnState {
     policy: Box<dyn KeepAlivePolicy>,
     /// Since when no execution has been in progress, if so.
     idle_since: Option<SimTime>,
+    /// Scaling-rate token bucket: new instances that may start now, and when last topped up.
+    scale_tokens: f64,
+    scale_topped_up: SimTime,
     /// Integrals over time of the starting, busy and idle instance counts [instances·ns],
     /// up to `accounted`.
     areas: [u128; 3],
@@ -102,8 +135,29 @@ impl FnState {
             cold_rng,
             policy,
             idle_since: None,
+            scale_tokens: f64::NAN,
+            scale_topped_up: 0,
             areas: [0; 3],
             accounted: 0,
+        }
+    }
+
+    /// Takes a token of the scaling-rate bucket (`scale_instances` per `scale_every`, full
+    /// at first); false when none is left.
+    fn take_scaling_token(&mut self, spec: &Function, now: SimTime) -> bool {
+        let cap = f64::from(spec.scale_instances);
+        if self.scale_tokens.is_nan() {
+            self.scale_tokens = cap;
+            self.scale_topped_up = now;
+        }
+        let refill = (now - self.scale_topped_up) as f64 / spec.scale_every as f64 * cap;
+        self.scale_tokens = (self.scale_tokens + refill).min(cap);
+        self.scale_topped_up = now;
+        if self.scale_tokens >= 1.0 {
+            self.scale_tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -185,13 +239,19 @@ impl State {
     }
 
     /// Takes an instance for new work: warm if one is idle, else a cold start. Returns the
-    /// instance and whether it is ready now, or `None` when throttled.
+    /// instance and whether it is ready now, or `None` when throttled (concurrency, or the
+    /// scaling rate for a new instance).
     fn acquire(&mut self, plan: &Plan, comp: CompId, pending: Pending) -> Option<(u32, bool)> {
         if !self.function_has_capacity(plan, comp) {
             return None;
         }
-        self.functions_active += 1;
         let now = self.now();
+        let spec = spec(plan, comp);
+        let f = self.fn_state(comp);
+        if f.idle.is_empty() && !f.take_scaling_token(spec, now) {
+            return None;
+        }
+        self.functions_active += 1;
         let f = self.fn_state(comp);
         if f.busy + f.starting == 0
             && let Some(since) = f.idle_since.take()
@@ -209,22 +269,15 @@ impl State {
             if let Some(timer) = timer {
                 self.cal.cancel(timer);
             }
+            self.arm_deadline(plan, comp, inst);
             return Some((inst, true));
         }
         f.starting += 1;
-        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
-        let inst = f.instances.insert(Instance {
-            phase: Phase::Starting,
-            since: now,
-            keep_alive: None,
-            pending,
-            cold: true,
-            ok: true,
-            batch: Vec::new(),
-            batch_next: 0,
-            executions: 0,
-            doomed: false,
-        }) as u32;
+        let delay = spec.cold_start.sample(&mut f.cold_rng);
+        let inst = f
+            .instances
+            .insert(Instance::new(Phase::Starting, now, pending, true, false))
+            as u32;
         self.emit(SimEvent::ColdStartBegan {
             comp,
             instance: inst,
@@ -237,6 +290,51 @@ impl State {
             },
         );
         Some((inst, false))
+    }
+
+    /// Schedules the timeout of the invocation that starts now on `inst`.
+    fn arm_deadline(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let at = self.now() + spec(plan, comp).timeout;
+        let timer = self.cal.schedule_timer(
+            at,
+            Ev::InvocationTimeout {
+                comp: comp as u32,
+                inst,
+            },
+        );
+        self.fn_state(comp).instances[inst as usize].deadline = Some(timer);
+    }
+
+    /// The invocation on `inst` reached the function's timeout: it is stopped and fails, and
+    /// is billed up to the timeout. The rest of a batch goes back to its queue.
+    pub(super) fn invocation_timed_out(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let f = self.fn_state(comp);
+        let i = &mut f.instances[inst as usize];
+        i.deadline = None;
+        let rest: Vec<u32> = i.batch.drain(i.batch_next.min(i.batch.len())..).collect();
+        let current = i.current;
+        self.emit(SimEvent::InvocationTimedOut {
+            comp,
+            instance: inst,
+        });
+        for msg in rest {
+            self.message_done(plan, msg, false);
+        }
+        if self
+            .acts
+            .get(current as usize)
+            .is_some_and(|a| a.comp == comp && a.inst == inst)
+        {
+            // Whatever it was waiting for no longer concerns it.
+            self.detach_child(current);
+            self.arm(current);
+            if let Some(timer) = self.acts[current as usize].timer.take() {
+                self.cal.cancel(timer);
+            }
+            let txn = self.txns[self.acts[current as usize].txn as usize].id;
+            self.emit(SimEvent::StepFailed { txn, comp });
+            self.finish(plan, current, false);
+        }
     }
 
     /// Invokes the function of activation `act` (synchronously or asynchronously).
@@ -285,11 +383,13 @@ impl State {
         f.busy += 1;
         let i = &mut f.instances[inst as usize];
         i.phase = Phase::Busy;
+        i.init_ns = now - i.since;
         i.since = now;
         self.emit(SimEvent::InstanceReady {
             comp,
             instance: inst,
         });
+        self.arm_deadline(plan, comp, inst);
         self.run_on_instance(plan, comp, inst);
     }
 
@@ -300,6 +400,7 @@ impl State {
         match i.pending {
             Pending::Act(act) => {
                 i.pending = Pending::Nothing;
+                i.current = act;
                 self.begin(plan, act, inst, cold);
             }
             Pending::Batch => {
@@ -338,6 +439,7 @@ impl State {
         // Each receive is a new attempt with draws of its own.
         a.attempt = receives.saturating_sub(1);
         let act = self.acts.insert(a) as u32;
+        self.fn_state(comp).instances[inst as usize].current = act;
         if self.msgs[msg as usize].poison {
             // A poison message fails its consumer, every time.
             let id = self.txns[txn as usize].id;
@@ -354,26 +456,42 @@ impl State {
         self.begin(plan, act, inst, cold);
     }
 
-    /// Ends an invocation: bills it, and keeps the instance warm for its keep-alive.
+    /// Ends an invocation: bills it, and keeps the instance warm as its keep-alive policy
+    /// says (a provisioned instance simply stays).
     pub(super) fn function_release(&mut self, plan: &Plan, comp: CompId, inst: u32, ok: bool) {
         if inst == NONE {
             return;
         }
         let now = self.now();
+        let bill_init = plan.scenario.prices.bill_init;
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
         let ok = i.ok && ok;
-        let run = now - i.since;
+        let init = if bill_init {
+            std::mem::take(&mut i.init_ns)
+        } else {
+            0
+        };
+        let run = now - i.since + init;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
+        let (provisioned, deadline) = (i.provisioned, i.deadline.take());
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
+        i.current = NONE;
         f.busy -= 1;
         if f.busy + f.starting == 0 {
             f.idle_since = Some(now);
         }
-        let window = f.policy.window();
+        let window = if provisioned {
+            Window {
+                prewarm: 0,
+                keep_alive: SimTime::MAX,
+            }
+        } else {
+            f.policy.window()
+        };
         // A crashed instance is discarded; the policy may unload the instance at once.
         let unload =
             f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
@@ -383,6 +501,16 @@ impl State {
             f.idle.push_back(inst);
         }
         self.functions_active -= 1;
+        if let Some(deadline) = deadline {
+            self.cal.cancel(deadline);
+        }
+        self.emit(SimEvent::InvocationEnded {
+            comp,
+            instance: inst,
+            billed_ns,
+            ok,
+            provisioned,
+        });
         if window.prewarm > 0 {
             let at = now + window.prewarm;
             self.cal.schedule(
@@ -393,36 +521,35 @@ impl State {
                 },
             );
         }
-        let keep_alive = window.keep_alive;
         if unload {
-            self.emit(SimEvent::InvocationEnded {
-                comp,
-                instance: inst,
-                billed_ns,
-                ok,
-            });
             self.emit(SimEvent::InstanceReaped {
                 comp,
                 instance: inst,
             });
-            self.capacity_freed(plan);
-            return;
+        } else if !provisioned {
+            let at = now.saturating_add(window.keep_alive);
+            let timer = self.cal.schedule_timer(
+                at,
+                Ev::KeepAliveExpired {
+                    comp: comp as u32,
+                    inst,
+                },
+            );
+            self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
         }
-        let timer = self.cal.schedule_timer(
-            now + keep_alive,
-            Ev::KeepAliveExpired {
-                comp: comp as u32,
-                inst,
-            },
-        );
-        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
-        self.emit(SimEvent::InvocationEnded {
-            comp,
-            instance: inst,
-            billed_ns,
-            ok,
-        });
         self.capacity_freed(plan);
+    }
+
+    /// Starts the function's provisioned instances, initialised and idle (at time zero).
+    pub(super) fn provision(&mut self, comp: CompId, count: u32) {
+        let f = self.fn_state(comp);
+        for _ in 0..count {
+            let inst =
+                f.instances
+                    .insert(Instance::new(Phase::Idle, 0, Pending::Nothing, false, true))
+                    as u32;
+            f.idle.push_back(inst);
+        }
     }
 
     /// The instance crashed: it is discarded when its invocation ends.
@@ -445,18 +572,13 @@ impl State {
     pub(super) fn prewarm(&mut self, plan: &Plan, comp: CompId, keep_alive: SimTime) {
         let now = self.now();
         let f = self.fn_state(comp);
-        let inst = f.instances.insert(Instance {
-            phase: Phase::Idle,
-            since: now,
-            keep_alive: None,
-            pending: Pending::Nothing,
-            cold: false,
-            ok: true,
-            batch: Vec::new(),
-            batch_next: 0,
-            executions: 0,
-            doomed: false,
-        }) as u32;
+        let inst = f.instances.insert(Instance::new(
+            Phase::Idle,
+            now,
+            Pending::Nothing,
+            false,
+            false,
+        )) as u32;
         f.idle.push_back(inst);
         let timer = self.cal.schedule_timer(
             now + keep_alive,

@@ -14,6 +14,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::{CompState, Ev, Plan, State};
 use crate::calibration as cal;
+use crate::engine::SimTime;
 use crate::observe::{Op, SimEvent};
 use crate::rng::{self, SimRng};
 use crate::scenario::{CompId, Spec, Step};
@@ -211,10 +212,16 @@ impl State {
                 return;
             };
             match step {
-                Step::Compute(d) => {
+                Step::Compute(d) | Step::Cpu(d) => {
                     let mut r = self.draw_rng(plan, act, comp);
                     let slot = self.acts[act as usize].slot;
-                    let t = self.now() + self.slowed(plan, comp, slot, d.sample(&mut r));
+                    let mut work = d.sample(&mut r);
+                    if let (Step::Cpu(_), Spec::Function(f)) = (step, plan.spec(comp)) {
+                        // Below one vCPU's worth of memory, CPU time is shared in proportion.
+                        let share = (f64::from(f.memory_mb) / cal::ONE_VCPU_MB).min(1.0);
+                        work = (work as f64 / share) as SimTime;
+                    }
+                    let t = self.now() + self.slowed(plan, comp, slot, work);
                     let token = self.arm(act);
                     self.cal.schedule(t, Ev::StepDone { act, token });
                     return;

@@ -196,6 +196,12 @@ pub struct RawPrices {
     pub database_writes_per_million: Option<f64>,
     /// Database on-demand reads [USD per million].
     pub database_reads_per_million: Option<f64>,
+    /// Provisioned concurrency kept warm [USD per GB-s].
+    pub provisioned_gb_second: Option<f64>,
+    /// Duration of invocations on provisioned instances [USD per GB-s].
+    pub provisioned_duration_gb_second: Option<f64>,
+    /// Whether a cold start's initialisation time is billed as duration.
+    pub bill_init: Option<bool>,
 }
 
 /// One source of transactions of one kind.
@@ -395,6 +401,15 @@ pub enum RawComponent {
         /// Most concurrent executions of this function (reserved concurrency).
         #[serde(default)]
         concurrency: Option<u32>,
+        /// Instances kept initialised at all times (provisioned concurrency).
+        #[serde(default)]
+        provisioned: Option<u32>,
+        /// Longest an invocation may run before it is stopped (default "900s").
+        #[serde(default)]
+        timeout: Option<String>,
+        /// How fast new instances may be added (default 1,000 every 10 s).
+        #[serde(default)]
+        scaling: Option<RawScaling>,
         /// Processor architecture, for the price.
         #[serde(default)]
         arch: Option<RawCpu>,
@@ -547,6 +562,16 @@ pub enum RawKeepAlivePolicy {
     },
 }
 
+/// A scaling rate limit: at most `instances` new instances every `every`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Scaling", deny_unknown_fields)]
+pub struct RawScaling {
+    /// New instances allowed per period.
+    pub instances: u32,
+    /// The period.
+    pub every: String,
+}
+
 /// Processor architecture of a function.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename = "Cpu")]
@@ -587,6 +612,9 @@ pub enum RawCapacity {
 pub enum RawStep {
     /// Compute for a duration.
     Compute(RawDuration),
+    /// CPU-bound compute: the duration with one full vCPU; a function with less memory
+    /// gets a smaller CPU share and runs longer.
+    Cpu(RawDuration),
     /// Call a component and wait for its answer.
     Call(String),
     /// Send an event to a topic, queue or function and go on without waiting.

@@ -439,7 +439,8 @@ fn faults(
 
 fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
     let mut book = cal::PriceBook::default();
-    let fields: [(&str, Option<f64>, &mut f64); 10] = [
+    book.bill_init = raw.bill_init.unwrap_or(book.bill_init);
+    let fields: [(&str, Option<f64>, &mut f64); 12] = [
         (
             "function_gb_second",
             raw.function_gb_second,
@@ -489,6 +490,16 @@ fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
             "database_reads_per_million",
             raw.database_reads_per_million,
             &mut book.database_reads_per_million,
+        ),
+        (
+            "provisioned_gb_second",
+            raw.provisioned_gb_second,
+            &mut book.provisioned_gb_second,
+        ),
+        (
+            "provisioned_duration_gb_second",
+            raw.provisioned_duration_gb_second,
+            &mut book.provisioned_duration_gb_second,
         ),
     ];
     for (name, value, slot) in fields {
@@ -777,6 +788,7 @@ fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<W
         let p = format!("{path}[{i}]");
         let step = match s {
             RawStep::Compute(d) => ctx.dist(&p, d).map(Step::Compute),
+            RawStep::Cpu(d) => ctx.dist(&p, d).map(Step::Cpu),
             RawStep::Call(n) => names
                 .resolve(ctx, &p, n, Want::Callable, "Call")
                 .map(Step::Call),
@@ -1095,9 +1107,35 @@ fn component(
             concurrency,
             arch,
             calls,
+            provisioned,
+            timeout,
+            scaling,
             ..
         } => {
             let calls = call_policies(ctx, path, calls, names);
+            let timeout = match timeout {
+                Some(t) => ctx.positive_duration(&field("timeout"), t),
+                None => Some(cal::FUNCTION_TIMEOUT),
+            };
+            let scale = match scaling {
+                Some(s) => {
+                    if s.instances == 0 {
+                        ctx.error(&field("scaling.instances"), "must be at least 1");
+                    }
+                    ctx.positive_duration(&field("scaling.every"), &s.every)
+                        .map(|every| Some((s.instances.max(1), every)))
+                }
+                None => Some(None),
+            };
+            let scale = scale?;
+            if let (Some(p), Some(c)) = (provisioned, concurrency)
+                && p > c
+            {
+                ctx.error(
+                    &field("provisioned"),
+                    format!("provisioned ({p}) cannot exceed the function's concurrency ({c})"),
+                );
+            }
             let memory_mb = memory_mb.unwrap_or(cal::FUNCTION_MEMORY_MB);
             if !(cal::FUNCTION_MEMORY_MB..=cal::FUNCTION_MEMORY_MAX_MB).contains(&memory_mb) {
                 ctx.error(
@@ -1135,6 +1173,10 @@ fn component(
                 cold_start: cold_start?,
                 keep_alive: keep_alive?,
                 concurrency: *concurrency,
+                provisioned: provisioned.unwrap_or(0),
+                timeout: timeout?,
+                scale_instances: scale.map_or(cal::SCALE_INSTANCES, |s| s.0),
+                scale_every: scale.map_or(cal::SCALE_EVERY, |s| s.1),
                 cpu,
                 calls: calls?,
             })
@@ -1347,7 +1389,7 @@ fn component(
 /// Targets of a list of steps, split into synchronous (waited for) and asynchronous.
 fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
     w.iter().filter_map(|s| match *s {
-        Step::Compute(_) => None,
+        Step::Compute(_) | Step::Cpu(_) => None,
         Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
         Step::Put(t) => Some((t, true)),
         Step::Emit(t) => Some((t, false)),
