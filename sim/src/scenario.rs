@@ -6,12 +6,14 @@
 
 pub mod locate;
 pub mod raw;
+pub mod trace;
 pub mod units;
 mod validate;
 
 pub(crate) use validate::successors;
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::calibration::PriceBook;
 use crate::dist::Dist;
@@ -241,6 +243,19 @@ pub enum Arrivals {
         /// Duration of each off period.
         off: Dist,
     },
+    /// Replayed timestamps [ns], sorted; shared, so a scenario stays cheap to clone.
+    Trace {
+        /// Arrival times in increasing order (ties allowed) [ns].
+        times: Arc<[SimTime]>,
+    },
+    /// Replayed per-minute invocation counts (the Azure Functions 2019 trace), expanded
+    /// minute by minute as the run reaches it.
+    Azure {
+        /// Invocations in each minute from time zero; nothing arrives after the last.
+        per_minute: Arc<[u32]>,
+        /// Evenly spaced within each minute; otherwise at uniform random times.
+        even: bool,
+    },
 }
 
 /// One design.
@@ -389,6 +404,8 @@ pub struct Function {
     pub concurrency: Option<u32>,
     /// Instances kept initialised at all times.
     pub provisioned: u32,
+    /// Failure destination of asynchronous events out of retries.
+    pub on_failure: Option<CompId>,
     /// Longest an invocation may run [ns].
     pub timeout: SimTime,
     /// At most this many new instances...

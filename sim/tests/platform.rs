@@ -260,3 +260,28 @@ fn provisioned_instances_are_always_warm_and_billed_at_their_own_rates() {
         r.mean_instances()
     );
 }
+
+#[test]
+fn failed_async_events_are_retried_twice_then_go_to_the_failure_destination() {
+    // A storage event invokes a function that always fails: the platform retries it after
+    // 1 and 2 minutes, then sends the event to its failure destination.
+    let r = one(
+        r#"Scenario(name: "async", horizon: "1h",
+          workload: [Source(kind: "u", arrivals: Constant(per_second: 0.01))],
+          architectures: [Architecture(name: "f", entry: "up", components: [
+            Function(name: "up", cold_start: "0ms", work: [Put("bucket")]),
+            Storage(name: "bucket", latency: "10ms", on_put: Invoke("handler")),
+            Function(name: "handler", cold_start: "0ms", on_failure: "failed-events", work: [Call("api")]),
+            External(name: "api", latency: "5ms", error_rate: 1.0),
+            Queue(name: "failed-events")])])"#,
+    );
+    // Arrivals every 100 s; each is dead-lettered 3 minutes (plus a few ms) later, except
+    // the last (3,500 s), whose second retry (due at 3,680 s) is scheduled but not run.
+    assert_eq!(r.counts.arrived, 35);
+    assert_eq!(r.counts.failed, 0);
+    assert_eq!((r.counts.dead_lettered, r.counts.in_flight), (34, 1));
+    assert_eq!(r.metrics.retries, 2 * 35, "exactly two retries each, never more");
+    assert_eq!(r.metrics.dead_letter_moves, r.counts.dead_lettered);
+    let done = r.metrics.done.count();
+    assert_eq!(done, 0, "none completed");
+}

@@ -70,7 +70,9 @@ impl State {
     }
 
     /// Puts a message for `txn` on `queue` (its outstanding count is already raised).
-    pub(super) fn enqueue(&mut self, plan: &Plan, txn: u32, from: CompId, queue: CompId) {
+    /// `dead_lettered` marks a failed asynchronous event sent to its function's failure
+    /// destination.
+    pub(super) fn enqueue(&mut self, plan: &Plan, txn: u32, from: CompId, queue: CompId, dead_lettered: bool) {
         let id = self.txns[txn as usize].id;
         self.emit(SimEvent::Request {
             txn: id,
@@ -96,7 +98,7 @@ impl State {
             receives: 0,
             received_at: 0,
             poison,
-            dead_lettered: false,
+            dead_lettered,
             redriven: false,
         };
         let msg = self.msgs.insert(msg) as u32;

@@ -407,7 +407,7 @@ impl State {
         // Asynchronous failures are retried by the platform with the same activation.
         if caller == Caller::Async && !ok {
             self.release(plan, act, comp, inst, ok);
-            self.async_failed(act);
+            self.async_failed(plan, act);
             return;
         }
         if let Caller::Message(_) = caller {
@@ -474,7 +474,7 @@ impl State {
     }
 
     /// An asynchronous invocation failed: retry it later, or drop it.
-    fn async_failed(&mut self, act: u32) {
+    fn async_failed(&mut self, plan: &Plan, act: u32) {
         let a = &mut self.acts[act as usize];
         a.inst = NONE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
@@ -497,8 +497,24 @@ impl State {
             }
             None => {
                 self.acts.remove(act as usize);
-                self.txns[txn as usize].failed = true;
-                self.work_done(txn);
+                let on_failure = match plan.spec(comp) {
+                    Spec::Function(f) => f.on_failure,
+                    _ => None,
+                };
+                match on_failure {
+                    // Out of retries: the event goes to the function's failure destination.
+                    Some(dest) => {
+                        self.emit(SimEvent::DeadLettered { txn: id, queue: comp, dead_letter: dest });
+                        match plan.spec(dest) {
+                            Spec::Queue(_) => self.enqueue(plan, txn, comp, dest, true),
+                            _ => self.deliver_async(plan, txn, comp, dest),
+                        }
+                    }
+                    None => {
+                        self.txns[txn as usize].failed = true;
+                        self.work_done(txn);
+                    }
+                }
             }
         }
     }
@@ -537,7 +553,7 @@ impl State {
                 self.work_done(txn);
             }
             Spec::Topic(_) => self.publish(plan, txn, from, to),
-            Spec::Queue(_) => self.enqueue(plan, txn, from, to),
+            Spec::Queue(_) => self.enqueue(plan, txn, from, to, false),
             _ => self.request(plan, txn, Some(from), to, Caller::Async),
         }
     }

@@ -261,6 +261,41 @@ pub enum RawArrivals {
         /// How long each off period lasts.
         off: RawDuration,
     },
+    /// Arrivals replayed from a CSV of timestamps in seconds, one row per arrival (rows
+    /// may be in any order).
+    Trace {
+        /// The CSV file (with a header), relative to the scenario file, or
+        /// `"bundled:NAME"` for a trace compiled into choreo.
+        file: String,
+        /// Header of the column holding the timestamps (default: the first column).
+        #[serde(default)]
+        column: Option<String>,
+        /// Multiplier on every timestamp (default 1): 0.5 replays twice as fast.
+        #[serde(default)]
+        scale: Option<f64>,
+    },
+    /// Arrivals replayed from the Azure Functions 2019 trace format: invocations per
+    /// function per minute (`HashOwner,HashApp,HashFunction,Trigger,1,...,1440`).
+    AzureTrace {
+        /// The CSV file, relative to the scenario file, or `"bundled:NAME"`.
+        file: String,
+        /// `HashFunction` of the row to replay (default: the sum of every row).
+        #[serde(default)]
+        function: Option<String>,
+        /// How each minute's invocations are placed within it (default `Uniform`).
+        #[serde(default)]
+        spread: Option<RawSpread>,
+    },
+}
+
+/// How the invocations counted in one minute of a trace are placed within the minute.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename = "Spread")]
+pub enum RawSpread {
+    /// At independent uniform times within the minute.
+    Uniform,
+    /// Evenly spaced: the k-th of n at (k + 1/2) · 60 s / n into the minute.
+    Even,
 }
 
 /// A duration, fixed (`"30ms"`) or random (`LogNormal(median: "300ms", p99: "2s")`).
@@ -410,6 +445,10 @@ pub enum RawComponent {
         /// How fast new instances may be added (default 1,000 every 10 s).
         #[serde(default)]
         scaling: Option<RawScaling>,
+        /// Where an asynchronous event goes when its retries are spent (a queue, topic or
+        /// function); without one it is dropped.
+        #[serde(default)]
+        on_failure: Option<String>,
         /// Processor architecture, for the price.
         #[serde(default)]
         arch: Option<RawCpu>,

@@ -1110,9 +1110,13 @@ fn component(
             provisioned,
             timeout,
             scaling,
+            on_failure,
             ..
         } => {
             let calls = call_policies(ctx, path, calls, names);
+            let on_failure = on_failure
+                .as_ref()
+                .map(|n| names.resolve(ctx, &field("on_failure"), n, Want::Emittable, "on_failure"));
             let timeout = match timeout {
                 Some(t) => ctx.positive_duration(&field("timeout"), t),
                 None => Some(cal::FUNCTION_TIMEOUT),
@@ -1174,6 +1178,7 @@ fn component(
                 keep_alive: keep_alive?,
                 concurrency: *concurrency,
                 provisioned: provisioned.unwrap_or(0),
+                on_failure: optional(on_failure)?,
                 timeout: timeout?,
                 scale_instances: scale.map_or(cal::SCALE_INSTANCES, |s| s.0),
                 scale_every: scale.map_or(cal::SCALE_EVERY, |s| s.1),
@@ -1413,7 +1418,10 @@ pub(crate) fn successors(
                 }
             }
         }
-        Spec::Function(f) => out.extend(step_targets(&f.work)),
+        Spec::Function(f) => {
+            out.extend(step_targets(&f.work));
+            out.extend(f.on_failure.map(|t| (t, false)));
+        }
         Spec::Gateway(g) => {
             for (k, r) in g.routes.iter().enumerate() {
                 if let Some(t) = r
@@ -1507,6 +1515,7 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
         .iter()
         .filter_map(|c| match &c.spec {
             Spec::Queue(q) => q.dead_letter,
+            Spec::Function(f) => f.on_failure,
             _ => None,
         })
         .collect();
