@@ -29,6 +29,23 @@ pub const ALL: &[Bundled] = &[
         name: "failure-isolation",
         text: include_str!("../../scenarios/failure-isolation.ron"),
     },
+    Bundled {
+        name: "azure-replay",
+        text: include_str!("../../scenarios/azure-replay.ron"),
+    },
+];
+
+/// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as
+/// `"bundled:NAME"`, e.g. `AzureTrace(file: "bundled:azure-sample.csv")`.
+pub const TRACES: &[(&str, &str)] = &[
+    (
+        "azure-sample.csv",
+        include_str!("../../scenarios/traces/azure-sample.csv"),
+    ),
+    (
+        "timestamps-sample.csv",
+        include_str!("../../scenarios/traces/timestamps-sample.csv"),
+    ),
 ];
 
 /// The scenario `choreo` opens when none is named.
@@ -38,6 +55,11 @@ pub const DEFAULT: &str = "photo-sharing";
 pub fn find(name: &str) -> Option<&'static Bundled> {
     let name = name.strip_suffix(".ron").unwrap_or(name);
     ALL.iter().find(|b| b.name == name)
+}
+
+/// The CSV text of the bundled trace called `name` (without the `bundled:` prefix).
+pub fn trace(name: &str) -> Option<&'static str> {
+    TRACES.iter().find(|t| t.0 == name).map(|t| t.1)
 }
 
 /// Loads the bundled scenario `name`; `None` if there is no such scenario.

@@ -103,6 +103,13 @@ pub const ACCOUNT_CONCURRENCY: u32 = 1_000;
 pub const QUEUE_BATCH: u32 = 10;
 /// Largest batch a queue consumer takes (AWS Lambda's SQS event source, standard queues).
 pub const QUEUE_BATCH_MAX: u32 = 10_000;
+/// Size of an event that carries only metadata (ids, not data) [KB].
+pub const EVENT_KB: f64 = 1.0;
+/// Largest message a queue or topic accepts by default [KB] (Amazon SQS and SNS: 256 KB).
+pub const MAX_MESSAGE_KB: f64 = 256.0;
+/// Queue and topic requests are billed per chunk of this size [KB] (Amazon SQS and SNS).
+pub const BILLING_CHUNK_KB: f64 = 64.0;
+
 /// Default visibility timeout of a queue (Amazon SQS) [ns].
 pub const VISIBILITY_TIMEOUT: SimTime = 30 * NS_PER_S;
 

@@ -591,11 +591,11 @@ impl<W: Write> Observer for TraceWriter<W> {
                 String::new(),
                 format!("op={} ok={ok}", op.as_str()),
             ),
-            SimEvent::Published { txn, topic } => {
-                (Some(txn), name(topic), String::new(), String::new())
+            SimEvent::Published { txn, topic, chunks } => {
+                (Some(txn), name(topic), String::new(), format!("chunks={chunks}"))
             }
-            SimEvent::MessageEnqueued { txn, queue } => {
-                (Some(txn), name(queue), String::new(), String::new())
+            SimEvent::MessageEnqueued { txn, queue, chunks } => {
+                (Some(txn), name(queue), String::new(), format!("chunks={chunks}"))
             }
             SimEvent::MessageDeleted {
                 txn,
@@ -607,15 +607,11 @@ impl<W: Write> Observer for TraceWriter<W> {
                 String::new(),
                 format!("redriven={redriven}"),
             ),
-            SimEvent::BatchReceived {
-                queue,
-                consumer,
-                messages,
-            } => (
+            SimEvent::BatchReceived { queue, consumer, messages, chunks } => (
                 None,
                 name(queue),
                 name(consumer),
-                format!("messages={messages}"),
+                format!("messages={messages} chunks={chunks}"),
             ),
             SimEvent::MessageReturned {
                 txn,

@@ -438,10 +438,14 @@ impl Observer for Metrics {
                     Op::Call => u.calls += 1,
                 }
             }
-            SimEvent::Published { topic, .. } => self.usage[topic].publishes += 1,
-            SimEvent::MessageEnqueued { queue, .. } => self.usage[queue].queue_requests += 1,
-            // One ReceiveMessage and one DeleteMessageBatch per batch.
-            SimEvent::BatchReceived { queue, .. } => self.usage[queue].queue_requests += 2,
+            // Each 64 KB chunk of a message is billed as one request (SQS, SNS).
+            SimEvent::Published { topic, chunks, .. } => self.usage[topic].publishes += u64::from(chunks),
+            SimEvent::MessageEnqueued { queue, chunks, .. } => self.usage[queue].queue_requests += u64::from(chunks),
+            // A ReceiveMessage per batch, billed by its payload's chunks, and one
+            // DeleteMessageBatch.
+            SimEvent::BatchReceived { queue, chunks, .. } => {
+                self.usage[queue].queue_requests += u64::from(chunks) + 1;
+            }
             SimEvent::Retried { platform: true, .. } => self.retries += 1,
             SimEvent::Retried {
                 platform: false, ..

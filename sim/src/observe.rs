@@ -175,6 +175,8 @@ pub enum SimEvent {
         txn: TxnId,
         /// Topic.
         topic: CompId,
+        /// Billing chunks of 64 KB.
+        chunks: u32,
     },
     /// A message was put on a queue.
     MessageEnqueued {
@@ -182,6 +184,8 @@ pub enum SimEvent {
         txn: TxnId,
         /// Queue.
         queue: CompId,
+        /// Billing chunks of 64 KB.
+        chunks: u32,
     },
     /// A consumer received a batch of messages (one receive request).
     BatchReceived {
@@ -191,6 +195,8 @@ pub enum SimEvent {
         consumer: CompId,
         /// Messages in the batch.
         messages: u32,
+        /// Billing chunks of 64 KB, all messages together.
+        chunks: u32,
     },
     /// A message was processed and deleted.
     MessageDeleted {

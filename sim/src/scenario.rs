@@ -349,8 +349,15 @@ pub enum Step {
     Cpu(Dist),
     /// Call a function, server, gateway or external service and wait.
     Call(CompId),
-    /// Send asynchronously to a topic, queue or function, and go on.
+    /// Send asynchronously to a topic, queue or function, and go on (a 1 KB event).
     Emit(CompId),
+    /// Send a message of `kb` KB asynchronously.
+    Send {
+        /// Topic, queue or function.
+        to: CompId,
+        /// Size [KB].
+        kb: f64,
+    },
     /// Read from a database.
     Read(CompId),
     /// Write to a database.
@@ -472,6 +479,8 @@ pub struct Queue {
     pub dead_letter: Option<CompId>,
     /// For a dead-letter queue: when its messages go back.
     pub redrive: Option<Redrive>,
+    /// Largest message accepted [KB].
+    pub max_message_kb: f64,
 }
 
 /// A publish/subscribe topic.
@@ -479,6 +488,8 @@ pub struct Queue {
 pub struct Topic {
     /// Functions and queues that get every event.
     pub subscribers: Vec<CompId>,
+    /// Largest message accepted [KB].
+    pub max_message_kb: f64,
 }
 
 /// An object store.

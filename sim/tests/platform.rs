@@ -285,3 +285,51 @@ fn failed_async_events_are_retried_twice_then_go_to_the_failure_destination() {
     let done = r.metrics.done.count();
     assert_eq!(done, 0, "none completed");
 }
+
+#[test]
+fn the_hybrid_policy_does_not_unload_a_busy_function() {
+    // At 50 requests/s the function is never idle long: the hybrid policy must keep it warm
+    // about as well as a 10-minute window does.
+    let text = |keep: &str| {
+        format!(
+            r#"Scenario(name: "busy", horizon: "10m", seed: 4,
+              workload: [Source(kind: "r", arrivals: Poisson(per_second: 50.0))],
+              architectures: [Architecture(name: "f", entry: "f", components: [
+                Function(name: "f", keep_alive: {keep}, work: [Compute(Exponential(mean: "50ms"))])])])"#
+        )
+    };
+    let hybrid = one(&text("Hybrid"));
+    let fixed = one(&text("\"10m\""));
+    assert!(hybrid.metrics.cold_start_ratio() < 0.002, "hybrid {}", hybrid.metrics.cold_start_ratio());
+    assert!(hybrid.metrics.cold_starts <= fixed.metrics.cold_starts + 5);
+}
+
+#[test]
+fn oversize_messages_are_refused_and_a_claim_check_gets_through() {
+    // 300 KB does not fit a queue's 256 KB limit; storing the payload and sending a 1 KB
+    // reference does. Each 64 KB chunk of a message is billed as one request.
+    let s = load(
+        r#"Scenario(name: "claim", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+          architectures: [
+            Architecture(name: "payload", entry: "f", components: [
+              Function(name: "f", cold_start: "0ms", work: [Send(to: "q", kb: 300.0)]),
+              Queue(name: "q", consumer: "g"),
+              Function(name: "g", work: [Compute("1ms")])]),
+            Architecture(name: "claim-check", entry: "f", components: [
+              Function(name: "f", cold_start: "0ms", work: [Put("blobs"), Send(to: "q", kb: 100.0)]),
+              Storage(name: "blobs", latency: "10ms"),
+              Queue(name: "q", consumer: "g"),
+              Function(name: "g", cold_start: "0ms", work: [Get("blobs")])]),
+          ])"#,
+    );
+    let payload = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
+    let claim = run_architecture(Arc::clone(&s), 1, NS_PER_S, &mut ()).unwrap();
+    assert_eq!(payload.counts.arrived, 99);
+    assert_eq!(payload.counts.failed, 99);
+    assert_eq!(payload.metrics.rejected, 99);
+    assert_eq!(claim.counts.failed, 0);
+    // 100 KB is two chunks: two requests to send and two to receive, one to delete.
+    let q = claim.costs.iter().find(|c| c.component == "q").unwrap();
+    assert_eq!(q.quantity, f64::from(5 * 99));
+}

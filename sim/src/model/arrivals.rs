@@ -4,12 +4,20 @@
 //! architecture sees exactly the same arrivals. Time-varying Poisson processes are sampled
 //! by thinning (Lewis & Shedler, 1979): candidates at the peak rate, each kept with
 //! probability rate(t) / peak.
+//!
+//! Traces are replayed as recorded. Azure per-minute counts are expanded one minute at a
+//! time: with a uniform spread, the n arrivals of a minute are the order statistics of n
+//! uniform times, drawn in increasing order (each the smallest of the uniforms still to
+//! come, given the last), so a busy minute takes no memory. Under a load multiplier L ≠ 1 a
+//! recorded arrival is replayed ⌊L⌋ times, plus once more with probability L − ⌊L⌋: thinning
+//! below 1, copies at the same instant (then 1 ns apart) above.
 
 use rand::RngExt;
 
 use crate::dist::Dist;
 use crate::engine::{NS_PER_S, SimTime};
 use crate::rng::{self, SimRng};
+use crate::scenario::trace::NS_PER_MINUTE;
 use crate::scenario::{Arrivals, Source};
 
 /// Generates the arrival times of one source.
@@ -22,6 +30,15 @@ pub struct ArrivalGen {
     /// For bursts: whether the current phase is on, and when it ends [ns].
     phase_on: bool,
     phase_end: SimTime,
+    /// For traces: the next recorded time (`Trace`) or the current minute (`Azure`).
+    cursor: usize,
+    /// For Azure: arrivals of the current minute produced so far, and (uniform spread) the
+    /// last one's position within the minute, as a fraction.
+    in_minute: u32,
+    fraction: f64,
+    /// For traces under a load above 1: copies of `copy_of` [ns] still to produce.
+    copies: u32,
+    copy_of: SimTime,
     /// Multiplier on the rate (the viewer's load slider); 1.0 in batch runs.
     pub load: f64,
 }
@@ -46,11 +63,18 @@ impl ArrivalGen {
             last: 0,
             phase_on,
             phase_end,
+            cursor: 0,
+            in_minute: 0,
+            fraction: 0.0,
+            copies: 0,
+            copy_of: 0,
             load: 1.0,
         }
     }
 
-    /// Rate at time `t` [1/s], before the load multiplier.
+    /// Rate at time `t` [1/s], before the load multiplier. For a timestamp trace: the
+    /// arrivals in the minute centred on `t`, per second; for an Azure trace: the count of
+    /// `t`'s minute, per second.
     pub fn rate_at(&self, t: SimTime) -> f64 {
         match &self.arrivals {
             Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
@@ -82,6 +106,15 @@ impl ArrivalGen {
                     *off_rate
                 }
             }
+            Arrivals::Trace { times } => {
+                let from = times.partition_point(|&x| x < t.saturating_sub(NS_PER_MINUTE / 2));
+                let to = times.partition_point(|&x| x < t.saturating_add(NS_PER_MINUTE / 2));
+                (to - from) as f64 / 60.0
+            }
+            Arrivals::Azure { per_minute, .. } => {
+                let minute = usize::try_from(t / NS_PER_MINUTE).unwrap_or(usize::MAX);
+                per_minute.get(minute).map_or(0.0, |&n| f64::from(n) / 60.0)
+            }
         }
     }
 
@@ -95,7 +128,84 @@ impl ArrivalGen {
             Arrivals::Bursts {
                 on_rate, off_rate, ..
             } => on_rate.max(*off_rate),
+            Arrivals::Trace { times } => {
+                // The most arrivals in any minute-long window.
+                let mut from = 0;
+                let most = (0..times.len()).fold(0, |most, to| {
+                    while times[to] - times[from] >= NS_PER_MINUTE {
+                        from += 1;
+                    }
+                    most.max(to - from + 1)
+                });
+                most as f64 / 60.0
+            }
+            Arrivals::Azure { per_minute, .. } => {
+                f64::from(per_minute.iter().copied().max().unwrap_or(0)) / 60.0
+            }
         }
+    }
+
+    /// The next recorded time of a trace [ns], before the load multiplier; `None` after
+    /// the last.
+    fn next_recorded(&mut self) -> Option<SimTime> {
+        match &self.arrivals {
+            Arrivals::Trace { times } => {
+                let t = *times.get(self.cursor)?;
+                self.cursor += 1;
+                Some(t)
+            }
+            Arrivals::Azure { per_minute, even } => {
+                while self.in_minute >= *per_minute.get(self.cursor)? {
+                    self.cursor += 1;
+                    self.in_minute = 0;
+                    self.fraction = 0.0;
+                }
+                let (n, k) = (per_minute[self.cursor], self.in_minute);
+                self.in_minute += 1;
+                let offset = if *even {
+                    // (k + 1/2) minutes / n, exactly.
+                    let ns = u128::from(2 * k + 1) * u128::from(NS_PER_MINUTE);
+                    (ns / (2 * u128::from(n))) as SimTime
+                } else {
+                    // The smallest of the n − k uniforms left on (fraction, 1).
+                    let u: f64 = self.rng.random();
+                    let left = f64::from(n - k);
+                    self.fraction = 1.0 - (1.0 - self.fraction) * (1.0 - u).powf(1.0 / left);
+                    ((self.fraction * NS_PER_MINUTE as f64) as SimTime).min(NS_PER_MINUTE - 1)
+                };
+                Some(self.cursor as SimTime * NS_PER_MINUTE + offset)
+            }
+            _ => None,
+        }
+    }
+
+    /// The next arrival of a trace [ns] under `load`, or `None` if there is none before
+    /// `horizon`.
+    fn replay(&mut self, load: f64, horizon: SimTime) -> Option<SimTime> {
+        let t = loop {
+            if self.copies > 0 {
+                self.copies -= 1;
+                break self.copy_of;
+            }
+            let t = self.next_recorded()?;
+            if t >= horizon {
+                return None;
+            }
+            let copies = if load == 1.0 {
+                1
+            } else {
+                let whole = load.floor();
+                let u: f64 = self.rng.random();
+                whole as u32 + u32::from(u < load - whole)
+            };
+            if copies > 0 {
+                (self.copies, self.copy_of) = (copies - 1, t);
+                break t;
+            }
+        };
+        let t = t.max(self.last + 1);
+        self.last = t;
+        Some(t)
     }
 
     /// The next arrival time [ns], or `None` if there is none before `horizon`.
@@ -150,6 +260,7 @@ impl ArrivalGen {
                     self.phase_end = self.phase_end.saturating_add(length);
                 }
             }
+            Arrivals::Trace { .. } | Arrivals::Azure { .. } => return self.replay(load, horizon),
         };
         if !t.is_finite() || t >= horizon as f64 {
             return None;

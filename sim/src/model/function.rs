@@ -485,12 +485,16 @@ impl State {
             f.idle_since = Some(now);
         }
         let window = if provisioned {
-            Window {
-                prewarm: 0,
-                keep_alive: SimTime::MAX,
-            }
+            Window { prewarm: 0, keep_alive: SimTime::MAX }
         } else {
-            f.policy.window()
+            let w = f.policy.window();
+            if w.prewarm > 0 && f.busy + f.starting > 0 {
+                // Other executions are in progress: the function is not idle, so keep this
+                // instance warm through the window rather than unloading it.
+                Window { prewarm: 0, keep_alive: w.prewarm.saturating_add(w.keep_alive) }
+            } else {
+                w
+            }
         };
         // A crashed instance is discarded; the policy may unload the instance at once.
         let unload =
@@ -598,7 +602,7 @@ impl State {
 
     pub(super) fn keep_alive_expired(&mut self, comp: CompId, inst: u32) {
         let f = self.fn_state(comp);
-        // With one keep-alive window per function, expiry follows idle order: the front.
+        // Expiry mostly follows idle order (the front); policies with varying windows may not.
         if f.idle.front() == Some(&inst) {
             f.idle.pop_front();
         } else if let Some(pos) = f.idle.iter().position(|&i| i == inst) {

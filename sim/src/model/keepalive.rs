@@ -87,17 +87,17 @@ impl Hybrid {
         }
     }
 
-    /// The idle time at quantile `q` [ns], from the upper edge of its bin.
-    fn percentile(&self, q: f64) -> SimTime {
+    /// The bin holding the idle time at quantile `q`.
+    fn percentile_bin(&self, q: f64) -> SimTime {
         let target = (q * self.in_range as f64).ceil().max(1.0) as u64;
         let mut seen = 0;
         for (i, &c) in self.bins.iter().enumerate() {
             seen += c;
             if seen >= target {
-                return (i as SimTime + 1) * self.params.bin;
+                return i as SimTime;
             }
         }
-        self.params.range
+        self.bins.len() as SimTime - 1
     }
 
     /// Whether the histogram says something: enough samples, most of them in range, and
@@ -137,8 +137,10 @@ impl KeepAlivePolicy for Hybrid {
             };
         }
         let margin = self.params.margin;
-        let head = self.percentile(self.params.head) as f64;
-        let tail = self.percentile(self.params.tail) as f64;
+        // Conservative on both sides: the head from its bin's lower edge (so idle times under
+        // one bin mean no unloading), the tail from its bin's upper edge.
+        let head = (self.percentile_bin(self.params.head) * self.params.bin) as f64;
+        let tail = ((self.percentile_bin(self.params.tail) + 1) * self.params.bin) as f64;
         let prewarm = (head * (1.0 - margin)) as SimTime;
         let end = (tail * (1.0 + margin)) as SimTime;
         Window {
@@ -190,13 +192,11 @@ mod tests {
         for _ in 0..20 {
             h.observe_idle_time(15 * MIN - 30 * NS_PER_S); // 14.5 minutes: bin [14, 15) min
         }
-        // Head and tail are both the 15-minute bin edge: pre-warm at 13.5 min, warm to 16.5.
+        // Head from the bin's lower edge (14 min), tail from its upper edge (15 min), with 10%
+        // margins: pre-warm at 12.6 min, warm until 16.5 min.
         assert_eq!(
             h.window(),
-            Window {
-                prewarm: 13 * MIN + 30 * NS_PER_S,
-                keep_alive: 3 * MIN
-            }
+            Window { prewarm: 12 * MIN + 36 * NS_PER_S, keep_alive: 3 * MIN + 54 * NS_PER_S }
         );
     }
 

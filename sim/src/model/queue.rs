@@ -36,6 +36,8 @@ pub(super) struct Msg {
     pub dead_lettered: bool,
     /// Whether it was sent back from a dead-letter queue.
     pub redriven: bool,
+    /// Size [KB].
+    pub kb: f64,
 }
 
 /// Run-time state of one queue.
@@ -72,7 +74,15 @@ impl State {
     /// Puts a message for `txn` on `queue` (its outstanding count is already raised).
     /// `dead_lettered` marks a failed asynchronous event sent to its function's failure
     /// destination.
-    pub(super) fn enqueue(&mut self, plan: &Plan, txn: u32, from: CompId, queue: CompId, dead_lettered: bool) {
+    pub(super) fn enqueue(
+        &mut self,
+        plan: &Plan,
+        txn: u32,
+        from: CompId,
+        queue: CompId,
+        dead_lettered: bool,
+        kb: f64,
+    ) {
         let id = self.txns[txn as usize].id;
         self.emit(SimEvent::Request {
             txn: id,
@@ -86,7 +96,14 @@ impl State {
             self.work_done(txn);
             return;
         }
-        self.emit(SimEvent::MessageEnqueued { txn: id, queue });
+        if kb > spec(plan, queue).max_message_kb {
+            // Too big (a delivery from a topic with a larger limit): refused, and lost.
+            self.emit(SimEvent::Rejected { txn: id, comp: queue });
+            self.txns[txn as usize].failed = true;
+            self.work_done(txn);
+            return;
+        }
+        self.emit(SimEvent::MessageEnqueued { txn: id, queue, chunks: super::work::chunks(kb) });
         let rate = self.poison_rate(queue);
         let poison = rate > 0.0 && {
             let site = rng::mix(plan.comp_keys[queue], rng::name_key("poison"));
@@ -100,6 +117,7 @@ impl State {
             poison,
             dead_lettered,
             redriven: false,
+            kb,
         };
         let msg = self.msgs.insert(msg) as u32;
         self.push_visible(plan, queue, msg);
@@ -163,10 +181,12 @@ impl State {
             batch.clear();
             batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
+            let mut chunks = 0;
             for &m in batch.iter() {
                 let msg = &mut self.msgs[m as usize];
                 msg.receives += 1;
                 msg.received_at = now;
+                chunks += super::work::chunks(msg.kb);
                 let txn = msg.txn;
                 let id = self.txns[txn as usize].id;
                 self.emit(SimEvent::Request {
@@ -176,11 +196,7 @@ impl State {
                     sync: false,
                 });
             }
-            self.emit(SimEvent::BatchReceived {
-                queue,
-                consumer,
-                messages: n as u32,
-            });
+            self.emit(SimEvent::BatchReceived { queue, consumer, messages: n as u32, chunks });
             let started = self.invoke_batch(plan, consumer, batch);
             debug_assert!(started, "capacity was checked above");
         }

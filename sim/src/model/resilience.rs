@@ -2,9 +2,10 @@
 //!
 //! A breaker opens after `failures` consecutive failed calls and then fails calls at once
 //! ("short-circuits") for its cool-down; the first call after the cool-down is let through as
-//! a probe, and its outcome closes the breaker or opens it again. A probe whose outcome never
-//! comes (its caller's process crashed) is replaced by a new one after another cool-down. One breaker is shared by all
-//! instances of the caller (as a shared client would be).
+//! a probe, and its outcome closes the breaker or opens it again. A probe whose outcome has
+//! not come within another cool-down (its caller crashed, or it is just slow) is joined by a
+//! new probe; while half-open, the first outcome recorded decides. One breaker is shared by
+//! all instances of the caller (as a shared client would be).
 
 use super::{Plan, State};
 use crate::engine::SimTime;

@@ -196,7 +196,7 @@ impl State {
             && let Some(target) = st.on_put
         {
             self.txns[txn as usize].outstanding += 1;
-            self.deliver_async(plan, txn, comp, target);
+            self.deliver_async(plan, txn, comp, target, crate::calibration::EVENT_KB);
         }
         self.call_done(plan, act, token, ok);
     }

@@ -7,7 +7,7 @@ use crate::scenario::{CompId, Spec};
 impl State {
     /// Publishes an event of `txn` to `topic` (its outstanding count is already raised for
     /// this hop); each subscriber delivery becomes an outstanding piece of work of its own.
-    pub(super) fn publish(&mut self, plan: &Plan, txn: u32, from: CompId, topic: CompId) {
+    pub(super) fn publish(&mut self, plan: &Plan, txn: u32, from: CompId, topic: CompId, kb: f64) {
         let id = self.txns[txn as usize].id;
         self.emit(SimEvent::Request {
             txn: id,
@@ -15,13 +15,13 @@ impl State {
             to: topic,
             sync: false,
         });
-        self.emit(SimEvent::Published { txn: id, topic });
+        self.emit(SimEvent::Published { txn: id, topic, chunks: super::work::chunks(kb) });
         let Spec::Topic(t) = plan.spec(topic) else {
             unreachable!("publish is only called on topics")
         };
         self.txns[txn as usize].outstanding += t.subscribers.len() as u32;
         for &sub in &t.subscribers {
-            self.deliver_async(plan, txn, topic, sub);
+            self.deliver_async(plan, txn, topic, sub, kb);
         }
         self.work_done(txn);
     }

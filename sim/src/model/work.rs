@@ -226,20 +226,29 @@ impl State {
                     self.cal.schedule(t, Ev::StepDone { act, token });
                     return;
                 }
-                Step::Emit(target) => {
-                    if !self.accepts_message(plan, act, *target) {
-                        let id = self.txns[txn as usize].id;
-                        self.emit(SimEvent::StepFailed {
-                            txn: id,
-                            comp: *target,
-                        });
+                Step::Emit(_) | Step::Send { .. } => {
+                    let (target, kb) = match *step {
+                        Step::Send { to, kb } => (to, kb),
+                        Step::Emit(to) => (to, cal::EVENT_KB),
+                        _ => unreachable!("matched above"),
+                    };
+                    let id = self.txns[txn as usize].id;
+                    if kb > max_message_kb(plan, target) {
+                        // Too big to send: store the payload and send a reference instead.
+                        self.emit(SimEvent::Rejected { txn: id, comp: target });
+                        self.emit(SimEvent::StepFailed { txn: id, comp: target });
+                        self.finish(plan, act, false);
+                        return;
+                    }
+                    if !self.accepts_message(plan, act, target) {
+                        self.emit(SimEvent::StepFailed { txn: id, comp: target });
                         self.finish(plan, act, false);
                         return;
                     }
                     self.acts[act as usize].pc += 1;
                     self.acts[act as usize].retries = 0;
                     self.txns[txn as usize].outstanding += 1;
-                    self.deliver_async(plan, txn, comp, *target);
+                    self.deliver_async(plan, txn, comp, target, kb);
                 }
                 Step::Call(target) => return self.call(plan, act, *target, None),
                 Step::Read(t) => return self.call(plan, act, *t, Some(Op::Read)),
@@ -506,8 +515,8 @@ impl State {
                     Some(dest) => {
                         self.emit(SimEvent::DeadLettered { txn: id, queue: comp, dead_letter: dest });
                         match plan.spec(dest) {
-                            Spec::Queue(_) => self.enqueue(plan, txn, comp, dest, true),
-                            _ => self.deliver_async(plan, txn, comp, dest),
+                            Spec::Queue(_) => self.enqueue(plan, txn, comp, dest, true, cal::EVENT_KB),
+                            _ => self.deliver_async(plan, txn, comp, dest, cal::EVENT_KB),
                         }
                     }
                     None => {
@@ -546,15 +555,29 @@ impl State {
 
     /// Sends an event from `from` to a topic, queue or function; the transaction's outstanding
     /// count has already been raised for it.
-    pub(super) fn deliver_async(&mut self, plan: &Plan, txn: u32, from: CompId, to: CompId) {
+    pub(super) fn deliver_async(&mut self, plan: &Plan, txn: u32, from: CompId, to: CompId, kb: f64) {
         match plan.spec(to) {
             Spec::Topic(_) if self.is_down(to) => {
                 self.txns[txn as usize].failed = true;
                 self.work_done(txn);
             }
-            Spec::Topic(_) => self.publish(plan, txn, from, to),
-            Spec::Queue(_) => self.enqueue(plan, txn, from, to, false),
+            Spec::Topic(_) => self.publish(plan, txn, from, to, kb),
+            Spec::Queue(_) => self.enqueue(plan, txn, from, to, false, kb),
             _ => self.request(plan, txn, Some(from), to, Caller::Async),
         }
     }
+}
+
+/// The largest message `target` accepts [KB] (unlimited for functions).
+fn max_message_kb(plan: &Plan, target: CompId) -> f64 {
+    match plan.spec(target) {
+        Spec::Queue(q) => q.max_message_kb,
+        Spec::Topic(t) => t.max_message_kb,
+        _ => f64::INFINITY,
+    }
+}
+
+/// Billing chunks of a message of `kb` KB: one per 64 KB started.
+pub(super) fn chunks(kb: f64) -> u32 {
+    ((kb / cal::BILLING_CHUNK_KB).ceil() as u32).max(1)
 }

@@ -488,6 +488,9 @@ pub enum RawComponent {
         /// For a dead-letter queue: when to move its messages back.
         #[serde(default)]
         redrive: Option<RawRedrive>,
+        /// Largest message accepted [KB] (default 256).
+        #[serde(default)]
+        max_message_kb: Option<f64>,
     },
     /// A publish/subscribe topic fanning out to every subscriber.
     Topic {
@@ -495,6 +498,9 @@ pub enum RawComponent {
         name: String,
         /// Functions and queues that receive every event.
         subscribers: Vec<String>,
+        /// Largest message accepted [KB] (default 256).
+        #[serde(default)]
+        max_message_kb: Option<f64>,
     },
     /// An object store.
     Storage {
@@ -658,6 +664,13 @@ pub enum RawStep {
     Call(String),
     /// Send an event to a topic, queue or function and go on without waiting.
     Emit(String),
+    /// Like `Emit`, with a message of `kb` kilobytes (an `Emit` carries 1 KB of metadata).
+    Send {
+        /// Topic, queue or function.
+        to: String,
+        /// Message size [KB].
+        kb: f64,
+    },
     /// Read from a database.
     Read(String),
     /// Write to a database.

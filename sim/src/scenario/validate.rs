@@ -638,7 +638,76 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
                 off,
             }
         }
+        RawArrivals::Trace {
+            file,
+            column,
+            scale,
+        } => {
+            let scale = scale.unwrap_or(1.0);
+            let scale_ok = scale.is_finite() && scale > 0.0;
+            if !scale_ok {
+                ctx.error(
+                    &format!("{path}.scale"),
+                    format!("scale must be greater than zero, found {scale}"),
+                );
+            }
+            let text = read_trace(ctx, path, file)?;
+            if !scale_ok {
+                return None;
+            }
+            let times = trace::parse_timestamps(&text, column.as_deref(), scale)
+                .map_err(|e| trace_error(ctx, path, file, e))
+                .ok()?;
+            Arrivals::Trace {
+                times: times.into(),
+            }
+        }
+        RawArrivals::AzureTrace {
+            file,
+            function,
+            spread,
+        } => {
+            let text = read_trace(ctx, path, file)?;
+            let counts = trace::parse_azure(&text, function.as_deref())
+                .map_err(|e| trace_error(ctx, path, file, e))
+                .ok()?;
+            Arrivals::Azure {
+                per_minute: counts.into(),
+                even: *spread == Some(RawSpread::Even),
+            }
+        }
     })
+}
+
+/// The text of the trace `file` of the arrivals at `path`, or an error at its `file` field.
+fn read_trace(ctx: &mut Ctx, path: &str, file: &str) -> Option<std::borrow::Cow<'static, str>> {
+    let message = match trace::read(ctx.file, file) {
+        Ok(text) => return Some(text),
+        Err(e) => format!("cannot read trace {file:?}: {e}"),
+    };
+    ctx.error(&format!("{path}.file"), message);
+    None
+}
+
+/// Reports what is wrong with the trace `file` of the arrivals at `path`.
+fn trace_error(ctx: &mut Ctx, path: &str, file: &str, e: trace::TraceError) {
+    use trace::TraceError as E;
+    let (field, message) = match e {
+        E::Row { line, message } => ("file", format!("{file}:{line}: {message}")),
+        E::Header(message) => ("file", format!("{file}: {message}")),
+        E::NoColumn { name, headers } => {
+            let hint = suggest(&name, headers.iter().map(String::as_str));
+            let message = format!("trace {file:?} has no column {name:?}{hint}");
+            ("column", message)
+        }
+        E::NoFunction { name, functions } => {
+            let hint = suggest(&name, functions.iter().map(String::as_str));
+            let message = format!("trace {file:?} has no function {name:?}{hint}");
+            ("function", message)
+        }
+        E::Empty => ("file", format!("trace {file:?} holds no arrivals")),
+    };
+    ctx.error(&format!("{path}.{field}"), message);
 }
 
 /// Which component kinds a reference may name.
@@ -795,6 +864,14 @@ fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<W
             RawStep::Emit(n) => names
                 .resolve(ctx, &p, n, Want::Emittable, "Emit")
                 .map(Step::Emit),
+            RawStep::Send { to, kb } => {
+                if !(kb.is_finite() && *kb > 0.0) {
+                    ctx.error(&format!("{p}.kb"), format!("a message size must be greater than zero, found {kb}"));
+                }
+                names
+                    .resolve(ctx, &format!("{p}.to"), to, Want::Emittable, "Send")
+                    .map(|to| Step::Send { to, kb: *kb })
+            }
             RawStep::Read(n) => names
                 .resolve(ctx, &p, n, Want::Database, "Read")
                 .map(Step::Read),
@@ -1027,6 +1104,15 @@ fn redrive_policy(ctx: &mut Ctx, path: &str, raw: &RawRedrive, names: &Names) ->
     }
 }
 
+/// A queue's or topic's message size limit [KB].
+fn message_limit(ctx: &mut Ctx, path: &str, value: Option<f64>) -> f64 {
+    let v = value.unwrap_or(cal::MAX_MESSAGE_KB);
+    if !(v.is_finite() && v > 0.0) {
+        ctx.error(path, format!("a size limit must be greater than zero, found {v}"));
+    }
+    v
+}
+
 /// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
 /// `None` when it was given but invalid (its error already reported).
 fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
@@ -1220,6 +1306,7 @@ fn component(
             max_receives,
             dead_letter,
             redrive,
+            max_message_kb,
         } => {
             let redrive = redrive
                 .as_ref()
@@ -1273,9 +1360,11 @@ fn component(
                 max_receives: *max_receives,
                 dead_letter,
                 redrive: optional(redrive)?,
+                max_message_kb: message_limit(ctx, &field("max_message_kb"), *max_message_kb),
             })
         }
-        RawComponent::Topic { subscribers, .. } => {
+        RawComponent::Topic { subscribers, max_message_kb, .. } => {
+            let max_message_kb = message_limit(ctx, &field("max_message_kb"), *max_message_kb);
             if subscribers.is_empty() {
                 ctx.warn(
                     &field("subscribers"),
@@ -1294,6 +1383,7 @@ fn component(
             }
             Spec::Topic(Topic {
                 subscribers: subs.into_iter().collect::<Option<_>>()?,
+                max_message_kb,
             })
         }
         RawComponent::Storage {
@@ -1397,7 +1487,7 @@ fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
         Step::Compute(_) | Step::Cpu(_) => None,
         Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
         Step::Put(t) => Some((t, true)),
-        Step::Emit(t) => Some((t, false)),
+        Step::Emit(t) | Step::Send { to: t, .. } => Some((t, false)),
     })
 }
 
