@@ -127,6 +127,19 @@ pub const ASYNC_THROTTLE_BACKOFF_MAX: SimTime = 300 * NS_PER_S;
 /// start plus health checks), not a published figure.
 pub const SERVER_RESTART: SimTime = 90 * NS_PER_S;
 
+/// Autoscaling defaults: EC2 Auto Scaling target tracking evaluates one-minute metrics; a
+/// new instance's boot (launch, OS, application start, health check) takes of the order of a
+/// minute or two; the default scale-in cooldown is 300 s.
+pub const AUTOSCALE_PERIOD: SimTime = 60 * NS_PER_S;
+/// See [`AUTOSCALE_PERIOD`].
+pub const AUTOSCALE_BOOT: SimTime = 90 * NS_PER_S;
+/// See [`AUTOSCALE_PERIOD`].
+pub const AUTOSCALE_COOLDOWN: SimTime = 300 * NS_PER_S;
+/// Default utilisation target of an autoscaling group.
+pub const AUTOSCALE_TARGET: f64 = 0.6;
+/// EC2 per-second billing has a one-minute minimum per instance [ns].
+pub const SERVER_MIN_BILLED: SimTime = 60 * NS_PER_S;
+
 /// Default first back-off of a caller's retries [ns] (the AWS SDKs' base delay is of this
 /// order; see "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).
 pub const CALL_BACKOFF: SimTime = 100 * NS_PER_MS;

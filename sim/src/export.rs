@@ -541,6 +541,7 @@ impl<W: Write> Observer for TraceWriter<W> {
                 (Some(txn), name(from), opt(to), format!("ok={ok}"))
             }
             SimEvent::ColdStartBegan { comp, instance }
+            | SimEvent::InstanceLaunched { comp, instance }
             | SimEvent::InstanceReady { comp, instance }
             | SimEvent::InstanceReaped { comp, instance } => (
                 None,

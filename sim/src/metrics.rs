@@ -8,7 +8,7 @@ pub mod isolation;
 
 use hdrhistogram::Histogram;
 
-use crate::calibration::{MB_PER_GB, PriceBook};
+use crate::calibration::{self as cal, MB_PER_GB, PriceBook};
 use crate::engine::{NS_PER_S, SimTime};
 use crate::observe::{Observer, Op, Outcome, SimEvent};
 use crate::scenario::{Architecture, Capacity, Cpu, Spec};
@@ -192,6 +192,10 @@ pub struct Metrics {
     in_flight: u64,
     in_flight_since: SimTime,
     in_flight_area: u128,
+    /// Launch time of each running server instance, by component (empty for others).
+    server_starts: Vec<Vec<Option<SimTime>>>,
+    /// Billed time of terminated server instances, by component [ns].
+    server_billed: Vec<u128>,
     /// Memory of each function [MB]; 0 for other components.
     memory: Vec<u32>,
     is_gateway: Vec<bool>,
@@ -221,6 +225,15 @@ impl Metrics {
             crashes: 0,
             lost_in_crashes: 0,
             usage: vec![Usage::default(); n],
+            server_starts: arch
+                .components
+                .iter()
+                .map(|c| match &c.spec {
+                    Spec::Server(s) => vec![Some(0); s.instances as usize],
+                    _ => Vec::new(),
+                })
+                .collect(),
+            server_billed: vec![0; n],
             in_flight: 0,
             in_flight_since: 0,
             in_flight_area: 0,
@@ -261,6 +274,17 @@ impl Metrics {
         }
     }
 
+    /// Billed instance time of server `comp` up to `until` [h]: per second from launch to
+    /// termination, at least a minute per instance (EC2).
+    pub fn server_hours(&self, comp: usize, until: SimTime) -> f64 {
+        let running: u128 = self.server_starts[comp]
+            .iter()
+            .flatten()
+            .map(|&start| u128::from((until - start).max(cal::SERVER_MIN_BILLED)))
+            .sum();
+        (self.server_billed[comp] + running) as f64 / (3600 * NS_PER_S) as f64
+    }
+
     /// Fraction of function executions that waited for a cold start (NaN without any).
     pub fn cold_start_ratio(&self) -> f64 {
         if self.function_invocations == 0 {
@@ -278,7 +302,7 @@ impl Metrics {
     ) -> Vec<CostLine> {
         let hours = horizon as f64 / (3600 * NS_PER_S) as f64;
         let mut lines = Vec::new();
-        for (c, u) in arch.components.iter().zip(&self.usage) {
+        for (id, (c, u)) in arch.components.iter().zip(&self.usage).enumerate() {
             let mut line = |item, quantity: f64, unit, unit_price_usd: f64| {
                 lines.push(CostLine {
                     component: c.name.clone(),
@@ -322,12 +346,7 @@ impl Metrics {
                     );
                 }
                 Spec::Server(s) => {
-                    line(
-                        "instance hours",
-                        f64::from(s.instances) * hours,
-                        "hours",
-                        s.usd_per_hour,
-                    );
+                    line("instance hours", self.server_hours(id, horizon), "hours", s.usd_per_hour);
                 }
                 Spec::Gateway(_) => line(
                     "requests",
@@ -390,6 +409,19 @@ impl Metrics {
 impl Observer for Metrics {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
+            SimEvent::InstanceLaunched { comp, instance } => {
+                let starts = &mut self.server_starts[comp];
+                if starts.len() <= instance as usize {
+                    starts.resize(instance as usize + 1, None);
+                }
+                starts[instance as usize] = Some(time);
+            }
+            SimEvent::InstanceReaped { comp, instance } if !self.server_starts[comp].is_empty() => {
+                let start = self.server_starts[comp].get_mut(instance as usize).and_then(Option::take);
+                if let Some(start) = start {
+                    self.server_billed[comp] += u128::from((time - start).max(cal::SERVER_MIN_BILLED));
+                }
+            }
             SimEvent::TransactionArrived { .. } => {
                 self.interval.arrived += 1;
                 self.in_flight_changed(time, true);

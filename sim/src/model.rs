@@ -76,6 +76,10 @@ enum Ev {
     FaultEnd { planned: u32 },
     /// A dead-letter queue sends its messages back.
     Redrive { queue: u32 },
+    /// An autoscaling group evaluates its utilisation.
+    AutoscaleTick { comp: u32 },
+    /// A launched server instance finished booting.
+    InstanceBooted { comp: u32, inst: u32 },
     /// An invocation reached its function's timeout (a cancellable timer).
     InvocationTimeout { comp: u32, inst: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
@@ -331,6 +335,7 @@ impl Simulation {
             st.schedule_next_arrival(i);
         }
         st.plan_faults(&scenario, arch);
+        st.plan_autoscaling(a);
         for (id, c) in a.components.iter().enumerate() {
             if let Spec::Function(f) = &c.spec {
                 st.provision(id, f.provisioned);
@@ -475,7 +480,7 @@ impl Simulation {
             .iter()
             .zip(&a.components)
             .map(|(state, c)| match (state, &c.spec) {
-                (CompState::Server(s), Spec::Server(spec)) => s.snapshot(spec),
+                (CompState::Server(s), _) => s.snapshot(),
                 (CompState::Function(f), _) => f.snapshot(),
                 (CompState::Queue(q), _) => q.snapshot(),
                 (CompState::Store(s), _) => s.snapshot(),
@@ -508,6 +513,8 @@ impl State {
             Ev::FaultEnd { planned } => self.planned_fault_ends(plan, planned as usize),
             Ev::Redrive { queue } => self.redrive(plan, queue as CompId),
             Ev::Prewarm { comp, keep_alive } => self.prewarm(plan, comp as CompId, keep_alive),
+            Ev::AutoscaleTick { comp } => self.autoscale(plan, comp as CompId),
+            Ev::InstanceBooted { comp, inst } => self.server_booted(plan, comp as CompId, inst),
             Ev::InvocationTimeout { comp, inst } => {
                 self.invocation_timed_out(plan, comp as CompId, inst)
             }

@@ -99,14 +99,23 @@ pub enum SimEvent {
         /// Instance number within the function.
         instance: u32,
     },
-    /// A function instance finished starting and can serve.
+    /// An autoscaling group launched a server instance (it serves after its boot time).
+    InstanceLaunched {
+        /// Server.
+        comp: CompId,
+        /// Instance.
+        instance: u32,
+    },
+    /// A function instance finished starting, or a launched server instance finished booting,
+    /// and can serve.
     InstanceReady {
         /// Function.
         comp: CompId,
         /// Instance.
         instance: u32,
     },
-    /// An idle function instance was reaped after its keep-alive.
+    /// An idle function instance was reaped (keep-alive), or a server instance terminated
+    /// by its autoscaling group.
     InstanceReaped {
         /// Function.
         comp: CompId,
@@ -351,6 +360,7 @@ impl SimEvent {
             SimEvent::Request { .. } => "Request",
             SimEvent::Reply { .. } => "Reply",
             SimEvent::ColdStartBegan { .. } => "ColdStartBegan",
+            SimEvent::InstanceLaunched { .. } => "InstanceLaunched",
             SimEvent::InstanceReady { .. } => "InstanceReady",
             SimEvent::InstanceReaped { .. } => "InstanceReaped",
             SimEvent::InvocationStarted { .. } => "InvocationStarted",

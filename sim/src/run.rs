@@ -303,8 +303,8 @@ fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sam
     }));
     for (c, state) in sim.snapshot().into_iter().enumerate() {
         let values: &[(&'static str, u32)] = match state {
-            ComponentState::Server { busy, backlog, .. } => {
-                &[("workers_busy", busy), ("backlog", backlog)]
+            ComponentState::Server { busy, workers, backlog } => {
+                &[("workers_busy", busy), ("workers", workers), ("backlog", backlog)]
             }
             ComponentState::Function {
                 starting,

@@ -383,8 +383,38 @@ pub struct Server {
     pub handlers: Vec<Option<Work>>,
     /// Time a crashed instance takes to restart [ns].
     pub restart: SimTime,
+    /// How requests are spread over instances.
+    pub balancer: Balancer,
+    /// Target-tracking autoscaling, if any.
+    pub autoscaling: Option<Autoscaling>,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
+}
+
+/// A load-balancing policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balancer {
+    /// Fewest requests in progress.
+    LeastOutstanding,
+    /// In turn.
+    RoundRobin,
+}
+
+/// A target-tracking autoscaling group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Autoscaling {
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Utilisation to track.
+    pub target: f64,
+    /// Boot time [ns].
+    pub boot: SimTime,
+    /// Scale-in cooldown [ns].
+    pub cooldown: SimTime,
+    /// Evaluation period [ns].
+    pub period: SimTime,
 }
 
 /// Processor architecture of a function.

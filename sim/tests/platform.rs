@@ -333,3 +333,81 @@ fn oversize_messages_are_refused_and_a_claim_check_gets_through() {
     let q = claim.costs.iter().find(|c| c.component == "q").unwrap();
     assert_eq!(q.quantity, f64::from(5 * 99));
 }
+
+#[test]
+fn an_autoscaling_group_follows_a_step_in_load_after_its_boot_time() {
+    // 10 requests/s of 1 s each, stepping to 40/s at 10 minutes. Each instance has 10
+    // workers; the group starts with 2 and tracks 60% utilisation.
+    let s = load(
+        r#"Scenario(name: "asg", horizon: "40m", seed: 1,
+          workload: [Source(kind: "r", arrivals: Profile(points: [("0s", 10.0), ("10m", 40.0)]))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", instances: 2, workers: 10,
+                   autoscaling: Autoscaling(min: 2, max: 12, target: 0.6, boot: "90s", period: "60s"),
+                   handlers: {"r": [Compute("1s")]})])])"#,
+    );
+    let mut sim = choreo_sim::model::Simulation::new(Arc::clone(&s), 0);
+    let mut ev = Vec::new();
+    sim.run(&mut ev);
+    assert!(sim.counts().conserved());
+    let launched: Vec<(u64, u32)> = ev
+        .iter()
+        .filter_map(|(t, e)| match e {
+            choreo_sim::observe::SimEvent::InstanceLaunched { instance, .. } => Some((*t, *instance)),
+            _ => None,
+        })
+        .collect();
+    let ready: Vec<(u64, u32)> = ev
+        .iter()
+        .filter_map(|(t, e)| match e {
+            choreo_sim::observe::SimEvent::InstanceReady { instance, .. } => Some((*t, *instance)),
+            _ => None,
+        })
+        .collect();
+    // Before the step 10 busy workers of 20 (50%) need 2 instances at 60%: no scaling.
+    assert!(launched.iter().all(|&(t, _)| t > 600 * NS_PER_S), "{launched:?}");
+    // After it, 40 busy workers need 7 instances at 60%; the group gets there.
+    assert!(launched.len() >= 5, "{launched:?}");
+    // Every instance serves exactly its boot time after its launch.
+    for &(t, i) in &launched {
+        let r = ready.iter().find(|&&(_, j)| j == i).map(|&(t, _)| t);
+        assert!(r.is_none_or(|r| r == t + 90 * NS_PER_S), "instance {i}: launched {t}, ready {r:?}");
+    }
+    // Capacity follows: by 25 minutes the backlog is gone and stays small.
+    let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    let backlog = |at: f64| {
+        report
+            .timeseries
+            .iter()
+            .find(|x| x.metric == "backlog" && x.time == (at * 1e9) as u64)
+            .unwrap()
+            .value
+    };
+    assert!(backlog(660.0) > 100.0, "requests queue while the new instances boot");
+    assert!(backlog(1500.0) < 20.0 && backlog(2400.0) < 20.0, "{} {}", backlog(1500.0), backlog(2400.0));
+    assert_eq!(report.metrics.rejected, 0);
+    // Billing follows the instances: more than 2 instances' worth, less than 12.
+    let hours = report.costs.iter().find(|c| c.item == "instance hours").unwrap().quantity;
+    assert!(hours > 2.0 * 40.0 / 60.0 && hours < 12.0 * 40.0 / 60.0, "{hours}");
+}
+
+#[test]
+fn round_robin_spreads_requests_over_instances() {
+    let s = load(
+        r#"Scenario(name: "rr", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 3.0))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", instances: 3, workers: 4, balancer: RoundRobin, handlers: {"r": [Compute("10ms")]})])])"#,
+    );
+    let mut sim = choreo_sim::model::Simulation::new(s, 0);
+    let mut ev = Vec::new();
+    sim.run(&mut ev);
+    let mut per = [0u32; 3];
+    for (_, e) in &ev {
+        if let choreo_sim::observe::SimEvent::InvocationStarted { instance, .. } = e {
+            per[*instance as usize] += 1;
+        }
+    }
+    // Least-outstanding would send all of these short requests to instance 0.
+    assert_eq!(per, [100, 100, 100]);
+}

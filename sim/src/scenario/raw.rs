@@ -414,6 +414,12 @@ pub enum RawComponent {
         /// Time a crashed instance takes to restart (default "90s").
         #[serde(default)]
         restart: Option<String>,
+        /// How the load balancer picks an instance (default `LeastOutstanding`).
+        #[serde(default)]
+        balancer: Option<RawBalancer>,
+        /// An autoscaling group: `instances` is then the initial count.
+        #[serde(default)]
+        autoscaling: Option<RawAutoscaling>,
         /// Resilience of calls to other components, by target name.
         #[serde(default)]
         calls: BTreeMap<String, RawCallPolicy>,
@@ -605,6 +611,38 @@ pub enum RawKeepAlivePolicy {
         #[serde(default)]
         min_samples: Option<u64>,
     },
+}
+
+/// A load-balancing policy.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "Balancer")]
+pub enum RawBalancer {
+    /// The instance with the fewest requests in progress.
+    LeastOutstanding,
+    /// Instances in turn.
+    RoundRobin,
+}
+
+/// A target-tracking autoscaling group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Autoscaling", deny_unknown_fields)]
+pub struct RawAutoscaling {
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Worker utilisation to track, in (0, 1] (default 0.6).
+    #[serde(default)]
+    pub target: Option<f64>,
+    /// Time from launch until an instance serves (default "90s").
+    #[serde(default)]
+    pub boot: Option<String>,
+    /// Least time between a scaling action and a scale-in (default "300s").
+    #[serde(default)]
+    pub cooldown: Option<String>,
+    /// Evaluation period (default "60s").
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// A scaling rate limit: at most `instances` new instances every `every`.

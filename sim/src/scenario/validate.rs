@@ -1113,6 +1113,31 @@ fn message_limit(ctx: &mut Ctx, path: &str, value: Option<f64>) -> f64 {
     v
 }
 
+fn autoscaling_group(ctx: &mut Ctx, path: &str, a: &RawAutoscaling, instances: u32) -> Option<Autoscaling> {
+    let mut time = |name: &str, value: &Option<String>, default: SimTime| match value {
+        Some(v) => ctx.positive_duration(&format!("{path}.{name}"), v),
+        None => Some(default),
+    };
+    let boot = time("boot", &a.boot, cal::AUTOSCALE_BOOT);
+    let cooldown = time("cooldown", &a.cooldown, cal::AUTOSCALE_COOLDOWN);
+    let period = time("period", &a.period, cal::AUTOSCALE_PERIOD);
+    let target = a.target.unwrap_or(cal::AUTOSCALE_TARGET);
+    let mut ok = true;
+    if a.min == 0 || a.min > a.max {
+        ctx.error(path, format!("need 1 ≤ min ≤ max, found min {} and max {}", a.min, a.max));
+        ok = false;
+    } else if !(a.min..=a.max).contains(&instances) {
+        ctx.error(path, format!("the initial instances ({instances}) must be within min and max"));
+        ok = false;
+    }
+    if !(target > 0.0 && target <= 1.0) {
+        ctx.error(&format!("{path}.target"), format!("must be in (0, 1], found {target}"));
+        ok = false;
+    }
+    let group = Autoscaling { min: a.min, max: a.max, target, boot: boot?, cooldown: cooldown?, period: period? };
+    ok.then_some(group)
+}
+
 /// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
 /// `None` when it was given but invalid (its error already reported).
 fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
@@ -1147,6 +1172,8 @@ fn component(
             usd_per_hour,
             handlers,
             restart,
+            balancer,
+            autoscaling,
             calls,
             ..
         } => {
@@ -1182,6 +1209,11 @@ fn component(
                 usd_per_hour,
                 handlers: table,
                 restart: restart?,
+                balancer: match balancer {
+                    Some(RawBalancer::RoundRobin) => Balancer::RoundRobin,
+                    _ => Balancer::LeastOutstanding,
+                },
+                autoscaling: optional(autoscaling.as_ref().map(|a| autoscaling_group(ctx, &field("autoscaling"), a, instances)))?,
                 calls: calls?,
             })
         }
