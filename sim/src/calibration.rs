@@ -29,6 +29,8 @@ pub struct PriceBook {
     pub provisioned_gb_second: f64,
     /// Duration of invocations on provisioned concurrency [USD per GB-s]. AWS Lambda, x86.
     pub provisioned_duration_gb_second: f64,
+    /// Orchestrator state transitions [USD per million]. AWS Step Functions standard.
+    pub orchestrator_transitions_per_million: f64,
     /// Whether a cold start's initialisation (INIT phase) is billed as duration. AWS has billed
     /// it for on-demand functions since 1 August 2025; off by default for comparisons with
     /// earlier published figures.
@@ -54,6 +56,7 @@ impl Default for PriceBook {
             provisioned_gb_second: 0.000_004_166_7,
             provisioned_duration_gb_second: 0.000_009_722_2,
             bill_init: false,
+            orchestrator_transitions_per_million: 25.0,
         }
     }
 }
@@ -139,6 +142,12 @@ pub const AUTOSCALE_COOLDOWN: SimTime = 300 * NS_PER_S;
 pub const AUTOSCALE_TARGET: f64 = 0.6;
 /// EC2 per-second billing has a one-minute minimum per instance [ns].
 pub const SERVER_MIN_BILLED: SimTime = 60 * NS_PER_S;
+
+/// Latency an orchestrator adds per state transition [ns]: a scenario assumption (Step
+/// Functions adds tens of milliseconds per transition), not a published figure.
+pub const TRANSITION_LATENCY: SimTime = 25 * NS_PER_MS;
+/// Step Functions' default retry interval [ns].
+pub const TASK_BACKOFF: SimTime = NS_PER_S;
 
 /// Default first back-off of a caller's retries [ns] (the AWS SDKs' base delay is of this
 /// order; see "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).

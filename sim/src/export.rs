@@ -592,12 +592,18 @@ impl<W: Write> Observer for TraceWriter<W> {
                 String::new(),
                 format!("op={} ok={ok}", op.as_str()),
             ),
-            SimEvent::Published { txn, topic, chunks } => {
-                (Some(txn), name(topic), String::new(), format!("chunks={chunks}"))
-            }
-            SimEvent::MessageEnqueued { txn, queue, chunks } => {
-                (Some(txn), name(queue), String::new(), format!("chunks={chunks}"))
-            }
+            SimEvent::Published { txn, topic, chunks } => (
+                Some(txn),
+                name(topic),
+                String::new(),
+                format!("chunks={chunks}"),
+            ),
+            SimEvent::MessageEnqueued { txn, queue, chunks } => (
+                Some(txn),
+                name(queue),
+                String::new(),
+                format!("chunks={chunks}"),
+            ),
             SimEvent::MessageDeleted {
                 txn,
                 queue,
@@ -608,7 +614,12 @@ impl<W: Write> Observer for TraceWriter<W> {
                 String::new(),
                 format!("redriven={redriven}"),
             ),
-            SimEvent::BatchReceived { queue, consumer, messages, chunks } => (
+            SimEvent::BatchReceived {
+                queue,
+                consumer,
+                messages,
+                chunks,
+            } => (
                 None,
                 name(queue),
                 name(consumer),
@@ -680,6 +691,9 @@ impl<W: Write> Observer for TraceWriter<W> {
             }
             SimEvent::BreakerOpened { comp, target } | SimEvent::BreakerClosed { comp, target } => {
                 (None, name(comp), name(target), String::new())
+            }
+            SimEvent::Transition { txn, comp } => {
+                (Some(txn), name(comp), String::new(), String::new())
             }
             SimEvent::Redriven { txn, from, to } => {
                 (Some(txn), name(from), name(to), String::new())
@@ -763,6 +777,7 @@ pub fn dot(arch: &Architecture) -> String {
                     Spec::Storage(_) => "folder",
                     Spec::Database(_) => "cylinder",
                     Spec::External(_) => "doubleoctagon",
+                    Spec::Orchestrator(_) => "component",
                 };
                 let c = &arch.components[i.index()];
                 let name = c.name.replace('\\', "\\\\").replace('"', "\\\"");

@@ -108,6 +108,8 @@ pub struct Usage {
     pub writes: u64,
     /// External calls.
     pub calls: u64,
+    /// Orchestrator state transitions.
+    pub transitions: u64,
 }
 
 /// One line of the cost ledger.
@@ -346,7 +348,12 @@ impl Metrics {
                     );
                 }
                 Spec::Server(s) => {
-                    line("instance hours", self.server_hours(id, horizon), "hours", s.usd_per_hour);
+                    line(
+                        "instance hours",
+                        self.server_hours(id, horizon),
+                        "hours",
+                        s.usd_per_hour,
+                    );
                 }
                 Spec::Gateway(_) => line(
                     "requests",
@@ -400,6 +407,12 @@ impl Metrics {
                     }
                 },
                 Spec::External(e) => line("calls", u.calls as f64, "calls", e.usd_per_call),
+                Spec::Orchestrator(_) => line(
+                    "state transitions",
+                    u.transitions as f64,
+                    "transitions",
+                    prices.orchestrator_transitions_per_million / 1e6,
+                ),
             }
         }
         lines
@@ -409,6 +422,7 @@ impl Metrics {
 impl Observer for Metrics {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
+            SimEvent::Transition { comp, .. } => self.usage[comp].transitions += 1,
             SimEvent::InstanceLaunched { comp, instance } => {
                 let starts = &mut self.server_starts[comp];
                 if starts.len() <= instance as usize {
@@ -417,9 +431,12 @@ impl Observer for Metrics {
                 starts[instance as usize] = Some(time);
             }
             SimEvent::InstanceReaped { comp, instance } if !self.server_starts[comp].is_empty() => {
-                let start = self.server_starts[comp].get_mut(instance as usize).and_then(Option::take);
+                let start = self.server_starts[comp]
+                    .get_mut(instance as usize)
+                    .and_then(Option::take);
                 if let Some(start) = start {
-                    self.server_billed[comp] += u128::from((time - start).max(cal::SERVER_MIN_BILLED));
+                    self.server_billed[comp] +=
+                        u128::from((time - start).max(cal::SERVER_MIN_BILLED));
                 }
             }
             SimEvent::TransactionArrived { .. } => {
@@ -471,8 +488,12 @@ impl Observer for Metrics {
                 }
             }
             // Each 64 KB chunk of a message is billed as one request (SQS, SNS).
-            SimEvent::Published { topic, chunks, .. } => self.usage[topic].publishes += u64::from(chunks),
-            SimEvent::MessageEnqueued { queue, chunks, .. } => self.usage[queue].queue_requests += u64::from(chunks),
+            SimEvent::Published { topic, chunks, .. } => {
+                self.usage[topic].publishes += u64::from(chunks)
+            }
+            SimEvent::MessageEnqueued { queue, chunks, .. } => {
+                self.usage[queue].queue_requests += u64::from(chunks)
+            }
             // A ReceiveMessage per batch, billed by its payload's chunks, and one
             // DeleteMessageBatch.
             SimEvent::BatchReceived { queue, chunks, .. } => {

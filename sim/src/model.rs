@@ -287,6 +287,10 @@ impl Simulation {
                         .collect(),
                     CompState::Stateless,
                 ),
+                Spec::Orchestrator(o) => (
+                    o.flows.iter().map(|w| Some(w.clone())).collect(),
+                    CompState::Stateless,
+                ),
                 Spec::Queue(_) => (Vec::new(), CompState::Queue(QueueState::default())),
                 Spec::Topic(_) => (Vec::new(), CompState::Stateless),
                 Spec::Storage(_) | Spec::Database(_) | Spec::External(_) => {

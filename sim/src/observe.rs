@@ -253,6 +253,13 @@ pub enum SimEvent {
         /// Whether the platform retries (an asynchronous invocation) rather than a caller.
         platform: bool,
     },
+    /// An orchestrator's workflow entered a state (billed per transition).
+    Transition {
+        /// Transaction.
+        txn: TxnId,
+        /// Orchestrator.
+        comp: CompId,
+    },
     /// A fault began on a component.
     FaultBegan {
         /// Fault id, unique in the run.
@@ -377,6 +384,7 @@ impl SimEvent {
             SimEvent::DeadLettered { .. } => "DeadLettered",
             SimEvent::StepFailed { .. } => "StepFailed",
             SimEvent::Retried { .. } => "Retried",
+            SimEvent::Transition { .. } => "Transition",
             SimEvent::FaultBegan { .. } => "FaultBegan",
             SimEvent::FaultEnded { .. } => "FaultEnded",
             SimEvent::InstanceCrashed { .. } => "InstanceCrashed",

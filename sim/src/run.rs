@@ -303,9 +303,15 @@ fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sam
     }));
     for (c, state) in sim.snapshot().into_iter().enumerate() {
         let values: &[(&'static str, u32)] = match state {
-            ComponentState::Server { busy, workers, backlog } => {
-                &[("workers_busy", busy), ("workers", workers), ("backlog", backlog)]
-            }
+            ComponentState::Server {
+                busy,
+                workers,
+                backlog,
+            } => &[
+                ("workers_busy", busy),
+                ("workers", workers),
+                ("backlog", backlog),
+            ],
             ComponentState::Function {
                 starting,
                 busy,

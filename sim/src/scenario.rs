@@ -319,6 +319,16 @@ pub enum Spec {
     Database(Database),
     /// A third-party service.
     External(External),
+    /// A workflow engine.
+    Orchestrator(Orchestrator),
+}
+
+/// A workflow engine (Step Functions-like). Its workflows are compiled to steps: flow 0 is
+/// the main workflow, the others are branches (choices, parallel branches, catches).
+#[derive(Debug, Clone)]
+pub struct Orchestrator {
+    /// Flows by slot.
+    pub flows: Vec<Work>,
 }
 
 impl Spec {
@@ -333,6 +343,7 @@ impl Spec {
             Spec::Storage(_) => "storage",
             Spec::Database(_) => "database",
             Spec::External(_) => "external",
+            Spec::Orchestrator(_) => "orchestrator",
         }
     }
 }
@@ -362,6 +373,29 @@ pub enum Step {
     Read(CompId),
     /// Write to a database.
     Write(CompId),
+    /// A workflow state transition: counted and billed, and takes the engine's latency.
+    Transition(Dist),
+    /// A workflow task: call `target`, retrying by `policy`; on final failure run the flow
+    /// `catch` (then go on) if any.
+    Task {
+        /// What it invokes.
+        target: CompId,
+        /// Retries and back-off.
+        policy: Box<CallPolicy>,
+        /// Flow run on final failure.
+        catch: Option<u32>,
+    },
+    /// Run flow `then` with probability `p`, else flow `otherwise`.
+    Choice {
+        /// Probability of `then`.
+        p: f64,
+        /// Flow slot.
+        then: u32,
+        /// Flow slot.
+        otherwise: u32,
+    },
+    /// Run these flows at once and wait for all.
+    Parallel(Vec<u32>),
     /// Put an object (may trigger the store's `on_put`).
     Put(CompId),
     /// Get an object.

@@ -265,22 +265,24 @@ fn provisioned_instances_are_always_warm_and_billed_at_their_own_rates() {
 fn failed_async_events_are_retried_twice_then_go_to_the_failure_destination() {
     // A storage event invokes a function that always fails: the platform retries it after
     // 1 and 2 minutes, then sends the event to its failure destination.
-    let r = one(
-        r#"Scenario(name: "async", horizon: "1h",
+    let r = one(r#"Scenario(name: "async", horizon: "1h",
           workload: [Source(kind: "u", arrivals: Constant(per_second: 0.01))],
           architectures: [Architecture(name: "f", entry: "up", components: [
             Function(name: "up", cold_start: "0ms", work: [Put("bucket")]),
             Storage(name: "bucket", latency: "10ms", on_put: Invoke("handler")),
             Function(name: "handler", cold_start: "0ms", on_failure: "failed-events", work: [Call("api")]),
             External(name: "api", latency: "5ms", error_rate: 1.0),
-            Queue(name: "failed-events")])])"#,
-    );
+            Queue(name: "failed-events")])])"#);
     // Arrivals every 100 s; each is dead-lettered 3 minutes (plus a few ms) later, except
     // the last (3,500 s), whose second retry (due at 3,680 s) is scheduled but not run.
     assert_eq!(r.counts.arrived, 35);
     assert_eq!(r.counts.failed, 0);
     assert_eq!((r.counts.dead_lettered, r.counts.in_flight), (34, 1));
-    assert_eq!(r.metrics.retries, 2 * 35, "exactly two retries each, never more");
+    assert_eq!(
+        r.metrics.retries,
+        2 * 35,
+        "exactly two retries each, never more"
+    );
     assert_eq!(r.metrics.dead_letter_moves, r.counts.dead_lettered);
     let done = r.metrics.done.count();
     assert_eq!(done, 0, "none completed");
@@ -300,7 +302,11 @@ fn the_hybrid_policy_does_not_unload_a_busy_function() {
     };
     let hybrid = one(&text("Hybrid"));
     let fixed = one(&text("\"10m\""));
-    assert!(hybrid.metrics.cold_start_ratio() < 0.002, "hybrid {}", hybrid.metrics.cold_start_ratio());
+    assert!(
+        hybrid.metrics.cold_start_ratio() < 0.002,
+        "hybrid {}",
+        hybrid.metrics.cold_start_ratio()
+    );
     assert!(hybrid.metrics.cold_starts <= fixed.metrics.cold_starts + 5);
 }
 
@@ -353,7 +359,9 @@ fn an_autoscaling_group_follows_a_step_in_load_after_its_boot_time() {
     let launched: Vec<(u64, u32)> = ev
         .iter()
         .filter_map(|(t, e)| match e {
-            choreo_sim::observe::SimEvent::InstanceLaunched { instance, .. } => Some((*t, *instance)),
+            choreo_sim::observe::SimEvent::InstanceLaunched { instance, .. } => {
+                Some((*t, *instance))
+            }
             _ => None,
         })
         .collect();
@@ -365,13 +373,19 @@ fn an_autoscaling_group_follows_a_step_in_load_after_its_boot_time() {
         })
         .collect();
     // Before the step 10 busy workers of 20 (50%) need 2 instances at 60%: no scaling.
-    assert!(launched.iter().all(|&(t, _)| t > 600 * NS_PER_S), "{launched:?}");
+    assert!(
+        launched.iter().all(|&(t, _)| t > 600 * NS_PER_S),
+        "{launched:?}"
+    );
     // After it, 40 busy workers need 7 instances at 60%; the group gets there.
     assert!(launched.len() >= 5, "{launched:?}");
     // Every instance serves exactly its boot time after its launch.
     for &(t, i) in &launched {
         let r = ready.iter().find(|&&(_, j)| j == i).map(|&(t, _)| t);
-        assert!(r.is_none_or(|r| r == t + 90 * NS_PER_S), "instance {i}: launched {t}, ready {r:?}");
+        assert!(
+            r.is_none_or(|r| r == t + 90 * NS_PER_S),
+            "instance {i}: launched {t}, ready {r:?}"
+        );
     }
     // Capacity follows: by 25 minutes the backlog is gone and stays small.
     let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
@@ -383,12 +397,28 @@ fn an_autoscaling_group_follows_a_step_in_load_after_its_boot_time() {
             .unwrap()
             .value
     };
-    assert!(backlog(660.0) > 100.0, "requests queue while the new instances boot");
-    assert!(backlog(1500.0) < 20.0 && backlog(2400.0) < 20.0, "{} {}", backlog(1500.0), backlog(2400.0));
+    assert!(
+        backlog(660.0) > 100.0,
+        "requests queue while the new instances boot"
+    );
+    assert!(
+        backlog(1500.0) < 20.0 && backlog(2400.0) < 20.0,
+        "{} {}",
+        backlog(1500.0),
+        backlog(2400.0)
+    );
     assert_eq!(report.metrics.rejected, 0);
     // Billing follows the instances: more than 2 instances' worth, less than 12.
-    let hours = report.costs.iter().find(|c| c.item == "instance hours").unwrap().quantity;
-    assert!(hours > 2.0 * 40.0 / 60.0 && hours < 12.0 * 40.0 / 60.0, "{hours}");
+    let hours = report
+        .costs
+        .iter()
+        .find(|c| c.item == "instance hours")
+        .unwrap()
+        .quantity;
+    assert!(
+        hours > 2.0 * 40.0 / 60.0 && hours < 12.0 * 40.0 / 60.0,
+        "{hours}"
+    );
 }
 
 #[test]

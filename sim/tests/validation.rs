@@ -46,7 +46,7 @@ fn every_semantic_error_is_reported_at_once_with_line_column_and_path() {
         r#"s.ron:12:28: architectures[0].components[0].handlers.upload[0]: no component named "dbb" in this architecture (did you mean "db"?)"#,
         r#"s.ron:12:41: architectures[0].components[0].handlers.upload[1]: unknown unit "parsecs" in duration "5 parsecs" (use ns, us, ms, s, m, h or d)"#,
         r#"s.ron:13:17: architectures[0].components[0].handlers.brwse: "brwse" is not a transaction kind of the workload (did you mean "browse"?)"#,
-        r#"s.ron:13:27: architectures[0].components[0].handlers.brwse[0]: "db" is a database, but a function, server, gateway or external service is needed here: use Read("db") or Write("db")"#,
+        r#"s.ron:13:27: architectures[0].components[0].handlers.brwse[0]: "db" is a database, but a function, server, gateway, orchestrator or external service is needed here: use Read("db") or Write("db")"#,
         "s.ron:18:13: architectures[1].components[0]: synchronous calls form a cycle (f1 → f2 → f1): each would wait on itself forever",
         r#"s.ron:20:13: architectures[1].components[2]: function "orphan" has no trigger: nothing calls, routes to, emits to or subscribes it"#,
         "s.ron:21:53: architectures[1].components[3].batch: must be at least 1",

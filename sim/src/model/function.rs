@@ -485,13 +485,19 @@ impl State {
             f.idle_since = Some(now);
         }
         let window = if provisioned {
-            Window { prewarm: 0, keep_alive: SimTime::MAX }
+            Window {
+                prewarm: 0,
+                keep_alive: SimTime::MAX,
+            }
         } else {
             let w = f.policy.window();
             if w.prewarm > 0 && f.busy + f.starting > 0 {
                 // Other executions are in progress: the function is not idle, so keep this
                 // instance warm through the window rather than unloading it.
-                Window { prewarm: 0, keep_alive: w.prewarm.saturating_add(w.keep_alive) }
+                Window {
+                    prewarm: 0,
+                    keep_alive: w.prewarm.saturating_add(w.keep_alive),
+                }
             } else {
                 w
             }

@@ -196,7 +196,10 @@ mod tests {
         // margins: pre-warm at 12.6 min, warm until 16.5 min.
         assert_eq!(
             h.window(),
-            Window { prewarm: 12 * MIN + 36 * NS_PER_S, keep_alive: 3 * MIN + 54 * NS_PER_S }
+            Window {
+                prewarm: 12 * MIN + 36 * NS_PER_S,
+                keep_alive: 3 * MIN + 54 * NS_PER_S
+            }
         );
     }
 

@@ -98,12 +98,19 @@ impl State {
         }
         if kb > spec(plan, queue).max_message_kb {
             // Too big (a delivery from a topic with a larger limit): refused, and lost.
-            self.emit(SimEvent::Rejected { txn: id, comp: queue });
+            self.emit(SimEvent::Rejected {
+                txn: id,
+                comp: queue,
+            });
             self.txns[txn as usize].failed = true;
             self.work_done(txn);
             return;
         }
-        self.emit(SimEvent::MessageEnqueued { txn: id, queue, chunks: super::work::chunks(kb) });
+        self.emit(SimEvent::MessageEnqueued {
+            txn: id,
+            queue,
+            chunks: super::work::chunks(kb),
+        });
         let rate = self.poison_rate(queue);
         let poison = rate > 0.0 && {
             let site = rng::mix(plan.comp_keys[queue], rng::name_key("poison"));
@@ -196,7 +203,12 @@ impl State {
                     sync: false,
                 });
             }
-            self.emit(SimEvent::BatchReceived { queue, consumer, messages: n as u32, chunks });
+            self.emit(SimEvent::BatchReceived {
+                queue,
+                consumer,
+                messages: n as u32,
+                chunks,
+            });
             let started = self.invoke_batch(plan, consumer, batch);
             debug_assert!(started, "capacity was checked above");
         }

@@ -98,9 +98,10 @@ impl ServerState {
         let n = self.busy.len();
         let free = |i: usize| self.phase[i] == Phase::Up && self.busy[i] < self.workers;
         match self.balancer {
-            Balancer::LeastOutstanding => {
-                (0..n).filter(|&i| free(i)).min_by_key(|&i| (self.busy[i], i)).map(|i| i as u32)
-            }
+            Balancer::LeastOutstanding => (0..n)
+                .filter(|&i| free(i))
+                .min_by_key(|&i| (self.busy[i], i))
+                .map(|i| i as u32),
             Balancer::RoundRobin => {
                 let pick = (0..n).map(|k| (self.next + k) % n).find(|&i| free(i))?;
                 self.next = (pick + 1) % n;
@@ -150,7 +151,8 @@ impl State {
             if let Spec::Server(s) = &c.spec
                 && let Some(a) = s.autoscaling
             {
-                self.cal.schedule(a.period, Ev::AutoscaleTick { comp: id as u32 });
+                self.cal
+                    .schedule(a.period, Ev::AutoscaleTick { comp: id as u32 });
             }
         }
     }
@@ -161,7 +163,10 @@ impl State {
         let any_up = s.up() > 0;
         if let Some(inst) = s.free_instance() {
             self.server_run(plan, comp, inst, act);
-        } else if any_up && s.backlog_limit.is_none_or(|limit| (s.backlog.len() as u32) < limit) {
+        } else if any_up
+            && s.backlog_limit
+                .is_none_or(|limit| (s.backlog.len() as u32) < limit)
+        {
             s.backlog.push_back(act);
         } else {
             let id = self.txns[txn as usize].id;
@@ -195,22 +200,40 @@ impl State {
             if s.phase[i] != Phase::Up || s.busy[i] >= s.workers {
                 return;
             }
-            let Some(next) = s.backlog.pop_front() else { return };
+            let Some(next) = s.backlog.pop_front() else {
+                return;
+            };
             self.server_run(plan, comp, inst, next);
         }
     }
 
     /// The process of instance `inst` died: everything on it fails; it restarts later.
-    pub(super) fn crash_server_instance(&mut self, plan: &Plan, comp: CompId, inst: u32, restart: SimTime) {
+    pub(super) fn crash_server_instance(
+        &mut self,
+        plan: &Plan,
+        comp: CompId,
+        inst: u32,
+        restart: SimTime,
+    ) {
         let s = self.server_state(comp);
         let i = inst as usize;
         s.phase[i] = Phase::Down;
         s.executions[i] = 0;
         s.busy[i] = 0;
         let victims = std::mem::take(&mut s.running[i]);
-        self.emit(SimEvent::InstanceCrashed { comp, instance: inst, lost: victims.len() as u32 });
+        self.emit(SimEvent::InstanceCrashed {
+            comp,
+            instance: inst,
+            lost: victims.len() as u32,
+        });
         let at = self.now() + restart;
-        self.cal.schedule(at, Ev::InstanceRestart { comp: comp as u32, inst });
+        self.cal.schedule(
+            at,
+            Ev::InstanceRestart {
+                comp: comp as u32,
+                inst,
+            },
+        );
         for act in victims {
             self.abort(plan, act);
         }
@@ -222,7 +245,10 @@ impl State {
             return; // terminated meanwhile
         }
         s.phase[inst as usize] = Phase::Up;
-        self.emit(SimEvent::InstanceRestarted { comp, instance: inst });
+        self.emit(SimEvent::InstanceRestarted {
+            comp,
+            instance: inst,
+        });
         self.fill_instance(plan, comp, inst);
     }
 
@@ -233,24 +259,34 @@ impl State {
             return;
         }
         s.phase[inst as usize] = Phase::Up;
-        self.emit(SimEvent::InstanceReady { comp, instance: inst });
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
         self.fill_instance(plan, comp, inst);
     }
 
     /// Target tracking: compares utilisation over the last period with the target.
     pub(super) fn autoscale(&mut self, plan: &Plan, comp: CompId) {
-        let Some(a) = autoscaling(plan, comp) else { return };
+        let Some(a) = autoscaling(plan, comp) else {
+            return;
+        };
         let now = self.now();
-        self.cal.schedule(now + a.period, Ev::AutoscaleTick { comp: comp as u32 });
+        self.cal
+            .schedule(now + a.period, Ev::AutoscaleTick { comp: comp as u32 });
         let s = self.server_state(comp);
-        let utilisation =
-            if s.capacity_area == 0 { 1.0 } else { s.busy_area as f64 / s.capacity_area as f64 };
+        let utilisation = if s.capacity_area == 0 {
+            1.0
+        } else {
+            s.busy_area as f64 / s.capacity_area as f64
+        };
         s.busy_area = 0;
         s.capacity_area = 0;
         let up = s.up();
         let booting = s.phase.iter().filter(|p| **p == Phase::Booting).count() as u32;
         let current = up + booting;
-        let desired = ((f64::from(up.max(1)) * utilisation / a.target).ceil() as u32).clamp(a.min, a.max);
+        let desired =
+            ((f64::from(up.max(1)) * utilisation / a.target).ceil() as u32).clamp(a.min, a.max);
         if desired > current {
             s.last_scaled = now;
             let first = s.phase.len() as u32;
@@ -261,8 +297,17 @@ impl State {
                 s.executions.push(0);
             }
             for inst in first..first + (desired - current) {
-                self.cal.schedule(now + a.boot, Ev::InstanceBooted { comp: comp as u32, inst });
-                self.emit(SimEvent::InstanceLaunched { comp, instance: inst });
+                self.cal.schedule(
+                    now + a.boot,
+                    Ev::InstanceBooted {
+                        comp: comp as u32,
+                        inst,
+                    },
+                );
+                self.emit(SimEvent::InstanceLaunched {
+                    comp,
+                    instance: inst,
+                });
             }
         } else if desired < current && now >= s.last_scaled + a.cooldown {
             // Scale in: terminate idle running instances, newest first.
@@ -282,7 +327,10 @@ impl State {
                 s.last_scaled = now;
             }
             for inst in terminated {
-                self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+                self.emit(SimEvent::InstanceReaped {
+                    comp,
+                    instance: inst,
+                });
             }
         }
     }

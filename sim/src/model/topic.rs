@@ -15,7 +15,11 @@ impl State {
             to: topic,
             sync: false,
         });
-        self.emit(SimEvent::Published { txn: id, topic, chunks: super::work::chunks(kb) });
+        self.emit(SimEvent::Published {
+            txn: id,
+            topic,
+            chunks: super::work::chunks(kb),
+        });
         let Spec::Topic(t) = plan.spec(topic) else {
             unreachable!("publish is only called on topics")
         };

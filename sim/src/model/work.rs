@@ -73,6 +73,12 @@ pub(super) struct Act {
     pub throttles: u32,
     /// First attempt [ns], for the maximum event age.
     pub first_try: u64,
+    /// Branches of a parallel state still running, and whether all so far succeeded.
+    pub join: u32,
+    /// See `join`.
+    pub join_ok: bool,
+    /// Whether it is running the catch flow of a failed task.
+    pub catching: bool,
 }
 
 impl Act {
@@ -100,6 +106,9 @@ impl Act {
             attempt: 0,
             throttles: 0,
             first_try: now,
+            join: 0,
+            join_ok: true,
+            catching: false,
         }
     }
 }
@@ -124,7 +133,7 @@ impl State {
             sync,
         });
         let slot = match plan.spec(to) {
-            Spec::Function(_) => 0,
+            Spec::Function(_) | Spec::Orchestrator(_) => 0,
             _ => kind as u32,
         };
         let act = self
@@ -235,13 +244,22 @@ impl State {
                     let id = self.txns[txn as usize].id;
                     if kb > max_message_kb(plan, target) {
                         // Too big to send: store the payload and send a reference instead.
-                        self.emit(SimEvent::Rejected { txn: id, comp: target });
-                        self.emit(SimEvent::StepFailed { txn: id, comp: target });
+                        self.emit(SimEvent::Rejected {
+                            txn: id,
+                            comp: target,
+                        });
+                        self.emit(SimEvent::StepFailed {
+                            txn: id,
+                            comp: target,
+                        });
                         self.finish(plan, act, false);
                         return;
                     }
                     if !self.accepts_message(plan, act, target) {
-                        self.emit(SimEvent::StepFailed { txn: id, comp: target });
+                        self.emit(SimEvent::StepFailed {
+                            txn: id,
+                            comp: target,
+                        });
                         self.finish(plan, act, false);
                         return;
                     }
@@ -250,7 +268,36 @@ impl State {
                     self.txns[txn as usize].outstanding += 1;
                     self.deliver_async(plan, txn, comp, target, kb);
                 }
-                Step::Call(target) => return self.call(plan, act, *target, None),
+                Step::Call(target) | Step::Task { target, .. } => {
+                    return self.call(plan, act, *target, None);
+                }
+                Step::Transition(d) => {
+                    let id = self.txns[txn as usize].id;
+                    self.emit(SimEvent::Transition { txn: id, comp });
+                    let mut r = self.draw_rng(plan, act, comp);
+                    let slot = self.acts[act as usize].slot;
+                    let t = self.now() + self.slowed(plan, comp, slot, d.sample(&mut r));
+                    let token = self.arm(act);
+                    self.cal.schedule(t, Ev::StepDone { act, token });
+                    return;
+                }
+                Step::Choice { p, then, otherwise } => {
+                    let u: f64 = self.draw_rng(plan, act, comp).random();
+                    let slot = if u < *p { *then } else { *otherwise };
+                    let token = self.arm(act);
+                    self.spawn_flow(plan, act, slot, token);
+                    return;
+                }
+                Step::Parallel(slots) => {
+                    let token = self.arm(act);
+                    let a = &mut self.acts[act as usize];
+                    a.join = slots.len() as u32;
+                    a.join_ok = true;
+                    for &slot in slots {
+                        self.spawn_flow(plan, act, slot, token);
+                    }
+                    return;
+                }
                 Step::Read(t) => return self.call(plan, act, *t, Some(Op::Read)),
                 Step::Write(t) => return self.call(plan, act, *t, Some(Op::Write)),
                 Step::Put(t) => return self.call(plan, act, *t, Some(Op::Put)),
@@ -297,12 +344,40 @@ impl State {
         }
     }
 
+    /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for.
+    fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) {
+        let a = &self.acts[act as usize];
+        let (txn, comp) = (a.txn, a.comp);
+        let child = Act::new(
+            txn,
+            comp,
+            Some(comp),
+            slot,
+            Caller::Sync { act, token },
+            self.now(),
+        );
+        let child = self.acts.insert(child) as u32;
+        self.acts[act as usize].child = child;
+        self.advance(plan, child);
+    }
+
     /// The answer to the call `act` waits for with `token` arrived.
     pub(super) fn call_done(&mut self, plan: &Plan, act: u32, token: u64, ok: bool) {
         if !self.live(act, token) {
             return;
         }
         let a = &mut self.acts[act as usize];
+        // A parallel state goes on when its last branch is done, failing if any failed.
+        let ok = if a.join > 0 {
+            a.join -= 1;
+            a.join_ok &= ok;
+            if a.join > 0 {
+                return;
+            }
+            a.join_ok
+        } else {
+            ok
+        };
         a.child = NONE;
         let (comp, timer) = (a.comp, a.timer.take());
         if let Some(timer) = timer {
@@ -314,6 +389,7 @@ impl State {
             let a = &mut self.acts[act as usize];
             a.pc += 1;
             a.retries = 0;
+            a.catching = false;
             self.advance(plan, act);
         } else {
             self.call_failed(plan, act);
@@ -346,7 +422,8 @@ impl State {
                 | Step::Write(t)
                 | Step::Put(t)
                 | Step::Get(t)
-                | Step::Emit(t),
+                | Step::Emit(t)
+                | Step::Task { target: t, .. },
             ) => *t,
             _ => a.comp,
         }
@@ -355,10 +432,19 @@ impl State {
     /// A call failed: retry it after a back-off if the caller's policy allows, else fail.
     fn call_failed(&mut self, plan: &Plan, act: u32) {
         let a = &self.acts[act as usize];
-        let (comp, txn) = (a.comp, a.txn);
+        let (comp, txn, catching) = (a.comp, a.txn, a.catching);
         let target = self.current_target(plan, act);
         let id = self.txns[txn as usize].id;
-        match plan.policy(comp, target) {
+        // A workflow task carries its own retry policy and catch flow.
+        let (policy, catch) = match plan.steps(comp, a.slot).get(a.pc as usize) {
+            Some(Step::Task { policy, catch, .. }) => (Some(&**policy), *catch),
+            _ => (plan.policy(comp, target), None),
+        };
+        match policy {
+            _ if catching => {
+                self.emit(SimEvent::StepFailed { txn: id, comp });
+                self.finish(plan, act, false);
+            }
             Some(p) if a.retries < p.retries => {
                 let retries = a.retries + 1;
                 let ceiling = p
@@ -382,10 +468,17 @@ impl State {
                 let at = self.now() + delay;
                 self.cal.schedule(at, Ev::RetryStep { act, token });
             }
-            _ => {
-                self.emit(SimEvent::StepFailed { txn: id, comp });
-                self.finish(plan, act, false);
-            }
+            _ => match catch {
+                Some(slot) => {
+                    self.acts[act as usize].catching = true;
+                    let token = self.arm(act);
+                    self.spawn_flow(plan, act, slot, token);
+                }
+                None => {
+                    self.emit(SimEvent::StepFailed { txn: id, comp });
+                    self.finish(plan, act, false);
+                }
+            },
         }
     }
 
@@ -513,9 +606,15 @@ impl State {
                 match on_failure {
                     // Out of retries: the event goes to the function's failure destination.
                     Some(dest) => {
-                        self.emit(SimEvent::DeadLettered { txn: id, queue: comp, dead_letter: dest });
+                        self.emit(SimEvent::DeadLettered {
+                            txn: id,
+                            queue: comp,
+                            dead_letter: dest,
+                        });
                         match plan.spec(dest) {
-                            Spec::Queue(_) => self.enqueue(plan, txn, comp, dest, true, cal::EVENT_KB),
+                            Spec::Queue(_) => {
+                                self.enqueue(plan, txn, comp, dest, true, cal::EVENT_KB)
+                            }
                             _ => self.deliver_async(plan, txn, comp, dest, cal::EVENT_KB),
                         }
                     }
@@ -555,7 +654,14 @@ impl State {
 
     /// Sends an event from `from` to a topic, queue or function; the transaction's outstanding
     /// count has already been raised for it.
-    pub(super) fn deliver_async(&mut self, plan: &Plan, txn: u32, from: CompId, to: CompId, kb: f64) {
+    pub(super) fn deliver_async(
+        &mut self,
+        plan: &Plan,
+        txn: u32,
+        from: CompId,
+        to: CompId,
+        kb: f64,
+    ) {
         match plan.spec(to) {
             Spec::Topic(_) if self.is_down(to) => {
                 self.txns[txn as usize].failed = true;

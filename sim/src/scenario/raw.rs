@@ -202,6 +202,8 @@ pub struct RawPrices {
     pub provisioned_duration_gb_second: Option<f64>,
     /// Whether a cold start's initialisation time is billed as duration.
     pub bill_init: Option<bool>,
+    /// Orchestrator state transitions [USD per million].
+    pub orchestrator_transitions_per_million: Option<f64>,
 }
 
 /// One source of transactions of one kind.
@@ -533,6 +535,16 @@ pub enum RawComponent {
         #[serde(default)]
         usd_per_hour: Option<f64>,
     },
+    /// A workflow engine running steps centrally (Step Functions-like, standard workflows).
+    Orchestrator {
+        /// Component name.
+        name: String,
+        /// The states, run in order.
+        workflow: Vec<RawState>,
+        /// Latency the engine adds to each state transition (default "25ms").
+        #[serde(default)]
+        transition_latency: Option<RawDuration>,
+    },
     /// A third-party service called over the network.
     External {
         /// Component name.
@@ -562,6 +574,7 @@ impl RawComponent {
             | RawComponent::Topic { name, .. }
             | RawComponent::Storage { name, .. }
             | RawComponent::Database { name, .. }
+            | RawComponent::Orchestrator { name, .. }
             | RawComponent::External { name, .. } => name,
         }
     }
@@ -611,6 +624,41 @@ pub enum RawKeepAlivePolicy {
         #[serde(default)]
         min_samples: Option<u64>,
     },
+}
+
+/// A state of an orchestrator's workflow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "State", deny_unknown_fields)]
+pub enum RawState {
+    /// Invoke a component and wait for it, retrying on failure; on final failure run `catch`
+    /// (and go on) or fail the workflow.
+    Task {
+        /// Function (or other callable) to invoke.
+        invoke: String,
+        /// Retries after a failure (default 0).
+        #[serde(default)]
+        retries: Option<u32>,
+        /// First back-off, doubling per retry (default "1s", Step Functions' interval).
+        #[serde(default)]
+        backoff: Option<String>,
+        /// States run when the task finally fails; the workflow then goes on.
+        #[serde(default)]
+        catch: Option<Vec<RawState>>,
+    },
+    /// Wait for a duration.
+    Wait(RawDuration),
+    /// Take `then` with probability `probability`, else `otherwise`.
+    Choice {
+        /// Probability of `then`, in [0, 1].
+        probability: f64,
+        /// States of the first branch.
+        then: Vec<RawState>,
+        /// States of the other branch.
+        #[serde(default)]
+        otherwise: Vec<RawState>,
+    },
+    /// Run branches at the same time and wait for all.
+    Parallel(Vec<Vec<RawState>>),
 }
 
 /// A load-balancing policy.

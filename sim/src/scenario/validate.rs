@@ -440,7 +440,7 @@ fn faults(
 fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
     let mut book = cal::PriceBook::default();
     book.bill_init = raw.bill_init.unwrap_or(book.bill_init);
-    let fields: [(&str, Option<f64>, &mut f64); 12] = [
+    let fields: [(&str, Option<f64>, &mut f64); 13] = [
         (
             "function_gb_second",
             raw.function_gb_second,
@@ -495,6 +495,11 @@ fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
             "provisioned_gb_second",
             raw.provisioned_gb_second,
             &mut book.provisioned_gb_second,
+        ),
+        (
+            "orchestrator_transitions_per_million",
+            raw.orchestrator_transitions_per_million,
+            &mut book.orchestrator_transitions_per_million,
         ),
         (
             "provisioned_duration_gb_second",
@@ -737,20 +742,23 @@ impl Want {
     fn accepts(self, spec: &RawComponent) -> bool {
         use RawComponent as C;
         match self {
-            Want::Callable => {
-                matches!(
-                    spec,
-                    C::Function { .. } | C::Server { .. } | C::Gateway { .. } | C::External { .. }
-                )
-            }
-            Want::Emittable => {
-                matches!(spec, C::Topic { .. } | C::Queue { .. } | C::Function { .. })
-            }
+            Want::Callable => matches!(
+                spec,
+                C::Function { .. }
+                    | C::Server { .. }
+                    | C::Gateway { .. }
+                    | C::External { .. }
+                    | C::Orchestrator { .. }
+            ),
+            Want::Emittable => matches!(
+                spec,
+                C::Topic { .. } | C::Queue { .. } | C::Function { .. } | C::Orchestrator { .. }
+            ),
             Want::Database => matches!(spec, C::Database { .. }),
             Want::Storage => matches!(spec, C::Storage { .. }),
             Want::Entry => matches!(
                 spec,
-                C::Server { .. } | C::Function { .. } | C::Gateway { .. }
+                C::Server { .. } | C::Function { .. } | C::Gateway { .. } | C::Orchestrator { .. }
             ),
             Want::Function => matches!(spec, C::Function { .. }),
             Want::Queue => matches!(spec, C::Queue { .. }),
@@ -761,11 +769,11 @@ impl Want {
 
     fn describe(self) -> &'static str {
         match self {
-            Want::Callable => "a function, server, gateway or external service",
-            Want::Emittable => "a topic, queue or function",
+            Want::Callable => "a function, server, gateway, orchestrator or external service",
+            Want::Emittable => "a topic, queue, function or orchestrator",
             Want::Database => "a database",
             Want::Storage => "a storage",
-            Want::Entry => "a server, function or gateway",
+            Want::Entry => "a server, function, gateway or orchestrator",
             Want::Function => "a function",
             Want::Queue => "a queue",
             Want::Subscriber => "a function or queue",
@@ -784,6 +792,7 @@ fn kind_word(c: &RawComponent) -> &'static str {
         RawComponent::Storage { .. } => "a storage",
         RawComponent::Database { .. } => "a database",
         RawComponent::External { .. } => "an external service",
+        RawComponent::Orchestrator { .. } => "an orchestrator",
     }
 }
 
@@ -866,7 +875,10 @@ fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) -> Option<W
                 .map(Step::Emit),
             RawStep::Send { to, kb } => {
                 if !(kb.is_finite() && *kb > 0.0) {
-                    ctx.error(&format!("{p}.kb"), format!("a message size must be greater than zero, found {kb}"));
+                    ctx.error(
+                        &format!("{p}.kb"),
+                        format!("a message size must be greater than zero, found {kb}"),
+                    );
                 }
                 names
                     .resolve(ctx, &format!("{p}.to"), to, Want::Emittable, "Send")
@@ -1108,12 +1120,20 @@ fn redrive_policy(ctx: &mut Ctx, path: &str, raw: &RawRedrive, names: &Names) ->
 fn message_limit(ctx: &mut Ctx, path: &str, value: Option<f64>) -> f64 {
     let v = value.unwrap_or(cal::MAX_MESSAGE_KB);
     if !(v.is_finite() && v > 0.0) {
-        ctx.error(path, format!("a size limit must be greater than zero, found {v}"));
+        ctx.error(
+            path,
+            format!("a size limit must be greater than zero, found {v}"),
+        );
     }
     v
 }
 
-fn autoscaling_group(ctx: &mut Ctx, path: &str, a: &RawAutoscaling, instances: u32) -> Option<Autoscaling> {
+fn autoscaling_group(
+    ctx: &mut Ctx,
+    path: &str,
+    a: &RawAutoscaling,
+    instances: u32,
+) -> Option<Autoscaling> {
     let mut time = |name: &str, value: &Option<String>, default: SimTime| match value {
         Some(v) => ctx.positive_duration(&format!("{path}.{name}"), v),
         None => Some(default),
@@ -1124,18 +1144,140 @@ fn autoscaling_group(ctx: &mut Ctx, path: &str, a: &RawAutoscaling, instances: u
     let target = a.target.unwrap_or(cal::AUTOSCALE_TARGET);
     let mut ok = true;
     if a.min == 0 || a.min > a.max {
-        ctx.error(path, format!("need 1 ≤ min ≤ max, found min {} and max {}", a.min, a.max));
+        ctx.error(
+            path,
+            format!("need 1 ≤ min ≤ max, found min {} and max {}", a.min, a.max),
+        );
         ok = false;
     } else if !(a.min..=a.max).contains(&instances) {
-        ctx.error(path, format!("the initial instances ({instances}) must be within min and max"));
+        ctx.error(
+            path,
+            format!("the initial instances ({instances}) must be within min and max"),
+        );
         ok = false;
     }
     if !(target > 0.0 && target <= 1.0) {
-        ctx.error(&format!("{path}.target"), format!("must be in (0, 1], found {target}"));
+        ctx.error(
+            &format!("{path}.target"),
+            format!("must be in (0, 1], found {target}"),
+        );
         ok = false;
     }
-    let group = Autoscaling { min: a.min, max: a.max, target, boot: boot?, cooldown: cooldown?, period: period? };
+    let group = Autoscaling {
+        min: a.min,
+        max: a.max,
+        target,
+        boot: boot?,
+        cooldown: cooldown?,
+        period: period?,
+    };
     ok.then_some(group)
+}
+
+/// Compiles a list of workflow states into a flow (a work list) stored at a new slot of
+/// `flows`; branches become flows of their own. Returns the slot.
+fn compile_flow(
+    ctx: &mut Ctx,
+    path: &str,
+    states: &[RawState],
+    names: &Names,
+    latency: &Dist,
+    flows: &mut Vec<Work>,
+) -> Option<u32> {
+    let slot = flows.len();
+    flows.push(Vec::new());
+    let mut work = Vec::new();
+    let mut ok = true;
+    for (i, state) in states.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        work.push(Step::Transition(latency.clone()));
+        let step = match state {
+            RawState::Task {
+                invoke,
+                retries,
+                backoff,
+                catch,
+            } => {
+                let target =
+                    names.resolve(ctx, &format!("{p}.invoke"), invoke, Want::Callable, "Task");
+                let backoff = match backoff {
+                    Some(b) => ctx.duration(&format!("{p}.backoff"), b),
+                    None => Some(cal::TASK_BACKOFF),
+                };
+                let catch = catch.as_ref().map(|states| {
+                    compile_flow(ctx, &format!("{p}.catch"), states, names, latency, flows)
+                });
+                let policy = CallPolicy {
+                    timeout: None,
+                    retries: retries.unwrap_or(0),
+                    backoff: backoff.unwrap_or(0),
+                    max_backoff: SimTime::MAX,
+                    jitter: false,
+                    breaker: None,
+                };
+                match (target, backoff, optional(catch)) {
+                    (Some(target), Some(_), Some(catch)) => Some(Step::Task {
+                        target,
+                        policy: Box::new(policy),
+                        catch,
+                    }),
+                    _ => None,
+                }
+            }
+            RawState::Wait(d) => ctx.dist(&p, d).map(Step::Compute),
+            RawState::Choice {
+                probability,
+                then,
+                otherwise,
+            } => {
+                if !(0.0..=1.0).contains(probability) {
+                    ctx.error(
+                        &format!("{p}.probability"),
+                        format!("must be in [0, 1], found {probability}"),
+                    );
+                }
+                let then = compile_flow(ctx, &format!("{p}.then"), then, names, latency, flows);
+                let otherwise = compile_flow(
+                    ctx,
+                    &format!("{p}.otherwise"),
+                    otherwise,
+                    names,
+                    latency,
+                    flows,
+                );
+                match (then, otherwise) {
+                    (Some(then), Some(otherwise)) => Some(Step::Choice {
+                        p: *probability,
+                        then,
+                        otherwise,
+                    }),
+                    _ => None,
+                }
+            }
+            RawState::Parallel(branches) => {
+                if branches.is_empty() {
+                    ctx.error(&p, "a parallel state needs at least one branch");
+                }
+                let slots: Vec<Option<u32>> = branches
+                    .iter()
+                    .enumerate()
+                    .map(|(b, states)| {
+                        compile_flow(ctx, &format!("{p}[{b}]"), states, names, latency, flows)
+                    })
+                    .collect();
+                slots
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Step::Parallel)
+            }
+        };
+        match step {
+            Some(step) => work.push(step),
+            None => ok = false,
+        }
+    }
+    flows[slot] = work;
+    ok.then_some(slot as u32)
 }
 
 /// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
@@ -1213,7 +1355,11 @@ fn component(
                     Some(RawBalancer::RoundRobin) => Balancer::RoundRobin,
                     _ => Balancer::LeastOutstanding,
                 },
-                autoscaling: optional(autoscaling.as_ref().map(|a| autoscaling_group(ctx, &field("autoscaling"), a, instances)))?,
+                autoscaling: optional(
+                    autoscaling
+                        .as_ref()
+                        .map(|a| autoscaling_group(ctx, &field("autoscaling"), a, instances)),
+                )?,
                 calls: calls?,
             })
         }
@@ -1232,9 +1378,9 @@ fn component(
             ..
         } => {
             let calls = call_policies(ctx, path, calls, names);
-            let on_failure = on_failure
-                .as_ref()
-                .map(|n| names.resolve(ctx, &field("on_failure"), n, Want::Emittable, "on_failure"));
+            let on_failure = on_failure.as_ref().map(|n| {
+                names.resolve(ctx, &field("on_failure"), n, Want::Emittable, "on_failure")
+            });
             let timeout = match timeout {
                 Some(t) => ctx.positive_duration(&field("timeout"), t),
                 None => Some(cal::FUNCTION_TIMEOUT),
@@ -1395,7 +1541,11 @@ fn component(
                 max_message_kb: message_limit(ctx, &field("max_message_kb"), *max_message_kb),
             })
         }
-        RawComponent::Topic { subscribers, max_message_kb, .. } => {
+        RawComponent::Topic {
+            subscribers,
+            max_message_kb,
+            ..
+        } => {
             let max_message_kb = message_limit(ctx, &field("max_message_kb"), *max_message_kb);
             if subscribers.is_empty() {
                 ctx.warn(
@@ -1483,6 +1633,26 @@ fn component(
                 usd_per_hour: *usd_per_hour,
             })
         }
+        RawComponent::Orchestrator {
+            workflow,
+            transition_latency,
+            ..
+        } => {
+            let latency = match transition_latency {
+                Some(d) => ctx.dist(&field("transition_latency"), d),
+                None => Some(Dist::Constant(cal::TRANSITION_LATENCY)),
+            }?;
+            let mut flows = Vec::new();
+            compile_flow(
+                ctx,
+                &field("workflow"),
+                workflow,
+                names,
+                &latency,
+                &mut flows,
+            )?;
+            Spec::Orchestrator(Orchestrator { flows })
+        }
         RawComponent::External {
             latency,
             error_rate,
@@ -1516,7 +1686,9 @@ fn component(
 /// Targets of a list of steps, split into synchronous (waited for) and asynchronous.
 fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
     w.iter().filter_map(|s| match *s {
-        Step::Compute(_) | Step::Cpu(_) => None,
+        Step::Compute(_) | Step::Cpu(_) | Step::Transition(_) => None,
+        Step::Choice { .. } | Step::Parallel(_) => None,
+        Step::Task { target, .. } => Some((target, true)),
         Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
         Step::Put(t) => Some((t, true)),
         Step::Emit(t) | Step::Send { to: t, .. } => Some((t, false)),
@@ -1559,6 +1731,11 @@ pub(crate) fn successors(
         }
         Spec::Topic(t) => out.extend(t.subscribers.iter().map(|&s| (s, false))),
         Spec::Storage(s) => out.extend(s.on_put.map(|t| (t, false))),
+        Spec::Orchestrator(o) => {
+            for flow in &o.flows {
+                out.extend(step_targets(flow));
+            }
+        }
         Spec::Database(_) | Spec::External(_) => {}
     }
     out

@@ -1,0 +1,138 @@
+//! The orchestrator: workflows of tasks, waits, choices and parallel branches, retried and
+//! caught, billed per state transition.
+
+use std::sync::Arc;
+
+use choreo_sim::engine::{NS_PER_MS, NS_PER_S};
+use choreo_sim::observe::SimEvent;
+use choreo_sim::run::{ArchReport, run_architecture};
+use choreo_sim::scenario::{self, Scenario};
+
+fn load(text: &str) -> Arc<Scenario> {
+    match scenario::load("test.ron", text) {
+        Ok(l) => Arc::new(l.scenario),
+        Err(e) => panic!("{:#?}", e.diagnostics),
+    }
+}
+
+fn run(s: &Arc<Scenario>) -> (ArchReport, Vec<(u64, SimEvent)>) {
+    let mut ev = Vec::new();
+    let r = run_architecture(Arc::clone(s), 0, NS_PER_S, &mut ev).unwrap();
+    assert!(r.counts.conserved());
+    (r, ev)
+}
+
+const FLOW: &str = r#"Scenario(name: "flow", horizon: "100s",
+  workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
+  architectures: [Architecture(name: "orchestrated", entry: "flow", components: [
+    Orchestrator(name: "flow", transition_latency: "20ms", workflow: [
+        Task(invoke: "validate"),
+        Wait("100ms"),
+        Parallel([[Task(invoke: "resize")], [Task(invoke: "tag"), Task(invoke: "index")]]),
+    ]),
+    Function(name: "validate", cold_start: "0ms", work: [Compute("50ms")]),
+    Function(name: "resize", cold_start: "0ms", work: [Compute("300ms")]),
+    Function(name: "tag", cold_start: "0ms", work: [Compute("100ms")]),
+    Function(name: "index", cold_start: "0ms", work: [Compute("100ms")])])])"#;
+
+#[test]
+fn a_workflow_runs_its_states_in_order_and_its_branches_at_once() {
+    let (r, _) = run(&load(FLOW));
+    assert_eq!(r.counts.arrived, 99);
+    assert_eq!(r.counts.completed, 99);
+    // 3 main states (20 ms each) + validate 50 ms + wait 100 ms + the longer branch: resize
+    // (20 + 300 ms) against tag and index (2 × (20 + 100) = 240 ms).
+    let expected = (3 * 20 + 50 + 100 + 320) * NS_PER_MS;
+    assert_eq!(r.metrics.response.mean_ms(), expected as f64 / 1e6);
+    // Transitions: 3 main states and 3 branch states per order, $25 per million.
+    let t = r
+        .costs
+        .iter()
+        .find(|c| c.item == "state transitions")
+        .unwrap();
+    assert_eq!(t.quantity, 6.0 * 99.0);
+    assert_eq!(t.unit_price_usd, 0.000_025);
+}
+
+#[test]
+fn a_failing_task_is_retried_then_caught() {
+    let s = load(
+        r#"Scenario(name: "catch", horizon: "100s",
+          workload: [Source(kind: "order", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "o", entry: "flow", components: [
+            Orchestrator(name: "flow", transition_latency: "0ms", workflow: [
+                Task(invoke: "charge", retries: 2, backoff: "1s", catch: [Task(invoke: "refund")]),
+                Task(invoke: "ship"),
+            ]),
+            Function(name: "charge", cold_start: "0ms", work: [Call("bank")]),
+            External(name: "bank", latency: "10ms", error_rate: 1.0),
+            Function(name: "refund", cold_start: "0ms", work: [Compute("5ms")]),
+            Function(name: "ship", cold_start: "0ms", work: [Compute("5ms")])])])"#,
+    );
+    let (r, ev) = run(&s);
+    let charges = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Request { to: 1, .. }))
+        .count();
+    let refunds = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Request { to: 3, .. }))
+        .count();
+    assert_eq!(r.counts.arrived, 9);
+    assert_eq!(charges, 3 * 9, "one try and two retries");
+    assert_eq!(refunds, 9, "the catch runs once the retries are spent");
+    assert_eq!(
+        r.counts.completed, 9,
+        "a caught failure does not fail the workflow"
+    );
+    // 3 × 10 ms of calls, back-offs of 1 s and 2 s, the refund and the shipping.
+    assert_eq!(r.metrics.response.mean_ms(), 3_040.0);
+}
+
+#[test]
+fn a_choice_takes_its_branch_with_the_given_probability() {
+    let s = load(
+        r#"Scenario(name: "choice", horizon: "20000s",
+          workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "o", entry: "flow", components: [
+            Orchestrator(name: "flow", workflow: [
+                Choice(probability: 0.3, then: [Task(invoke: "review")], otherwise: [Task(invoke: "auto")]),
+            ]),
+            Function(name: "review", work: [Compute("5ms")]),
+            Function(name: "auto", work: [Compute("5ms")])])])"#,
+    );
+    let (r, ev) = run(&s);
+    let reviews = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::Request { to: 1, .. }))
+        .count() as f64;
+    let fraction = reviews / r.counts.arrived as f64;
+    // n ≈ 20,000: the sd of the fraction is 0.0032; 0.015 is over four sd.
+    assert!((fraction - 0.3).abs() < 0.015, "{fraction}");
+}
+
+#[test]
+fn a_failing_branch_fails_the_parallel_state_after_all_branches_end() {
+    let s = load(
+        r#"Scenario(name: "par", horizon: "10s",
+          workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "o", entry: "flow", components: [
+            Orchestrator(name: "flow", transition_latency: "0ms", workflow: [
+                Parallel([[Task(invoke: "ok")], [Task(invoke: "broken")]]),
+                Task(invoke: "after"),
+            ]),
+            Function(name: "ok", cold_start: "0ms", work: [Compute("500ms")]),
+            Function(name: "broken", cold_start: "0ms", work: [Call("x")]),
+            External(name: "x", latency: "1ms", error_rate: 1.0),
+            Function(name: "after", work: [])])])"#,
+    );
+    let (r, ev) = run(&s);
+    assert_eq!(r.counts.failed, 9);
+    assert!(
+        ev.iter()
+            .all(|(_, e)| !matches!(e, SimEvent::Request { to: 4, .. })),
+        "nothing after the failure"
+    );
+    // The failure is reported when the slower branch ends, not before.
+    assert!(ev.iter().any(|(_, e)| matches!(e, SimEvent::ResponseSent { ok: false, latency_ns, .. } if *latency_ns == 500 * NS_PER_MS)));
+}
