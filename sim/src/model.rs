@@ -352,6 +352,7 @@ impl Simulation {
             work,
             comp_keys,
         };
+        st.open_server_pools(&plan);
         Self { plan, st }
     }
 

@@ -421,6 +421,8 @@ pub struct Server {
     pub balancer: Balancer,
     /// Target-tracking autoscaling, if any.
     pub autoscaling: Option<Autoscaling>,
+    /// Connections per instance to each database it uses.
+    pub pool: u32,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
 }
@@ -585,6 +587,8 @@ pub struct Database {
     pub capacity: Capacity,
     /// Hourly price of provisioned capacity [USD/h]; `None` bills requests on demand.
     pub usd_per_hour: Option<f64>,
+    /// Most open client connections.
+    pub max_connections: Option<u32>,
 }
 
 /// A third-party service.

@@ -441,3 +441,29 @@ fn round_robin_spreads_requests_over_instances() {
     // Least-outstanding would send all of these short requests to instance 0.
     assert_eq!(per, [100, 100, 100]);
 }
+
+#[test]
+fn scaling_functions_exhaust_database_connections_that_a_pooled_monolith_does_not() {
+    // Every warm function instance holds its own connection; the database allows 20. The
+    // monolith's two instances hold pools of 8 each.
+    let s = load(
+        r#"Scenario(name: "conn", horizon: "5m", seed: 3,
+          workload: [Source(kind: "r", arrivals: Poisson(per_second: 300.0))],
+          architectures: [
+            Architecture(name: "functions", entry: "f", components: [
+              Function(name: "f", work: [Read("db"), Compute("100ms")]),
+              Database(name: "db", latency: "5ms", max_connections: 20)]),
+            Architecture(name: "monolith", entry: "app", components: [
+              Server(name: "app", instances: 2, workers: 40, pool: 8, handlers: {"r": [Read("db"), Compute("100ms")]}),
+              Database(name: "db", latency: "5ms", max_connections: 20)]),
+          ])"#,
+    );
+    let functions = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
+    let monolith = run_architecture(Arc::clone(&s), 1, NS_PER_S, &mut ()).unwrap();
+    // About 33 instances are needed (300/s × 0.11 s): those past the 20th fail their reads.
+    assert!(functions.mean_instances() > 25.0, "{}", functions.mean_instances());
+    assert!(functions.metrics.rejected > 1_000, "{} connection errors", functions.metrics.rejected);
+    assert!(functions.counts.failed > 1_000);
+    assert_eq!(monolith.counts.failed, 0);
+    assert_eq!(monolith.metrics.rejected, 0);
+}

@@ -63,6 +63,8 @@ pub(super) struct Instance {
     current: u32,
     /// The timer that stops the current invocation at the function's timeout.
     deadline: Option<TimerKey>,
+    /// Databases it holds a connection to.
+    connections: Vec<CompId>,
 }
 
 impl Instance {
@@ -82,6 +84,7 @@ impl Instance {
             init_ns: 0,
             current: NONE,
             deadline: None,
+            connections: Vec::new(),
         }
     }
 }
@@ -505,10 +508,14 @@ impl State {
         // A crashed instance is discarded; the policy may unload the instance at once.
         let unload =
             f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
+        let mut closed = Vec::new();
         if unload {
-            f.instances.remove(inst as usize);
+            closed = f.instances.remove(inst as usize).connections;
         } else {
             f.idle.push_back(inst);
+        }
+        for db in closed {
+            self.close_connections(db, 1);
         }
         self.functions_active -= 1;
         if let Some(deadline) = deadline {
@@ -614,10 +621,22 @@ impl State {
         } else if let Some(pos) = f.idle.iter().position(|&i| i == inst) {
             f.idle.remove(pos);
         }
-        f.instances.remove(inst as usize);
-        self.emit(SimEvent::InstanceReaped {
-            comp,
-            instance: inst,
-        });
+        let closed = f.instances.remove(inst as usize).connections;
+        for db in closed {
+            self.close_connections(db, 1);
+        }
+        self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+    }
+
+    /// Whether instance `inst` of function `comp` holds a connection to `db`.
+    pub(super) fn instance_holds_connection(&mut self, comp: CompId, inst: u32, db: CompId) -> bool {
+        self.fn_state(comp).instances.get(inst as usize).is_some_and(|i| i.connections.contains(&db))
+    }
+
+    /// Instance `inst` of function `comp` opened a connection to `db`.
+    pub(super) fn instance_opened_connection(&mut self, comp: CompId, inst: u32, db: CompId) {
+        if let Some(i) = self.fn_state(comp).instances.get_mut(inst as usize) {
+            i.connections.push(db);
+        }
     }
 }

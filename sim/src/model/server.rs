@@ -59,6 +59,8 @@ pub(super) struct ServerState {
     accounted: SimTime,
     /// Time of the last scaling action.
     last_scaled: SimTime,
+    /// Connections each instance holds: (database, count).
+    pools: Vec<Vec<(CompId, u32)>>,
 }
 
 impl ServerState {
@@ -78,6 +80,7 @@ impl ServerState {
             capacity_area: 0,
             accounted: 0,
             last_scaled: 0,
+            pools: vec![Vec::new(); n],
         }
     }
 
@@ -142,6 +145,39 @@ impl State {
                 s
             }
             _ => unreachable!("component {comp} has no server state"),
+        }
+    }
+
+    /// Opens the connection pools of every server's initial instances.
+    pub(super) fn open_server_pools(&mut self, plan: &Plan) {
+        for (comp, c) in plan.arch().components.iter().enumerate() {
+            if let Spec::Server(s) = &c.spec {
+                for inst in 0..s.instances {
+                    self.open_pool(plan, comp, inst);
+                }
+            }
+        }
+    }
+
+    /// Instance `inst` opens its pool to each database its handlers read or write (as many
+    /// connections as the database still allows, at most the pool size).
+    fn open_pool(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let Spec::Server(spec) = plan.spec(comp) else { return };
+        let mut dbs: Vec<CompId> = spec
+            .handlers
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(|step| match *step {
+                crate::scenario::Step::Read(db) | crate::scenario::Step::Write(db) => Some(db),
+                _ => None,
+            })
+            .collect();
+        dbs.sort_unstable();
+        dbs.dedup();
+        for db in dbs {
+            let got = self.open_connections(plan, db, spec.pool);
+            self.server_state(comp).pools[inst as usize].push((db, got));
         }
     }
 
@@ -259,6 +295,7 @@ impl State {
             return;
         }
         s.phase[inst as usize] = Phase::Up;
+        self.open_pool(plan, comp, inst);
         self.emit(SimEvent::InstanceReady {
             comp,
             instance: inst,
@@ -295,6 +332,7 @@ impl State {
                 s.busy.push(0);
                 s.running.push(Vec::new());
                 s.executions.push(0);
+                s.pools.push(Vec::new());
             }
             for inst in first..first + (desired - current) {
                 self.cal.schedule(
@@ -327,10 +365,11 @@ impl State {
                 s.last_scaled = now;
             }
             for inst in terminated {
-                self.emit(SimEvent::InstanceReaped {
-                    comp,
-                    instance: inst,
-                });
+                let pools = std::mem::take(&mut self.server_state(comp).pools[inst as usize]);
+                for (db, count) in pools {
+                    self.close_connections(db, count);
+                }
+                self.emit(SimEvent::InstanceReaped { comp, instance: inst });
             }
         }
     }

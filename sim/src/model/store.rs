@@ -26,6 +26,8 @@ pub(super) struct StoreState {
     tokens: f64,
     topped_up: SimTime,
     bucket_started: bool,
+    /// Client connections open (databases).
+    pub(super) connections: u32,
 }
 
 impl StoreState {
@@ -85,6 +87,13 @@ impl State {
             self.call_done(plan, act, token, false);
             return;
         }
+        if !self.connected(plan, act, comp) {
+            // "Too many connections": every connection the database allows is held open.
+            self.emit(SimEvent::Rejected { txn: id, comp });
+            self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok: false });
+            self.call_done(plan, act, token, false);
+            return;
+        }
         let now = self.now();
         let factor = self.capacity_factor(comp);
         let limit = match plan.spec(comp) {
@@ -118,6 +127,45 @@ impl State {
             return;
         }
         self.run_op(plan, act, token, comp, op);
+    }
+
+    /// Whether the caller of `act` has a connection to database `db`, opening one if it may:
+    /// a function instance opens its own on first use and holds it while it lives; servers
+    /// hold their pools from the start. Other stores need none.
+    fn connected(&mut self, plan: &Plan, act: u32, db: CompId) -> bool {
+        let Spec::Database(d) = plan.spec(db) else { return true };
+        let Some(max) = d.max_connections else { return true };
+        let a = &self.acts[act as usize];
+        let (caller, inst) = (a.comp, a.inst);
+        if !matches!(plan.spec(caller), Spec::Function(_)) || inst == super::work::NONE {
+            return true;
+        }
+        if self.instance_holds_connection(caller, inst, db) {
+            return true;
+        }
+        let s = self.store_state(db);
+        if s.connections >= max {
+            return false;
+        }
+        s.connections += 1;
+        self.instance_opened_connection(caller, inst, db);
+        true
+    }
+
+    /// Opens up to `count` connections to database `db` (a server instance's pool); returns
+    /// how many it got.
+    pub(super) fn open_connections(&mut self, plan: &Plan, db: CompId, count: u32) -> u32 {
+        let Spec::Database(d) = plan.spec(db) else { return 0 };
+        let s = self.store_state(db);
+        let got = d.max_connections.map_or(count, |max| count.min(max.saturating_sub(s.connections)));
+        s.connections += got;
+        got
+    }
+
+    /// Closes `count` connections to database `db`.
+    pub(super) fn close_connections(&mut self, db: CompId, count: u32) {
+        let s = self.store_state(db);
+        s.connections = s.connections.saturating_sub(count);
     }
 
     fn run_op(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId, op: Op) {

@@ -422,6 +422,10 @@ pub enum RawComponent {
         /// An autoscaling group: `instances` is then the initial count.
         #[serde(default)]
         autoscaling: Option<RawAutoscaling>,
+        /// Connections each instance keeps open to each database it uses (default: its
+        /// worker count).
+        #[serde(default)]
+        pool: Option<u32>,
         /// Resilience of calls to other components, by target name.
         #[serde(default)]
         calls: BTreeMap<String, RawCallPolicy>,
@@ -534,6 +538,9 @@ pub enum RawComponent {
         /// billed at on-demand prices.
         #[serde(default)]
         usd_per_hour: Option<f64>,
+        /// Most open client connections (default: unlimited).
+        #[serde(default)]
+        max_connections: Option<u32>,
     },
     /// A workflow engine running steps centrally (Step Functions-like, standard workflows).
     Orchestrator {

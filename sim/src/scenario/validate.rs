@@ -1316,6 +1316,7 @@ fn component(
             restart,
             balancer,
             autoscaling,
+            pool,
             calls,
             ..
         } => {
@@ -1360,6 +1361,7 @@ fn component(
                         .as_ref()
                         .map(|a| autoscaling_group(ctx, &field("autoscaling"), a, instances)),
                 )?,
+                pool: pool.unwrap_or(workers),
                 calls: calls?,
             })
         }
@@ -1603,8 +1605,12 @@ fn component(
             latency,
             capacity,
             usd_per_hour,
+            max_connections,
             ..
         } => {
+            if *max_connections == Some(0) {
+                ctx.error(&field("max_connections"), "must be at least 1");
+            }
             if usd_per_hour.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
                 ctx.error(&field("usd_per_hour"), "a price must be zero or more");
             }
@@ -1631,6 +1637,7 @@ fn component(
                 latency: latency?,
                 capacity,
                 usd_per_hour: *usd_per_hour,
+                max_connections: *max_connections,
             })
         }
         RawComponent::Orchestrator {
