@@ -113,6 +113,14 @@ pub const MAX_MESSAGE_KB: f64 = 256.0;
 /// Queue and topic requests are billed per chunk of this size [KB] (Amazon SQS and SNS).
 pub const BILLING_CHUNK_KB: f64 = 64.0;
 
+/// Concurrent batches a queue's pollers start with (AWS Lambda SQS event source: 5).
+pub const POLLERS_START: u32 = 5;
+/// Pollers add one concurrent batch this often while messages wait (AWS Lambda: up to 300
+/// more per minute, one per 200 ms) [ns].
+pub const POLLER_GROWTH_EVERY: SimTime = 200 * NS_PER_MS;
+/// Most concurrent batches from one queue by default (AWS Lambda, standard queues: 1,250).
+pub const POLLERS_MAX: u32 = 1_250;
+
 /// Default visibility timeout of a queue (Amazon SQS) [ns].
 pub const VISIBILITY_TIMEOUT: SimTime = 30 * NS_PER_S;
 

@@ -82,6 +82,8 @@ enum Ev {
     InstanceBooted { comp: u32, inst: u32 },
     /// An invocation reached its function's timeout (a cancellable timer).
     InvocationTimeout { comp: u32, inst: u32 },
+    /// A queue's pollers look for messages again.
+    QueuePoll { queue: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
     Prewarm { comp: u32, keep_alive: SimTime },
 }
@@ -519,6 +521,7 @@ impl State {
             Ev::Redrive { queue } => self.redrive(plan, queue as CompId),
             Ev::Prewarm { comp, keep_alive } => self.prewarm(plan, comp as CompId, keep_alive),
             Ev::AutoscaleTick { comp } => self.autoscale(plan, comp as CompId),
+            Ev::QueuePoll { queue } => self.queue_poll(plan, queue as CompId),
             Ev::InstanceBooted { comp, inst } => self.server_booted(plan, comp as CompId, inst),
             Ev::InvocationTimeout { comp, inst } => {
                 self.invocation_timed_out(plan, comp as CompId, inst)

@@ -547,6 +547,8 @@ pub struct Queue {
     pub redrive: Option<Redrive>,
     /// Largest message accepted [KB].
     pub max_message_kb: f64,
+    /// Most concurrent consumer invocations.
+    pub max_concurrency: u32,
 }
 
 /// A publish/subscribe topic.

@@ -467,3 +467,30 @@ fn scaling_functions_exhaust_database_connections_that_a_pooled_monolith_does_no
     assert_eq!(monolith.counts.failed, 0);
     assert_eq!(monolith.metrics.rejected, 0);
 }
+
+#[test]
+fn queue_pollers_add_concurrency_gradually() {
+    // 2,000 messages arrive in the first second; the consumer takes 10 s per message, one per
+    // batch. Pollers start with 5 concurrent batches and add one every 200 ms.
+    let s = load(
+        r#"Scenario(name: "pollers", horizon: "30s",
+          workload: [Source(kind: "m", arrivals: Profile(points: [("0s", 2000.0), ("1s", 0.0)]))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1),
+            Function(name: "worker", cold_start: "0ms", work: [Compute("10s")])])])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let busy = |t: u64| {
+        report
+            .timeseries
+            .iter()
+            .find(|x| x.metric == "instances_busy" && x.component == Some(2) && x.time == t * NS_PER_S)
+            .unwrap()
+            .value
+    };
+    // From ~0 s: 5 batches, then one more per 200 ms: ≈ 10 at 1 s, ≈ 55 at 10 s, ≈ 105 at 20 s.
+    for (t, expected) in [(1, 10.0), (10, 55.0), (20, 105.0)] {
+        assert!((busy(t) - expected).abs() <= 2.0, "at {t} s: {} busy, expected {expected}", busy(t));
+    }
+}

@@ -65,6 +65,8 @@ pub(super) struct Instance {
     deadline: Option<TimerKey>,
     /// Databases it holds a connection to.
     connections: Vec<CompId>,
+    /// The queue whose batch it is running, if any.
+    batch_queue: Option<CompId>,
 }
 
 impl Instance {
@@ -85,6 +87,7 @@ impl Instance {
             current: NONE,
             deadline: None,
             connections: Vec::new(),
+            batch_queue: None,
         }
     }
 }
@@ -364,11 +367,15 @@ impl State {
         }
     }
 
-    /// Starts a batch of queue messages on `consumer`; false when throttled.
-    pub(super) fn invoke_batch(&mut self, plan: &Plan, consumer: CompId, msgs: &[u32]) -> bool {
-        let Some((inst, ready)) = self.acquire(plan, consumer, Pending::Batch) else {
-            return false;
-        };
+    /// Takes an instance of `consumer` for a batch from `queue`; `None` when throttled.
+    pub(super) fn acquire_for_batch(&mut self, plan: &Plan, consumer: CompId, queue: CompId) -> Option<(u32, bool)> {
+        let (inst, ready) = self.acquire(plan, consumer, Pending::Batch)?;
+        self.fn_state(consumer).instances[inst as usize].batch_queue = Some(queue);
+        Some((inst, ready))
+    }
+
+    /// Hands the messages of a batch to the instance acquired for it, and runs it if ready.
+    pub(super) fn run_batch(&mut self, plan: &Plan, consumer: CompId, inst: u32, ready: bool, msgs: &[u32]) {
         let i = &mut self.fn_state(consumer).instances[inst as usize];
         i.batch.clear();
         i.batch.extend_from_slice(msgs);
@@ -376,7 +383,6 @@ impl State {
         if ready {
             self.run_on_instance(plan, consumer, inst);
         }
-        true
     }
 
     pub(super) fn cold_start_done(&mut self, plan: &Plan, comp: CompId, inst: u32) {
@@ -478,7 +484,7 @@ impl State {
         let run = now - i.since + init;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
-        let (provisioned, deadline) = (i.provisioned, i.deadline.take());
+        let (provisioned, deadline, batch_queue) = (i.provisioned, i.deadline.take(), i.batch_queue.take());
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
@@ -520,6 +526,9 @@ impl State {
         self.functions_active -= 1;
         if let Some(deadline) = deadline {
             self.cal.cancel(deadline);
+        }
+        if let Some(queue) = batch_queue {
+            self.batch_ended(queue);
         }
         self.emit(SimEvent::InvocationEnded {
             comp,

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use super::{CompState, ComponentState, Ev, Plan, State};
 use crate::engine::SimTime;
+use crate::calibration as cal;
 use crate::observe::SimEvent;
 use crate::rng;
 use crate::scenario::{CompId, Queue, Redrive, Spec};
@@ -41,10 +42,28 @@ pub(super) struct Msg {
 }
 
 /// Run-time state of one queue.
-#[derive(Default)]
 pub(super) struct QueueState {
     visible: VecDeque<u32>,
     in_flight: u32,
+    /// Concurrent batches the pollers may have in flight now, and how many are.
+    pollers: u32,
+    batches: u32,
+    /// When the pollers last grew; whether a poll is scheduled.
+    grown_at: SimTime,
+    poll_pending: bool,
+}
+
+impl Default for QueueState {
+    fn default() -> Self {
+        Self {
+            visible: VecDeque::new(),
+            in_flight: 0,
+            pollers: cal::POLLERS_START,
+            batches: 0,
+            grown_at: 0,
+            poll_pending: false,
+        }
+    }
 }
 
 impl QueueState {
@@ -131,7 +150,13 @@ impl State {
     }
 
     fn push_visible(&mut self, plan: &Plan, queue: CompId, msg: u32) {
-        self.queue_state(queue).visible.push_back(msg);
+        let now = self.now();
+        let qs = self.queue_state(queue);
+        if qs.visible.is_empty() {
+            // A backlog starts: the pollers' growth counts from now.
+            qs.grown_at = now;
+        }
+        qs.visible.push_back(msg);
         if spec(plan, queue).consumer.is_some() {
             self.dispatch(plan, queue);
         } else {
@@ -175,16 +200,37 @@ impl State {
         size: usize,
         batch: &mut Vec<u32>,
     ) {
+        let cap = spec(plan, queue).max_concurrency;
         loop {
-            if !self.function_has_capacity(plan, consumer) {
-                return;
-            }
             let now = self.now();
             let qs = self.queue_state(queue);
-            let n = size.min(qs.visible.len());
-            if n == 0 {
+            if qs.visible.is_empty() {
                 return;
             }
+            // Pollers add concurrency gradually while messages wait (AWS Lambda: up to 300
+            // more per minute), up to the queue's maximum concurrency.
+            let grown = (now - qs.grown_at) / cal::POLLER_GROWTH_EVERY;
+            if grown > 0 {
+                qs.pollers = (qs.pollers + grown as u32).min(cap);
+                qs.grown_at += grown * cal::POLLER_GROWTH_EVERY;
+            }
+            let started = if qs.batches < qs.pollers && self.function_has_capacity(plan, consumer) {
+                self.acquire_for_batch(plan, consumer, queue)
+            } else {
+                None
+            };
+            let Some((inst, ready)) = started else {
+                // Blocked by pollers, concurrency or the scaling rate: look again shortly.
+                let qs = self.queue_state(queue);
+                if !qs.poll_pending {
+                    qs.poll_pending = true;
+                    self.cal.schedule(now + cal::POLLER_GROWTH_EVERY, Ev::QueuePoll { queue: queue as u32 });
+                }
+                return;
+            };
+            let qs = self.queue_state(queue);
+            qs.batches += 1;
+            let n = size.min(qs.visible.len());
             batch.clear();
             batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
@@ -209,9 +255,25 @@ impl State {
                 messages: n as u32,
                 chunks,
             });
-            let started = self.invoke_batch(plan, consumer, batch);
-            debug_assert!(started, "capacity was checked above");
+            self.run_batch(plan, consumer, inst, ready, batch);
         }
+    }
+
+    /// A batch invocation from `queue` ended.
+    pub(super) fn batch_ended(&mut self, queue: CompId) {
+        let now = self.now();
+        let qs = self.queue_state(queue);
+        qs.batches -= 1;
+        if qs.batches == 0 && qs.visible.is_empty() {
+            // Nothing waiting: pollers scale back down.
+            qs.pollers = cal::POLLERS_START;
+            qs.grown_at = now;
+        }
+    }
+
+    pub(super) fn queue_poll(&mut self, plan: &Plan, queue: CompId) {
+        self.queue_state(queue).poll_pending = false;
+        self.dispatch(plan, queue);
     }
 
     /// The consumer finished one message.
@@ -274,6 +336,11 @@ impl State {
             None => return,
         };
         let parked: Vec<u32> = self.queue_state(dlq).visible.drain(..).collect();
+        let now = self.now();
+        let target = self.queue_state(to);
+        if target.visible.is_empty() {
+            target.grown_at = now;
+        }
         // All go back at once, so pollers take them in full batches.
         for &msg in &parked {
             let m = &mut self.msgs[msg as usize];

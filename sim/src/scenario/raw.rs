@@ -503,6 +503,9 @@ pub enum RawComponent {
         /// Largest message accepted [KB] (default 256).
         #[serde(default)]
         max_message_kb: Option<f64>,
+        /// Most concurrent consumer invocations from this queue (default 1,250).
+        #[serde(default)]
+        max_concurrency: Option<u32>,
     },
     /// A publish/subscribe topic fanning out to every subscriber.
     Topic {

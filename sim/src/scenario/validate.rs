@@ -1487,6 +1487,7 @@ fn component(
             dead_letter,
             redrive,
             max_message_kb,
+            max_concurrency,
         } => {
             let redrive = redrive
                 .as_ref()
@@ -1541,6 +1542,7 @@ fn component(
                 dead_letter,
                 redrive: optional(redrive)?,
                 max_message_kb: message_limit(ctx, &field("max_message_kb"), *max_message_kb),
+                max_concurrency: count(ctx, &field("max_concurrency"), *max_concurrency, cal::POLLERS_MAX),
             })
         }
         RawComponent::Topic {
