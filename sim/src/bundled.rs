@@ -33,6 +33,14 @@ pub const ALL: &[Bundled] = &[
         name: "azure-replay",
         text: include_str!("../../scenarios/azure-replay.ron"),
     },
+    Bundled {
+        name: "orchestration-vs-choreography",
+        text: include_str!("../../scenarios/orchestration-vs-choreography.ron"),
+    },
+    Bundled {
+        name: "platform-limits",
+        text: include_str!("../../scenarios/platform-limits.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as

@@ -65,7 +65,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 42] = [
+pub const SUMMARY_COLUMNS: [&str; 43] = [
     "scenario",
     "architecture",
     "seed",
@@ -101,6 +101,7 @@ pub const SUMMARY_COLUMNS: [&str; 42] = [
     "completed_after_redrive",
     "timeouts",
     "function_timeouts",
+    "duplicate_executions",
     "short_circuited",
     "crashes",
     "lost_in_crashes",
@@ -161,6 +162,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.completed_after_redrive.to_string(),
                 m.timeouts.to_string(),
                 m.function_timeouts.to_string(),
+                m.duplicate_executions.to_string(),
                 m.short_circuited.to_string(),
                 m.crashes.to_string(),
                 m.lost_in_crashes.to_string(),
@@ -691,6 +693,9 @@ impl<W: Write> Observer for TraceWriter<W> {
             }
             SimEvent::BreakerOpened { comp, target } | SimEvent::BreakerClosed { comp, target } => {
                 (None, name(comp), name(target), String::new())
+            }
+            SimEvent::DuplicateExecution { txn, queue } => {
+                (Some(txn), name(queue), String::new(), String::new())
             }
             SimEvent::Transition { txn, comp } => {
                 (Some(txn), name(comp), String::new(), String::new())

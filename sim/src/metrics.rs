@@ -179,6 +179,8 @@ pub struct Metrics {
     pub timeouts: u64,
     /// Function invocations stopped at their function's timeout.
     pub function_timeouts: u64,
+    /// Executions of a message while another copy ran or after one succeeded.
+    pub duplicate_executions: u64,
     /// Calls failed at once by an open circuit breaker.
     pub short_circuited: u64,
     /// Process crashes (server instances and function instances).
@@ -223,6 +225,7 @@ impl Metrics {
             completed_after_redrive: 0,
             timeouts: 0,
             function_timeouts: 0,
+            duplicate_executions: 0,
             short_circuited: 0,
             crashes: 0,
             lost_in_crashes: 0,
@@ -422,6 +425,7 @@ impl Metrics {
 impl Observer for Metrics {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
+            SimEvent::DuplicateExecution { .. } => self.duplicate_executions += 1,
             SimEvent::Transition { comp, .. } => self.usage[comp].transitions += 1,
             SimEvent::InstanceLaunched { comp, instance } => {
                 let starts = &mut self.server_starts[comp];

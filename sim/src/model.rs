@@ -66,7 +66,7 @@ enum Ev {
     KeepAliveExpired { comp: u32, inst: u32 },
     /// The platform retries an asynchronous invocation.
     AsyncRetry { act: u32, token: u64 },
-    /// A returned message becomes visible again.
+    /// A message's visibility timeout ran out (a cancellable timer).
     MessageVisible { msg: u32 },
     /// A crashed server instance is back.
     InstanceRestart { comp: u32, inst: u32 },

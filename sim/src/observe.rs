@@ -207,6 +207,14 @@ pub enum SimEvent {
         /// Billing chunks of 64 KB, all messages together.
         chunks: u32,
     },
+    /// A message started executing while another copy of it was executing or had already
+    /// succeeded (at-least-once delivery after its visibility timeout ran out).
+    DuplicateExecution {
+        /// Transaction.
+        txn: TxnId,
+        /// Queue.
+        queue: CompId,
+    },
     /// A message was processed and deleted.
     MessageDeleted {
         /// Transaction.
@@ -380,6 +388,7 @@ impl SimEvent {
             SimEvent::MessageEnqueued { .. } => "MessageEnqueued",
             SimEvent::BatchReceived { .. } => "BatchReceived",
             SimEvent::MessageDeleted { .. } => "MessageDeleted",
+            SimEvent::DuplicateExecution { .. } => "DuplicateExecution",
             SimEvent::MessageReturned { .. } => "MessageReturned",
             SimEvent::DeadLettered { .. } => "DeadLettered",
             SimEvent::StepFailed { .. } => "StepFailed",

@@ -494,3 +494,34 @@ fn queue_pollers_add_concurrency_gradually() {
         assert!((busy(t) - expected).abs() <= 2.0, "at {t} s: {} busy, expected {expected}", busy(t));
     }
 }
+
+#[test]
+fn a_visibility_timeout_shorter_than_the_work_causes_duplicate_executions() {
+    // Each message takes 2.5 s; its visibility timeout is 1 s, so it is delivered again at
+    // 1 s and 2 s after each receive while the first copy still runs: two duplicates per
+    // message, and every transaction still completes exactly once.
+    let s = load(
+        r#"Scenario(name: "dup", horizon: "100s",
+          workload: [Source(kind: "m", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1, visibility_timeout: "1s"),
+            Function(name: "worker", cold_start: "0ms", work: [Compute("2500ms")])])])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    assert!(report.counts.conserved());
+    assert_eq!(report.counts.arrived, 9);
+    assert_eq!(report.counts.completed, 9);
+    assert_eq!(report.metrics.duplicate_executions, 2 * 9);
+    // A long enough visibility timeout: no duplicates.
+    let s = load(
+        r#"Scenario(name: "dup", horizon: "100s",
+          workload: [Source(kind: "m", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1, visibility_timeout: "30s"),
+            Function(name: "worker", cold_start: "0ms", work: [Compute("2500ms")])])])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    assert_eq!(report.metrics.duplicate_executions, 0);
+}

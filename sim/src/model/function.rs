@@ -324,7 +324,7 @@ impl State {
             instance: inst,
         });
         for msg in rest {
-            self.message_done(plan, msg, false);
+            self.message_done(plan, msg, false, false);
         }
         if self
             .acts
@@ -449,6 +449,7 @@ impl State {
         a.attempt = receives.saturating_sub(1);
         let act = self.acts.insert(a) as u32;
         self.fn_state(comp).instances[inst as usize].current = act;
+        self.message_starts(msg);
         if self.msgs[msg as usize].poison {
             // A poison message fails its consumer, every time.
             let id = self.txns[txn as usize].id;

@@ -39,6 +39,16 @@ pub(super) struct Msg {
     pub redriven: bool,
     /// Size [KB].
     pub kb: f64,
+    /// Received copies not yet finished (waiting in a batch or executing).
+    pub copies: u32,
+    /// Copies executing now.
+    pub running: u32,
+    /// Whether a copy was processed successfully (and the message deleted).
+    pub done: bool,
+    /// Whether it is in its queue's visible list.
+    pub visible: bool,
+    /// Its visibility timeout, counted from its last receive.
+    pub timer: Option<crate::engine::TimerKey>,
 }
 
 /// Run-time state of one queue.
@@ -144,6 +154,11 @@ impl State {
             dead_lettered,
             redriven: false,
             kb,
+            copies: 0,
+            running: 0,
+            done: false,
+            visible: false,
+            timer: None,
         };
         let msg = self.msgs.insert(msg) as u32;
         self.push_visible(plan, queue, msg);
@@ -157,6 +172,7 @@ impl State {
             qs.grown_at = now;
         }
         qs.visible.push_back(msg);
+        self.msgs[msg as usize].visible = true;
         if spec(plan, queue).consumer.is_some() {
             self.dispatch(plan, queue);
         } else {
@@ -235,10 +251,25 @@ impl State {
             batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
             let mut chunks = 0;
+            let visibility = spec(plan, queue).visibility_timeout;
             for &m in batch.iter() {
+                // Hidden for the visibility timeout from this receive; if it runs out before
+                // a copy is processed, the message is visible again (at-least-once delivery).
+                let old = self.msgs[m as usize].timer.take();
+                if let Some(old) = old {
+                    self.cal.cancel(old);
+                }
+                let timer = self.cal.schedule_timer(now + visibility, Ev::MessageVisible { msg: m });
                 let msg = &mut self.msgs[m as usize];
+                msg.timer = Some(timer);
+                msg.visible = false;
+                msg.copies += 1;
                 msg.receives += 1;
                 msg.received_at = now;
+                // Each received copy is work of its transaction until it finishes, so the
+                // transaction outlives any duplicate still running.
+                let owner = msg.txn;
+                self.txns[owner as usize].outstanding += 1;
                 chunks += super::work::chunks(msg.kb);
                 let txn = msg.txn;
                 let id = self.txns[txn as usize].id;
@@ -276,31 +307,80 @@ impl State {
         self.dispatch(plan, queue);
     }
 
-    /// The consumer finished one message.
-    pub(super) fn message_done(&mut self, plan: &Plan, msg: u32, ok: bool) {
-        let m = &self.msgs[msg as usize];
-        let (txn, queue, receives, received_at) = (m.txn, m.queue, m.receives, m.received_at);
+    /// A copy of message `msg` starts executing; true if it is a duplicate (another copy is
+    /// executing, or one already succeeded).
+    pub(super) fn message_starts(&mut self, msg: u32) -> bool {
+        let m = &mut self.msgs[msg as usize];
+        let duplicate = m.done || m.running > 0;
+        m.running += 1;
+        if duplicate {
+            let (txn, queue) = (m.txn, m.queue);
+            let id = self.txns[txn as usize].id;
+            self.emit(SimEvent::DuplicateExecution { txn: id, queue });
+        }
+        duplicate
+    }
+
+    /// The consumer finished one copy of a message (`started`: it had begun executing).
+    pub(super) fn message_done(&mut self, plan: &Plan, msg: u32, ok: bool, started: bool) {
+        let txn = self.msgs[msg as usize].txn;
+        self.message_fate(plan, msg, ok, started);
+        // This copy's work is over (after the message's own fate, which may end more work).
+        self.work_done(txn);
+    }
+
+    /// What a finished copy means for its message: deleted, tried again, or dead-lettered.
+    fn message_fate(&mut self, plan: &Plan, msg: u32, ok: bool, started: bool) {
+        let m = &mut self.msgs[msg as usize];
+        m.copies -= 1;
+        if started {
+            m.running -= 1;
+        }
+        let (txn, queue, receives, done, copies, visible) =
+            (m.txn, m.queue, m.receives, m.done, m.copies, m.visible);
         self.queue_state(queue).in_flight -= 1;
+        if done {
+            // A duplicate finished after the message was processed: nothing more to do.
+            if copies == 0 && !visible {
+                self.msgs.remove(msg as usize);
+            }
+            return;
+        }
         let id = self.txns[txn as usize].id;
         if ok {
-            let redriven = self.msgs.remove(msg as usize).redriven;
-            self.emit(SimEvent::MessageDeleted {
-                txn: id,
-                queue,
-                redriven,
-            });
+            let m = &mut self.msgs[msg as usize];
+            m.done = true;
+            let (redriven, timer) = (m.redriven, m.timer.take());
+            if let Some(timer) = timer {
+                self.cal.cancel(timer);
+            }
+            if visible {
+                // Visible again meanwhile: the delete takes it off the queue.
+                let qs = self.queue_state(queue);
+                if let Some(pos) = qs.visible.iter().position(|&x| x == msg) {
+                    qs.visible.remove(pos);
+                }
+                self.msgs[msg as usize].visible = false;
+            }
+            if copies == 0 {
+                self.msgs.remove(msg as usize);
+            }
+            self.emit(SimEvent::MessageDeleted { txn: id, queue, redriven });
             self.work_done(txn);
+            return;
+        }
+        // Failed. Another copy may still succeed, or the message is visible again already.
+        if copies > 0 || visible {
             return;
         }
         let q = spec(plan, queue);
         if q.max_receives.is_some_and(|max| receives >= max) {
+            if let Some(timer) = self.msgs[msg as usize].timer.take() {
+                self.cal.cancel(timer);
+            }
             match q.dead_letter {
                 Some(dlq) => {
-                    self.emit(SimEvent::DeadLettered {
-                        txn: id,
-                        queue,
-                        dead_letter: dlq,
-                    });
+                    self.emit(SimEvent::DeadLettered { txn: id, queue, dead_letter: dlq });
                     let m = &mut self.msgs[msg as usize];
                     m.queue = dlq;
                     m.receives = 0;
@@ -315,17 +395,18 @@ impl State {
             }
             return;
         }
-        self.emit(SimEvent::MessageReturned {
-            txn: id,
-            queue,
-            receives,
-        });
-        let at = (received_at + q.visibility_timeout).max(self.now());
-        self.cal.schedule(at, Ev::MessageVisible { msg });
+        // It becomes visible again when its visibility timeout (already running) ends.
+        self.emit(SimEvent::MessageReturned { txn: id, queue, receives });
     }
 
+    /// A message's visibility timeout ran out: unless processed, it is visible again.
     pub(super) fn message_visible(&mut self, plan: &Plan, msg: u32) {
-        let queue = self.msgs[msg as usize].queue;
+        let m = &mut self.msgs[msg as usize];
+        m.timer = None;
+        if m.done || m.visible {
+            return;
+        }
+        let queue = m.queue;
         self.push_visible(plan, queue, msg);
     }
 

@@ -556,7 +556,7 @@ impl State {
                 }
             }
             Caller::Message(msg) => {
-                self.message_done(plan, msg, ok);
+                self.message_done(plan, msg, ok, true);
                 self.next_in_batch(plan, a.comp, a.inst);
             }
             Caller::Detached => self.work_done(a.txn),
