@@ -423,6 +423,8 @@ pub struct Server {
     pub autoscaling: Option<Autoscaling>,
     /// Connections per instance to each database it uses.
     pub pool: u32,
+    /// Cores per instance shared by CPU-bound steps; `None`: not modelled.
+    pub cores: Option<u32>,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
 }

@@ -461,8 +461,16 @@ fn scaling_functions_exhaust_database_connections_that_a_pooled_monolith_does_no
     let functions = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
     let monolith = run_architecture(Arc::clone(&s), 1, NS_PER_S, &mut ()).unwrap();
     // About 33 instances are needed (300/s × 0.11 s): those past the 20th fail their reads.
-    assert!(functions.mean_instances() > 25.0, "{}", functions.mean_instances());
-    assert!(functions.metrics.rejected > 1_000, "{} connection errors", functions.metrics.rejected);
+    assert!(
+        functions.mean_instances() > 25.0,
+        "{}",
+        functions.mean_instances()
+    );
+    assert!(
+        functions.metrics.rejected > 1_000,
+        "{} connection errors",
+        functions.metrics.rejected
+    );
     assert!(functions.counts.failed > 1_000);
     assert_eq!(monolith.counts.failed, 0);
     assert_eq!(monolith.metrics.rejected, 0);
@@ -485,13 +493,19 @@ fn queue_pollers_add_concurrency_gradually() {
         report
             .timeseries
             .iter()
-            .find(|x| x.metric == "instances_busy" && x.component == Some(2) && x.time == t * NS_PER_S)
+            .find(|x| {
+                x.metric == "instances_busy" && x.component == Some(2) && x.time == t * NS_PER_S
+            })
             .unwrap()
             .value
     };
     // From ~0 s: 5 batches, then one more per 200 ms: ≈ 10 at 1 s, ≈ 55 at 10 s, ≈ 105 at 20 s.
     for (t, expected) in [(1, 10.0), (10, 55.0), (20, 105.0)] {
-        assert!((busy(t) - expected).abs() <= 2.0, "at {t} s: {} busy, expected {expected}", busy(t));
+        assert!(
+            (busy(t) - expected).abs() <= 2.0,
+            "at {t} s: {} busy, expected {expected}",
+            busy(t)
+        );
     }
 }
 

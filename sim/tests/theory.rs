@@ -210,3 +210,23 @@ fn cold_start_fraction_tracks_keep_alive() {
         0.03,
     );
 }
+
+#[test]
+fn cpu_bound_work_queues_for_cores_like_m_d_1() {
+    // One core, 16 workers: CPU-bound steps of exactly 100 ms queue for the core; Poisson
+    // arrivals at 5/s make it M/D/1 with ρ = 0.5: Wq = ρ / (2μ(1 − ρ)) = 50 ms
+    // (Pollaczek–Khinchine), so the mean response is 150 ms.
+    let s = load(
+        r#"Scenario(name: "md1", horizon: "100000s", seed: 8,
+          workload: [Source(kind: "job", arrivals: Poisson(per_second: 5.0))],
+          architectures: [Architecture(name: "server", entry: "app", components: [
+            Server(name: "app", workers: 16, cores: 1, handlers: {"job": [Cpu("100ms")]})])])"#,
+    );
+    let report = run_architecture(s, 0, 100 * NS_PER_S, &mut ()).unwrap();
+    assert_close(
+        "M/D/1 W",
+        report.metrics.response.mean_ms() / 1e3,
+        0.15,
+        0.03,
+    );
+}

@@ -368,14 +368,26 @@ impl State {
     }
 
     /// Takes an instance of `consumer` for a batch from `queue`; `None` when throttled.
-    pub(super) fn acquire_for_batch(&mut self, plan: &Plan, consumer: CompId, queue: CompId) -> Option<(u32, bool)> {
+    pub(super) fn acquire_for_batch(
+        &mut self,
+        plan: &Plan,
+        consumer: CompId,
+        queue: CompId,
+    ) -> Option<(u32, bool)> {
         let (inst, ready) = self.acquire(plan, consumer, Pending::Batch)?;
         self.fn_state(consumer).instances[inst as usize].batch_queue = Some(queue);
         Some((inst, ready))
     }
 
     /// Hands the messages of a batch to the instance acquired for it, and runs it if ready.
-    pub(super) fn run_batch(&mut self, plan: &Plan, consumer: CompId, inst: u32, ready: bool, msgs: &[u32]) {
+    pub(super) fn run_batch(
+        &mut self,
+        plan: &Plan,
+        consumer: CompId,
+        inst: u32,
+        ready: bool,
+        msgs: &[u32],
+    ) {
         let i = &mut self.fn_state(consumer).instances[inst as usize];
         i.batch.clear();
         i.batch.extend_from_slice(msgs);
@@ -485,7 +497,8 @@ impl State {
         let run = now - i.since + init;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
-        let (provisioned, deadline, batch_queue) = (i.provisioned, i.deadline.take(), i.batch_queue.take());
+        let (provisioned, deadline, batch_queue) =
+            (i.provisioned, i.deadline.take(), i.batch_queue.take());
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
@@ -635,12 +648,23 @@ impl State {
         for db in closed {
             self.close_connections(db, 1);
         }
-        self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+        self.emit(SimEvent::InstanceReaped {
+            comp,
+            instance: inst,
+        });
     }
 
     /// Whether instance `inst` of function `comp` holds a connection to `db`.
-    pub(super) fn instance_holds_connection(&mut self, comp: CompId, inst: u32, db: CompId) -> bool {
-        self.fn_state(comp).instances.get(inst as usize).is_some_and(|i| i.connections.contains(&db))
+    pub(super) fn instance_holds_connection(
+        &mut self,
+        comp: CompId,
+        inst: u32,
+        db: CompId,
+    ) -> bool {
+        self.fn_state(comp)
+            .instances
+            .get(inst as usize)
+            .is_some_and(|i| i.connections.contains(&db))
     }
 
     /// Instance `inst` of function `comp` opened a connection to `db`.

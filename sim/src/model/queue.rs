@@ -14,8 +14,8 @@
 use std::collections::VecDeque;
 
 use super::{CompState, ComponentState, Ev, Plan, State};
-use crate::engine::SimTime;
 use crate::calibration as cal;
+use crate::engine::SimTime;
 use crate::observe::SimEvent;
 use crate::rng;
 use crate::scenario::{CompId, Queue, Redrive, Spec};
@@ -240,7 +240,12 @@ impl State {
                 let qs = self.queue_state(queue);
                 if !qs.poll_pending {
                     qs.poll_pending = true;
-                    self.cal.schedule(now + cal::POLLER_GROWTH_EVERY, Ev::QueuePoll { queue: queue as u32 });
+                    self.cal.schedule(
+                        now + cal::POLLER_GROWTH_EVERY,
+                        Ev::QueuePoll {
+                            queue: queue as u32,
+                        },
+                    );
                 }
                 return;
             };
@@ -259,7 +264,9 @@ impl State {
                 if let Some(old) = old {
                     self.cal.cancel(old);
                 }
-                let timer = self.cal.schedule_timer(now + visibility, Ev::MessageVisible { msg: m });
+                let timer = self
+                    .cal
+                    .schedule_timer(now + visibility, Ev::MessageVisible { msg: m });
                 let msg = &mut self.msgs[m as usize];
                 msg.timer = Some(timer);
                 msg.visible = false;
@@ -365,7 +372,11 @@ impl State {
             if copies == 0 {
                 self.msgs.remove(msg as usize);
             }
-            self.emit(SimEvent::MessageDeleted { txn: id, queue, redriven });
+            self.emit(SimEvent::MessageDeleted {
+                txn: id,
+                queue,
+                redriven,
+            });
             self.work_done(txn);
             return;
         }
@@ -380,7 +391,11 @@ impl State {
             }
             match q.dead_letter {
                 Some(dlq) => {
-                    self.emit(SimEvent::DeadLettered { txn: id, queue, dead_letter: dlq });
+                    self.emit(SimEvent::DeadLettered {
+                        txn: id,
+                        queue,
+                        dead_letter: dlq,
+                    });
                     let m = &mut self.msgs[msg as usize];
                     m.queue = dlq;
                     m.receives = 0;
@@ -396,7 +411,11 @@ impl State {
             return;
         }
         // It becomes visible again when its visibility timeout (already running) ends.
-        self.emit(SimEvent::MessageReturned { txn: id, queue, receives });
+        self.emit(SimEvent::MessageReturned {
+            txn: id,
+            queue,
+            receives,
+        });
     }
 
     /// A message's visibility timeout ran out: unless processed, it is visible again.

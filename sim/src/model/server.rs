@@ -61,6 +61,9 @@ pub(super) struct ServerState {
     last_scaled: SimTime,
     /// Connections each instance holds: (database, count).
     pools: Vec<Vec<(CompId, u32)>>,
+    /// Cores in use per instance, and CPU-bound steps waiting for one: (activation, work).
+    cores_busy: Vec<u32>,
+    run_queue: Vec<VecDeque<(u32, SimTime)>>,
 }
 
 impl ServerState {
@@ -81,6 +84,8 @@ impl ServerState {
             accounted: 0,
             last_scaled: 0,
             pools: vec![Vec::new(); n],
+            cores_busy: vec![0; n],
+            run_queue: vec![VecDeque::new(); n],
         }
     }
 
@@ -148,6 +153,43 @@ impl State {
         }
     }
 
+    /// Runs `work` [ns] of CPU-bound step of `act` on a core of instance `inst`, or queues it
+    /// (FIFO) until one is free.
+    pub(super) fn run_on_core(
+        &mut self,
+        act: u32,
+        comp: CompId,
+        inst: u32,
+        cores: u32,
+        work: SimTime,
+    ) {
+        let s = self.server_state(comp);
+        let i = inst as usize;
+        if s.cores_busy[i] < cores {
+            s.cores_busy[i] += 1;
+            self.start_on_core(act, work);
+        } else {
+            s.run_queue[i].push_back((act, work));
+        }
+    }
+
+    fn start_on_core(&mut self, act: u32, work: SimTime) {
+        self.acts[act as usize].on_core = true;
+        let token = self.arm(act);
+        let at = self.now() + work;
+        self.cal.schedule(at, Ev::StepDone { act, token });
+    }
+
+    /// A CPU-bound step on instance `inst` finished: its core goes to the next in line.
+    pub(super) fn core_freed(&mut self, comp: CompId, inst: u32) {
+        let s = self.server_state(comp);
+        let i = inst as usize;
+        match s.run_queue[i].pop_front() {
+            Some((next, work)) => self.start_on_core(next, work),
+            None => s.cores_busy[i] = s.cores_busy[i].saturating_sub(1),
+        }
+    }
+
     /// Opens the connection pools of every server's initial instances.
     pub(super) fn open_server_pools(&mut self, plan: &Plan) {
         for (comp, c) in plan.arch().components.iter().enumerate() {
@@ -162,7 +204,9 @@ impl State {
     /// Instance `inst` opens its pool to each database its handlers read or write (as many
     /// connections as the database still allows, at most the pool size).
     fn open_pool(&mut self, plan: &Plan, comp: CompId, inst: u32) {
-        let Spec::Server(spec) = plan.spec(comp) else { return };
+        let Spec::Server(spec) = plan.spec(comp) else {
+            return;
+        };
         let mut dbs: Vec<CompId> = spec
             .handlers
             .iter()
@@ -256,6 +300,8 @@ impl State {
         s.phase[i] = Phase::Down;
         s.executions[i] = 0;
         s.busy[i] = 0;
+        s.cores_busy[i] = 0;
+        s.run_queue[i].clear();
         let victims = std::mem::take(&mut s.running[i]);
         self.emit(SimEvent::InstanceCrashed {
             comp,
@@ -333,6 +379,8 @@ impl State {
                 s.running.push(Vec::new());
                 s.executions.push(0);
                 s.pools.push(Vec::new());
+                s.cores_busy.push(0);
+                s.run_queue.push(VecDeque::new());
             }
             for inst in first..first + (desired - current) {
                 self.cal.schedule(
@@ -369,7 +417,10 @@ impl State {
                 for (db, count) in pools {
                     self.close_connections(db, count);
                 }
-                self.emit(SimEvent::InstanceReaped { comp, instance: inst });
+                self.emit(SimEvent::InstanceReaped {
+                    comp,
+                    instance: inst,
+                });
             }
         }
     }

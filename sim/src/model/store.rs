@@ -90,7 +90,12 @@ impl State {
         if !self.connected(plan, act, comp) {
             // "Too many connections": every connection the database allows is held open.
             self.emit(SimEvent::Rejected { txn: id, comp });
-            self.emit(SimEvent::Reply { txn: id, from: comp, to: Some(from), ok: false });
+            self.emit(SimEvent::Reply {
+                txn: id,
+                from: comp,
+                to: Some(from),
+                ok: false,
+            });
             self.call_done(plan, act, token, false);
             return;
         }
@@ -133,8 +138,12 @@ impl State {
     /// a function instance opens its own on first use and holds it while it lives; servers
     /// hold their pools from the start. Other stores need none.
     fn connected(&mut self, plan: &Plan, act: u32, db: CompId) -> bool {
-        let Spec::Database(d) = plan.spec(db) else { return true };
-        let Some(max) = d.max_connections else { return true };
+        let Spec::Database(d) = plan.spec(db) else {
+            return true;
+        };
+        let Some(max) = d.max_connections else {
+            return true;
+        };
         let a = &self.acts[act as usize];
         let (caller, inst) = (a.comp, a.inst);
         if !matches!(plan.spec(caller), Spec::Function(_)) || inst == super::work::NONE {
@@ -155,9 +164,13 @@ impl State {
     /// Opens up to `count` connections to database `db` (a server instance's pool); returns
     /// how many it got.
     pub(super) fn open_connections(&mut self, plan: &Plan, db: CompId, count: u32) -> u32 {
-        let Spec::Database(d) = plan.spec(db) else { return 0 };
+        let Spec::Database(d) = plan.spec(db) else {
+            return 0;
+        };
         let s = self.store_state(db);
-        let got = d.max_connections.map_or(count, |max| count.min(max.saturating_sub(s.connections)));
+        let got = d
+            .max_connections
+            .map_or(count, |max| count.min(max.saturating_sub(s.connections)));
         s.connections += got;
         got
     }

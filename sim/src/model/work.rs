@@ -79,6 +79,8 @@ pub(super) struct Act {
     pub join_ok: bool,
     /// Whether it is running the catch flow of a failed task.
     pub catching: bool,
+    /// Whether it holds one of its server instance's cores (a CPU-bound step).
+    pub on_core: bool,
 }
 
 impl Act {
@@ -109,6 +111,7 @@ impl Act {
             join: 0,
             join_ok: true,
             catching: false,
+            on_core: false,
         }
     }
 }
@@ -230,9 +233,18 @@ impl State {
                         let share = (f64::from(f.memory_mb) / cal::ONE_VCPU_MB).min(1.0);
                         work = (work as f64 / share) as SimTime;
                     }
-                    let t = self.now() + self.slowed(plan, comp, slot, work);
+                    let work = self.slowed(plan, comp, slot, work);
+                    if let (Step::Cpu(_), Spec::Server(s)) = (step, plan.spec(comp))
+                        && let Some(cores) = s.cores
+                    {
+                        // CPU-bound work on a server waits for one of the instance's cores.
+                        let inst = self.acts[act as usize].inst;
+                        self.run_on_core(act, comp, inst, cores, work);
+                        return;
+                    }
                     let token = self.arm(act);
-                    self.cal.schedule(t, Ev::StepDone { act, token });
+                    self.cal
+                        .schedule(self.now() + work, Ev::StepDone { act, token });
                     return;
                 }
                 Step::Emit(_) | Step::Send { .. } => {
@@ -310,8 +322,13 @@ impl State {
         if !self.live(act, token) {
             return;
         }
-        self.acts[act as usize].pc += 1;
-        self.acts[act as usize].retries = 0;
+        let a = &mut self.acts[act as usize];
+        a.pc += 1;
+        a.retries = 0;
+        if std::mem::take(&mut a.on_core) {
+            let (comp, inst) = (a.comp, a.inst);
+            self.core_freed(comp, inst);
+        }
         self.advance(plan, act);
     }
 

@@ -426,6 +426,9 @@ pub enum RawComponent {
         /// worker count).
         #[serde(default)]
         pool: Option<u32>,
+        /// Processor cores per instance, shared by `Cpu` steps (default: not modelled).
+        #[serde(default)]
+        cores: Option<u32>,
         /// Resilience of calls to other components, by target name.
         #[serde(default)]
         calls: BTreeMap<String, RawCallPolicy>,

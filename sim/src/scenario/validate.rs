@@ -1317,6 +1317,7 @@ fn component(
             balancer,
             autoscaling,
             pool,
+            cores,
             calls,
             ..
         } => {
@@ -1362,6 +1363,13 @@ fn component(
                         .map(|a| autoscaling_group(ctx, &field("autoscaling"), a, instances)),
                 )?,
                 pool: pool.unwrap_or(workers),
+                cores: match cores {
+                    Some(0) => {
+                        ctx.error(&field("cores"), "must be at least 1");
+                        None
+                    }
+                    c => *c,
+                },
                 calls: calls?,
             })
         }
@@ -1542,7 +1550,12 @@ fn component(
                 dead_letter,
                 redrive: optional(redrive)?,
                 max_message_kb: message_limit(ctx, &field("max_message_kb"), *max_message_kb),
-                max_concurrency: count(ctx, &field("max_concurrency"), *max_concurrency, cal::POLLERS_MAX),
+                max_concurrency: count(
+                    ctx,
+                    &field("max_concurrency"),
+                    *max_concurrency,
+                    cal::POLLERS_MAX,
+                ),
             })
         }
         RawComponent::Topic {
