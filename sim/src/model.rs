@@ -80,8 +80,8 @@ enum Ev {
     AutoscaleTick { comp: u32 },
     /// A launched server instance finished booting.
     InstanceBooted { comp: u32, inst: u32 },
-    /// An invocation reached its function's timeout (a cancellable timer).
-    InvocationTimeout { comp: u32, inst: u32 },
+    /// The earliest invocation deadline of a function is due.
+    InvocationTimeout { comp: u32 },
     /// A queue's pollers look for messages again.
     QueuePoll { queue: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
@@ -523,9 +523,7 @@ impl State {
             Ev::AutoscaleTick { comp } => self.autoscale(plan, comp as CompId),
             Ev::QueuePoll { queue } => self.queue_poll(plan, queue as CompId),
             Ev::InstanceBooted { comp, inst } => self.server_booted(plan, comp as CompId, inst),
-            Ev::InvocationTimeout { comp, inst } => {
-                self.invocation_timed_out(plan, comp as CompId, inst)
-            }
+            Ev::InvocationTimeout { comp } => self.check_deadlines(plan, comp as CompId),
         }
     }
 }

@@ -62,7 +62,9 @@ pub(super) struct Instance {
     /// The activation it is running, or `NONE`.
     current: u32,
     /// The timer that stops the current invocation at the function's timeout.
-    deadline: Option<TimerKey>,
+    /// Generation of the current invocation (0 when none), matching its entry in the
+    /// function's deadline list.
+    invocation: u64,
     /// Databases it holds a connection to.
     connections: Vec<CompId>,
     /// The queue whose batch it is running, if any.
@@ -85,7 +87,7 @@ impl Instance {
             provisioned,
             init_ns: 0,
             current: NONE,
-            deadline: None,
+            invocation: 0,
             connections: Vec::new(),
             batch_queue: None,
         }
@@ -104,6 +106,10 @@ pub(super) struct FnState {
     policy: Box<dyn KeepAlivePolicy>,
     /// Since when no execution has been in progress, if so.
     idle_since: Option<SimTime>,
+    /// Deadlines of invocations in start order: (deadline, instance, invocation); entries
+    /// of invocations that have ended are dropped lazily. One check is scheduled at a time.
+    deadlines: VecDeque<(SimTime, u32, u64)>,
+    deadline_check: bool,
     /// Scaling-rate token bucket: new instances that may start now, and when last topped up.
     scale_tokens: f64,
     scale_topped_up: SimTime,
@@ -141,6 +147,8 @@ impl FnState {
             cold_rng,
             policy,
             idle_since: None,
+            deadlines: VecDeque::new(),
+            deadline_check: false,
             scale_tokens: f64::NAN,
             scale_topped_up: 0,
             areas: [0; 3],
@@ -298,17 +306,60 @@ impl State {
         Some((inst, false))
     }
 
-    /// Schedules the timeout of the invocation that starts now on `inst`.
+    /// Records the deadline of the invocation that starts now on `inst`. The function's
+    /// timeout is the same for all its invocations, so deadlines come in start order: one
+    /// scheduled check at the earliest serves them all, and nothing is cancelled per
+    /// invocation (a timer each would crowd the calendar with cancelled entries).
     fn arm_deadline(&mut self, plan: &Plan, comp: CompId, inst: u32) {
-        let at = self.now() + spec(plan, comp).timeout;
-        let timer = self.cal.schedule_timer(
-            at,
-            Ev::InvocationTimeout {
-                comp: comp as u32,
-                inst,
-            },
-        );
-        self.fn_state(comp).instances[inst as usize].deadline = Some(timer);
+        self.next_token += 1;
+        let generation = self.next_token;
+        let at = self.now().saturating_add(spec(plan, comp).timeout);
+        let f = self.fn_state(comp);
+        f.instances[inst as usize].invocation = generation;
+        f.deadlines.push_back((at, inst, generation));
+        if !f.deadline_check {
+            f.deadline_check = true;
+            self.cal
+                .schedule(at, Ev::InvocationTimeout { comp: comp as u32 });
+        }
+    }
+
+    /// Drops deadlines of invocations that have ended from the front of the list.
+    fn prune_deadlines(f: &mut FnState) {
+        while let Some(&(_, inst, generation)) = f.deadlines.front() {
+            let running = f
+                .instances
+                .get(inst as usize)
+                .is_some_and(|i| i.invocation == generation);
+            if running {
+                return;
+            }
+            f.deadlines.pop_front();
+        }
+    }
+
+    /// The earliest deadline of `comp` is due: stops the invocations that reached theirs.
+    pub(super) fn check_deadlines(&mut self, plan: &Plan, comp: CompId) {
+        let now = self.now();
+        loop {
+            let f = self.fn_state(comp);
+            Self::prune_deadlines(f);
+            match f.deadlines.front() {
+                Some(&(at, inst, _)) if at <= now => {
+                    f.deadlines.pop_front();
+                    self.invocation_timed_out(plan, comp, inst);
+                }
+                Some(&(at, _, _)) => {
+                    self.cal
+                        .schedule(at, Ev::InvocationTimeout { comp: comp as u32 });
+                    return;
+                }
+                None => {
+                    f.deadline_check = false;
+                    return;
+                }
+            }
+        }
     }
 
     /// The invocation on `inst` reached the function's timeout: it is stopped and fails, and
@@ -316,7 +367,6 @@ impl State {
     pub(super) fn invocation_timed_out(&mut self, plan: &Plan, comp: CompId, inst: u32) {
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
-        i.deadline = None;
         let rest: Vec<u32> = i.batch.drain(i.batch_next.min(i.batch.len())..).collect();
         let current = i.current;
         self.emit(SimEvent::InvocationTimedOut {
@@ -497,8 +547,8 @@ impl State {
         let run = now - i.since + init;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
-        let (provisioned, deadline, batch_queue) =
-            (i.provisioned, i.deadline.take(), i.batch_queue.take());
+        i.invocation = 0;
+        let (provisioned, batch_queue) = (i.provisioned, i.batch_queue.take());
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
@@ -538,9 +588,7 @@ impl State {
             self.close_connections(db, 1);
         }
         self.functions_active -= 1;
-        if let Some(deadline) = deadline {
-            self.cal.cancel(deadline);
-        }
+        Self::prune_deadlines(self.fn_state(comp));
         if let Some(queue) = batch_queue {
             self.batch_ended(queue);
         }
