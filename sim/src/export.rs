@@ -148,7 +148,7 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.invocations.to_string(),
                 m.cold_starts.to_string(),
                 num(m.cold_start_ratio(), 6),
-                a.provisioned_instances(s).to_string(),
+                num(a.provisioned_instances(s), 3),
                 num(a.mean_instances(), 3),
                 num(a.mean_idle_instances(), 3),
                 num(a.wasted_gb_s(s), 3),

@@ -326,9 +326,9 @@ impl Metrics {
                         Cpu::Arm => prices.function_gb_second_arm,
                     };
                     line("duration", gb_s, "GB-s", price);
-                    if f.provisioned > 0 {
+                    if f.provisioned > 0 || !f.provisioned_changes.is_empty() {
                         let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
-                        let kept = f64::from(f.provisioned) * memory_gb * hours * 3600.0;
+                        let kept = f.provisioned_seconds(horizon) * memory_gb;
                         line(
                             "provisioned concurrency",
                             kept,

@@ -82,6 +82,8 @@ enum Ev {
     InstanceBooted { comp: u32, inst: u32 },
     /// The earliest invocation deadline of a function is due.
     InvocationTimeout { comp: u32 },
+    /// A function's provisioned count changes (its schedule).
+    Provision { comp: u32, count: u32 },
     /// A queue's pollers look for messages again.
     QueuePoll { queue: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
@@ -345,6 +347,15 @@ impl Simulation {
         for (id, c) in a.components.iter().enumerate() {
             if let Spec::Function(f) = &c.spec {
                 st.provision(id, f.provisioned);
+                for &(at, count) in &f.provisioned_changes {
+                    st.cal.schedule(
+                        at,
+                        Ev::Provision {
+                            comp: id as u32,
+                            count,
+                        },
+                    );
+                }
             }
         }
         st.plan_redrives(a);
@@ -522,6 +533,7 @@ impl State {
             Ev::Prewarm { comp, keep_alive } => self.prewarm(plan, comp as CompId, keep_alive),
             Ev::AutoscaleTick { comp } => self.autoscale(plan, comp as CompId),
             Ev::QueuePoll { queue } => self.queue_poll(plan, queue as CompId),
+            Ev::Provision { comp, count } => self.reprovision(plan, comp as CompId, count),
             Ev::InstanceBooted { comp, inst } => self.server_booted(plan, comp as CompId, inst),
             Ev::InvocationTimeout { comp } => self.check_deadlines(plan, comp as CompId),
         }

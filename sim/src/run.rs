@@ -59,14 +59,17 @@ impl ArchReport {
         self.costs.iter().map(|c| c.cost_usd).sum()
     }
 
-    /// Provisioned instances, summed over functions.
-    pub fn provisioned_instances(&self, scenario: &Scenario) -> u32 {
+    /// Time-average provisioned instances, summed over functions.
+    pub fn provisioned_instances(&self, scenario: &Scenario) -> f64 {
+        let seconds = scenario.horizon as f64 / NS_PER_S as f64;
         scenario.architectures[self.index]
             .components
             .iter()
             .map(|c| match &c.spec {
-                crate::scenario::Spec::Function(f) => f.provisioned,
-                _ => 0,
+                crate::scenario::Spec::Function(f) => {
+                    f.provisioned_seconds(scenario.horizon) / seconds
+                }
+                _ => 0.0,
             })
             .sum()
     }

@@ -271,6 +271,22 @@ pub struct Architecture {
     pub components: Vec<Component>,
 }
 
+impl Function {
+    /// Provisioned instance-seconds over `[0, horizon]` [s], following the schedule.
+    pub fn provisioned_seconds(&self, horizon: SimTime) -> f64 {
+        let mut points = vec![(0, self.provisioned)];
+        points.extend_from_slice(&self.provisioned_changes);
+        let mut total = 0.0;
+        for (i, &(from, count)) in points.iter().enumerate() {
+            let to = points.get(i + 1).map_or(horizon, |p| p.0).min(horizon);
+            if to > from {
+                total += f64::from(count) * (to - from) as f64 / 1e9;
+            }
+        }
+        total
+    }
+}
+
 impl Architecture {
     /// Which components transactions of `kind` can reach from the entry, by [`CompId`]
     /// (following routes, handlers, calls, emits, subscriptions, consumers and triggers).
@@ -477,8 +493,10 @@ pub struct Function {
     pub keep_alive: KeepAlive,
     /// Reserved concurrency cap.
     pub concurrency: Option<u32>,
-    /// Instances kept initialised at all times.
+    /// Instances kept initialised at all times, from time zero.
     pub provisioned: u32,
+    /// Later changes of the provisioned count: `(time [ns], count)`, in time order.
+    pub provisioned_changes: Vec<(SimTime, u32)>,
     /// Failure destination of asynchronous events out of retries.
     pub on_failure: Option<CompId>,
     /// Longest an invocation may run [ns].

@@ -539,3 +539,56 @@ fn a_visibility_timeout_shorter_than_the_work_causes_duplicate_executions() {
     let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
     assert_eq!(report.metrics.duplicate_executions, 0);
 }
+
+#[test]
+fn a_provisioned_schedule_adds_and_removes_warm_instances_and_bills_them_as_scheduled() {
+    // Two provisioned instances, ten from 20 minutes to 40, two again after.
+    let s = load(
+        r#"Scenario(name: "sched", horizon: "1h", seed: 2,
+          workload: [Source(kind: "r", arrivals: Profile(points: [("0s", 5.0), ("20m", 60.0), ("40m", 5.0)]))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", memory_mb: 1024, provisioned_schedule: [("0s", 2), ("20m", 10), ("40m", 2)],
+                     work: [Compute("100ms")])])])"#,
+    );
+    let report = run_architecture(Arc::clone(&s), 0, 60 * NS_PER_S, &mut ()).unwrap();
+    assert!(report.counts.conserved());
+    let kept = report
+        .costs
+        .iter()
+        .find(|c| c.item == "provisioned concurrency")
+        .unwrap();
+    // (2 × 20 + 10 × 20 + 2 × 20) minutes at 1 GB.
+    assert_eq!(
+        kept.quantity,
+        (2.0 * 1200.0 + 10.0 * 1200.0 + 2.0 * 1200.0) * 1.0
+    );
+    assert!((report.provisioned_instances(&s) - 14.0 / 3.0).abs() < 1e-9);
+    // When the load steps up at 20 minutes, ten warm instances take it; with two, the
+    // function cold-starts its way up.
+    let cold_at_step = |r: &choreo_sim::run::ArchReport| {
+        r.timeseries
+            .iter()
+            .filter(|x| {
+                x.component.is_none()
+                    && x.metric == "cold_starts"
+                    && x.time > 1_200 * NS_PER_S
+                    && x.time <= 1_260 * NS_PER_S
+            })
+            .map(|x| x.value)
+            .sum::<f64>()
+    };
+    let flat = load(
+        r#"Scenario(name: "flat", horizon: "1h", seed: 2,
+          workload: [Source(kind: "r", arrivals: Profile(points: [("0s", 5.0), ("20m", 60.0), ("40m", 5.0)]))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", memory_mb: 1024, provisioned: 2, work: [Compute("100ms")])])])"#,
+    );
+    let flat = run_architecture(flat, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    assert!(cold_at_step(&flat) >= 5.0, "{}", cold_at_step(&flat));
+    assert!(
+        cold_at_step(&report) < cold_at_step(&flat) / 2.0,
+        "{} vs {}",
+        cold_at_step(&report),
+        cold_at_step(&flat)
+    );
+}

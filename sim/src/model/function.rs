@@ -106,6 +106,10 @@ pub(super) struct FnState {
     policy: Box<dyn KeepAlivePolicy>,
     /// Since when no execution has been in progress, if so.
     idle_since: Option<SimTime>,
+    /// Provisioned instances the function should have now, and how many busy provisioned
+    /// instances still have to become on-demand when they finish.
+    provisioned: u32,
+    demote: u32,
     /// Deadlines of invocations in start order: (deadline, instance, invocation); entries
     /// of invocations that have ended are dropped lazily. One check is scheduled at a time.
     deadlines: VecDeque<(SimTime, u32, u64)>,
@@ -147,6 +151,8 @@ impl FnState {
             cold_rng,
             policy,
             idle_since: None,
+            provisioned: 0,
+            demote: 0,
             deadlines: VecDeque::new(),
             deadline_check: false,
             scale_tokens: f64::NAN,
@@ -549,6 +555,14 @@ impl State {
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
         i.invocation = 0;
         let (provisioned, batch_queue) = (i.provisioned, i.batch_queue.take());
+        if provisioned && f.demote > 0 {
+            // The schedule lowered the provisioned count: this one is on demand from now.
+            f.demote -= 1;
+            f.instances[inst as usize].provisioned = false;
+        }
+        // Billing follows what it was during this invocation; warmth follows what it is now.
+        let stays_provisioned = f.instances[inst as usize].provisioned;
+        let i = &mut f.instances[inst as usize];
         i.phase = Phase::Idle;
         i.batch.clear();
         i.batch_next = 0;
@@ -557,7 +571,7 @@ impl State {
         if f.busy + f.starting == 0 {
             f.idle_since = Some(now);
         }
-        let window = if provisioned {
+        let window = if stays_provisioned {
             Window {
                 prewarm: 0,
                 keep_alive: SimTime::MAX,
@@ -614,7 +628,7 @@ impl State {
                 comp,
                 instance: inst,
             });
-        } else if !provisioned {
+        } else if !stays_provisioned {
             let at = now.saturating_add(window.keep_alive);
             let timer = self.cal.schedule_timer(
                 at,
@@ -630,13 +644,78 @@ impl State {
 
     /// Starts the function's provisioned instances, initialised and idle (at time zero).
     pub(super) fn provision(&mut self, comp: CompId, count: u32) {
+        let now = self.now();
         let f = self.fn_state(comp);
+        f.provisioned = count;
         for _ in 0..count {
-            let inst =
-                f.instances
-                    .insert(Instance::new(Phase::Idle, 0, Pending::Nothing, false, true))
-                    as u32;
+            let inst = f.instances.insert(Instance::new(
+                Phase::Idle,
+                now,
+                Pending::Nothing,
+                false,
+                true,
+            )) as u32;
             f.idle.push_back(inst);
+        }
+    }
+
+    /// The provisioned count changes to `count`: new instances are initialised at once;
+    /// surplus ones become on-demand instances (idle ones now, busy ones when they finish).
+    pub(super) fn reprovision(&mut self, plan: &Plan, comp: CompId, count: u32) {
+        let now = self.now();
+        let keep_alive = self.fn_state(comp).policy.window().keep_alive;
+        let f = self.fn_state(comp);
+        let current = f.provisioned;
+        f.provisioned = count;
+        if count > current {
+            let mut added = Vec::new();
+            for _ in current..count {
+                let inst = f.instances.insert(Instance::new(
+                    Phase::Idle,
+                    now,
+                    Pending::Nothing,
+                    false,
+                    true,
+                )) as u32;
+                f.idle.push_back(inst);
+                added.push(inst);
+            }
+            for inst in added {
+                self.emit(SimEvent::InstanceReady {
+                    comp,
+                    instance: inst,
+                });
+            }
+            self.capacity_freed(plan);
+            return;
+        }
+        let mut surplus = current - count;
+        let idle: Vec<u32> = f
+            .idle
+            .iter()
+            .copied()
+            .filter(|&i| f.instances[i as usize].provisioned)
+            .collect();
+        let mut demoted = Vec::new();
+        for inst in idle {
+            if surplus == 0 {
+                break;
+            }
+            f.instances[inst as usize].provisioned = false;
+            demoted.push(inst);
+            surplus -= 1;
+        }
+        f.demote = surplus;
+        for inst in demoted {
+            let at = now.saturating_add(keep_alive);
+            let timer = self.cal.schedule_timer(
+                at,
+                Ev::KeepAliveExpired {
+                    comp: comp as u32,
+                    inst,
+                },
+            );
+            self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
         }
     }
 

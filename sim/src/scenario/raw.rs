@@ -454,6 +454,10 @@ pub enum RawComponent {
         /// Instances kept initialised at all times (provisioned concurrency).
         #[serde(default)]
         provisioned: Option<u32>,
+        /// Provisioned instances changing over time: `(from time, count)` points, the first
+        /// at "0s" (instead of `provisioned`).
+        #[serde(default)]
+        provisioned_schedule: Option<Vec<(String, u32)>>,
         /// Longest an invocation may run before it is stopped (default "900s").
         #[serde(default)]
         timeout: Option<String>,

@@ -1382,6 +1382,7 @@ fn component(
             arch,
             calls,
             provisioned,
+            provisioned_schedule,
             timeout,
             scaling,
             on_failure,
@@ -1406,6 +1407,36 @@ fn component(
                 None => Some(None),
             };
             let scale = scale?;
+            let mut schedule: Vec<(SimTime, u32)> = Vec::new();
+            if let Some(points) = provisioned_schedule {
+                if provisioned.is_some() {
+                    ctx.error(
+                        &field("provisioned_schedule"),
+                        "give either provisioned or provisioned_schedule",
+                    );
+                }
+                for (i, (time, n)) in points.iter().enumerate() {
+                    let p = format!("{}[{i}]", field("provisioned_schedule"));
+                    let Some(t) = ctx.duration(&format!("{p}[0]"), time) else {
+                        continue;
+                    };
+                    match schedule.last() {
+                        None if t != 0 => {
+                            ctx.error(&format!("{p}[0]"), "the first point must be at \"0s\"")
+                        }
+                        Some(&(prev, _)) if t <= prev => {
+                            ctx.error(&format!("{p}[0]"), "times must increase")
+                        }
+                        _ => schedule.push((t, *n)),
+                    }
+                }
+                if schedule.is_empty() {
+                    ctx.error(
+                        &field("provisioned_schedule"),
+                        "a schedule needs at least one point",
+                    );
+                }
+            }
             if let (Some(p), Some(c)) = (provisioned, concurrency)
                 && p > c
             {
@@ -1451,7 +1482,10 @@ fn component(
                 cold_start: cold_start?,
                 keep_alive: keep_alive?,
                 concurrency: *concurrency,
-                provisioned: provisioned.unwrap_or(0),
+                provisioned: schedule
+                    .first()
+                    .map_or(provisioned.unwrap_or(0), |&(_, n)| n),
+                provisioned_changes: schedule.get(1..).unwrap_or_default().to_vec(),
                 on_failure: optional(on_failure)?,
                 timeout: timeout?,
                 scale_instances: scale.map_or(cal::SCALE_INSTANCES, |s| s.0),
