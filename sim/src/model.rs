@@ -11,6 +11,7 @@
 //! stream feeds metrics, CSV traces and the viewer.
 
 pub mod arrivals;
+mod bucket;
 mod fault;
 mod function;
 pub mod keepalive;

@@ -114,9 +114,8 @@ pub(super) struct FnState {
     /// of invocations that have ended are dropped lazily. One check is scheduled at a time.
     deadlines: VecDeque<(SimTime, u32, u64)>,
     deadline_check: bool,
-    /// Scaling-rate token bucket: new instances that may start now, and when last topped up.
-    scale_tokens: f64,
-    scale_topped_up: SimTime,
+    /// Scaling-rate token bucket: new instances that may start.
+    scaling: super::bucket::TokenBucket,
     /// Integrals over time of the starting, busy and idle instance counts [instances·ns],
     /// up to `accounted`.
     areas: [u128; 3],
@@ -155,8 +154,7 @@ impl FnState {
             demote: 0,
             deadlines: VecDeque::new(),
             deadline_check: false,
-            scale_tokens: f64::NAN,
-            scale_topped_up: 0,
+            scaling: super::bucket::TokenBucket::default(),
             areas: [0; 3],
             accounted: 0,
         }
@@ -165,20 +163,8 @@ impl FnState {
     /// Takes a token of the scaling-rate bucket (`scale_instances` per `scale_every`, full
     /// at first); false when none is left.
     fn take_scaling_token(&mut self, spec: &Function, now: SimTime) -> bool {
-        let cap = f64::from(spec.scale_instances);
-        if self.scale_tokens.is_nan() {
-            self.scale_tokens = cap;
-            self.scale_topped_up = now;
-        }
-        let refill = (now - self.scale_topped_up) as f64 / spec.scale_every as f64 * cap;
-        self.scale_tokens = (self.scale_tokens + refill).min(cap);
-        self.scale_topped_up = now;
-        if self.scale_tokens >= 1.0 {
-            self.scale_tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.scaling
+            .take(now, f64::from(spec.scale_instances), spec.scale_every)
     }
 
     /// Adds the time since the last change to the integrals of the instance counts.
@@ -630,14 +616,7 @@ impl State {
             });
         } else if !stays_provisioned {
             let at = now.saturating_add(window.keep_alive);
-            let timer = self.cal.schedule_timer(
-                at,
-                Ev::KeepAliveExpired {
-                    comp: comp as u32,
-                    inst,
-                },
-            );
-            self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+            self.keep_warm_until(comp, inst, at);
         }
         self.capacity_freed(plan);
     }
@@ -708,14 +687,7 @@ impl State {
         f.demote = surplus;
         for inst in demoted {
             let at = now.saturating_add(keep_alive);
-            let timer = self.cal.schedule_timer(
-                at,
-                Ev::KeepAliveExpired {
-                    comp: comp as u32,
-                    inst,
-                },
-            );
-            self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+            self.keep_warm_until(comp, inst, at);
         }
     }
 
@@ -735,6 +707,18 @@ impl State {
         self.fn_state(comp).instances[inst as usize].ok &= ok;
     }
 
+    /// Keeps idle instance `inst` warm until `at`, when it is reaped unless used.
+    fn keep_warm_until(&mut self, comp: CompId, inst: u32, at: SimTime) {
+        let timer = self.cal.schedule_timer(
+            at,
+            Ev::KeepAliveExpired {
+                comp: comp as u32,
+                inst,
+            },
+        );
+        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+    }
+
     /// The keep-alive policy loads an instance ahead of the next expected request.
     pub(super) fn prewarm(&mut self, plan: &Plan, comp: CompId, keep_alive: SimTime) {
         let now = self.now();
@@ -747,14 +731,7 @@ impl State {
             false,
         )) as u32;
         f.idle.push_back(inst);
-        let timer = self.cal.schedule_timer(
-            now + keep_alive,
-            Ev::KeepAliveExpired {
-                comp: comp as u32,
-                inst,
-            },
-        );
-        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+        self.keep_warm_until(comp, inst, now + keep_alive);
         self.emit(SimEvent::InstanceReady {
             comp,
             instance: inst,

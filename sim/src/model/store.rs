@@ -22,10 +22,8 @@ pub(super) struct StoreState {
     in_service: u32,
     /// Operations waiting for capacity: activation, its wait token, operation.
     waiting: VecDeque<(u32, u64, Op)>,
-    /// Token bucket for rate limits: tokens, and when they were last topped up [ns].
-    tokens: f64,
-    topped_up: SimTime,
-    bucket_started: bool,
+    /// Token bucket for rate limits.
+    bucket: super::bucket::TokenBucket,
     /// Client connections open (databases).
     pub(super) connections: u32,
 }
@@ -38,23 +36,14 @@ impl StoreState {
         }
     }
 
-    /// Takes one token from a bucket refilled at `rate` [1/s]; false when empty.
+    /// Takes one token from a bucket refilled at `rate` [1/s] holding one second's worth
+    /// (never less than one request); false when empty.
     fn admit(&mut self, rate: f64, now: SimTime) -> bool {
-        if !self.bucket_started {
-            self.bucket_started = true;
-            // A full bucket: one second's worth, and never less than one request.
-            self.tokens = rate.max(1.0);
-            self.topped_up = now;
-        }
-        let refill = (now - self.topped_up) as f64 / NS_PER_S as f64 * rate;
-        self.tokens = (self.tokens + refill).min(rate.max(1.0));
-        self.topped_up = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.bucket.take(
+            now,
+            rate.max(1.0),
+            (rate.max(1.0) / rate * NS_PER_S as f64) as SimTime,
+        )
     }
 }
 
@@ -78,26 +67,12 @@ impl State {
             sync: true,
         });
         if self.is_down(comp) {
-            self.emit(SimEvent::Reply {
-                txn: id,
-                from: comp,
-                to: Some(from),
-                ok: false,
-            });
-            self.call_done(plan, act, token, false);
-            return;
+            return self.refuse(plan, act, token, comp);
         }
         if !self.connected(plan, act, comp) {
             // "Too many connections": every connection the database allows is held open.
             self.emit(SimEvent::Rejected { txn: id, comp });
-            self.emit(SimEvent::Reply {
-                txn: id,
-                from: comp,
-                to: Some(from),
-                ok: false,
-            });
-            self.call_done(plan, act, token, false);
-            return;
+            return self.refuse(plan, act, token, comp);
         }
         let now = self.now();
         let factor = self.capacity_factor(comp);
@@ -122,16 +97,22 @@ impl State {
             && !self.store_state(comp).admit(rate, now)
         {
             self.emit(SimEvent::Throttled { txn: id, comp });
-            self.emit(SimEvent::Reply {
-                txn: id,
-                from: comp,
-                to: Some(from),
-                ok: false,
-            });
-            self.call_done(plan, act, token, false);
-            return;
+            return self.refuse(plan, act, token, comp);
         }
         self.run_op(plan, act, token, comp, op);
+    }
+
+    /// Answers the operation of `act` (waiting with `token`) on `comp` with a failure, at once.
+    fn refuse(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId) {
+        let a = &self.acts[act as usize];
+        let (txn, from) = (self.txns[a.txn as usize].id, a.comp);
+        self.emit(SimEvent::Reply {
+            txn,
+            from: comp,
+            to: Some(from),
+            ok: false,
+        });
+        self.call_done(plan, act, token, false);
     }
 
     /// Whether the caller of `act` has a connection to database `db`, opening one if it may:
