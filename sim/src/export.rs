@@ -47,7 +47,8 @@ pub fn write_atomic(
 /// A float with fixed decimals; NaN and infinities as an empty field.
 fn num(v: f64, decimals: usize) -> String {
     if v.is_finite() {
-        format!("{v:.decimals$}")
+        // `+ 0.0` turns a negative zero (an empty float sum) into zero: no "-0.000".
+        format!("{:.decimals$}", v + 0.0)
     } else {
         String::new()
     }

@@ -160,7 +160,8 @@ pub enum SimEvent {
         /// The component that refused.
         comp: CompId,
     },
-    /// A server's backlog was full, so a request was rejected.
+    /// A request was refused: a server's backlog was full (or no instance was up), a message
+    /// was larger than its queue or topic accepts, or a database had no connection to spare.
     Rejected {
         /// Transaction.
         txn: TxnId,
@@ -204,7 +205,7 @@ pub enum SimEvent {
         consumer: CompId,
         /// Messages in the batch.
         messages: u32,
-        /// Billing chunks of 64 KB, all messages together.
+        /// Billing chunks of 64 KB of the batch's whole payload.
         chunks: u32,
     },
     /// A message started executing while another copy of it was executing or had already

@@ -401,7 +401,7 @@ impl State {
                 let id = self.txns[txn as usize].id;
                 self.emit(SimEvent::Throttled { txn: id, comp });
                 match caller {
-                    Caller::Async => self.async_throttled(act),
+                    Caller::Async => self.async_throttled(plan, act),
                     // A synchronous caller gets the throttle error at once.
                     _ => self.finish(plan, act, false),
                 }

@@ -6,6 +6,12 @@
 //! visible again when its visibility timeout (counted from its receive) runs out. After
 //! `max_receives` receives it moves to the dead-letter queue, or is dropped without one.
 //!
+//! Pollers start with 5 concurrent batches and add one every 200 ms while messages wait (AWS
+//! Lambda: up to 300 more per minute), up to the queue's `max_concurrency`. A message's
+//! visibility timeout runs from each receive: if it runs out while a copy is still being
+//! processed, the message is visible again and may be processed twice (at-least-once
+//! delivery; the second is counted as a duplicate execution).
+//!
 //! A queue without a consumer parks what it gets. A message parked in a dead-letter queue
 //! with a redrive policy keeps its transaction open until it is redriven and processed; one
 //! parked in a dead-letter queue without redrive ends its transaction as dead-lettered; one
@@ -255,7 +261,7 @@ impl State {
             batch.clear();
             batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
-            let mut chunks = 0;
+            let mut batch_kb = 0.0;
             let visibility = spec(plan, queue).visibility_timeout;
             for &m in batch.iter() {
                 // Hidden for the visibility timeout from this receive; if it runs out before
@@ -277,7 +283,7 @@ impl State {
                 // transaction outlives any duplicate still running.
                 let owner = msg.txn;
                 self.txns[owner as usize].outstanding += 1;
-                chunks += super::work::chunks(msg.kb);
+                batch_kb += msg.kb;
                 let txn = msg.txn;
                 let id = self.txns[txn as usize].id;
                 self.emit(SimEvent::Request {
@@ -287,6 +293,8 @@ impl State {
                     sync: false,
                 });
             }
+            // A receive is billed by its whole payload, 64 KB per request.
+            let chunks = super::work::chunks(batch_kb);
             self.emit(SimEvent::BatchReceived {
                 queue,
                 consumer,

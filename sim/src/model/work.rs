@@ -449,7 +449,7 @@ impl State {
     /// A call failed: retry it after a back-off if the caller's policy allows, else fail.
     fn call_failed(&mut self, plan: &Plan, act: u32) {
         let a = &self.acts[act as usize];
-        let (comp, txn, catching) = (a.comp, a.txn, a.catching);
+        let (comp, txn, catching, a_slot, a_pc) = (a.comp, a.txn, a.catching, a.slot, a.pc);
         let target = self.current_target(plan, act);
         let id = self.txns[txn as usize].id;
         // A workflow task carries its own retry policy and catch flow.
@@ -475,6 +475,13 @@ impl State {
                     ceiling
                 };
                 self.acts[act as usize].retries = retries;
+                if matches!(
+                    plan.steps(comp, a_slot).get(a_pc as usize),
+                    Some(Step::Task { .. })
+                ) {
+                    // A workflow's retry is a state transition too (and billed as one).
+                    self.emit(SimEvent::Transition { txn: id, comp });
+                }
                 self.emit(SimEvent::Retried {
                     txn: id,
                     comp,
@@ -598,7 +605,13 @@ impl State {
         a.inst = NONE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
         let id = self.txns[txn as usize].id;
-        match cal::ASYNC_RETRY_DELAYS.get(attempt as usize) {
+        // Only functions are retried by the platform (an asynchronously started workflow is
+        // not re-run).
+        let delay = match plan.spec(comp) {
+            Spec::Function(_) => cal::ASYNC_RETRY_DELAYS.get(attempt as usize),
+            _ => None,
+        };
+        match delay {
             Some(&delay) => {
                 let a = &mut self.acts[act as usize];
                 a.attempt += 1;
@@ -616,46 +629,46 @@ impl State {
             }
             None => {
                 self.acts.remove(act as usize);
-                let on_failure = match plan.spec(comp) {
-                    Spec::Function(f) => f.on_failure,
-                    _ => None,
-                };
-                match on_failure {
-                    // Out of retries: the event goes to the function's failure destination.
-                    Some(dest) => {
-                        self.emit(SimEvent::DeadLettered {
-                            txn: id,
-                            queue: comp,
-                            dead_letter: dest,
-                        });
-                        match plan.spec(dest) {
-                            Spec::Queue(_) => {
-                                self.enqueue(plan, txn, comp, dest, true, cal::EVENT_KB)
-                            }
-                            _ => self.deliver_async(plan, txn, comp, dest, cal::EVENT_KB),
-                        }
-                    }
-                    None => {
-                        self.txns[txn as usize].failed = true;
-                        self.work_done(txn);
-                    }
-                }
+                self.async_given_up(plan, txn, comp);
             }
         }
     }
 
+    /// The platform gave up on an asynchronous event for `comp` (retries spent, or too old):
+    /// it goes to the function's failure destination, or is dropped.
+    fn async_given_up(&mut self, plan: &Plan, txn: u32, comp: CompId) {
+        let on_failure = match plan.spec(comp) {
+            Spec::Function(f) => f.on_failure,
+            _ => None,
+        };
+        let Some(dest) = on_failure else {
+            self.txns[txn as usize].failed = true;
+            self.work_done(txn);
+            return;
+        };
+        let id = self.txns[txn as usize].id;
+        self.emit(SimEvent::DeadLettered {
+            txn: id,
+            queue: comp,
+            dead_letter: dest,
+        });
+        match plan.spec(dest) {
+            Spec::Queue(_) => self.enqueue(plan, txn, comp, dest, true, cal::EVENT_KB),
+            _ => self.deliver_async(plan, txn, comp, dest, cal::EVENT_KB),
+        }
+    }
+
     /// An asynchronous invocation was throttled: back off and retry, up to the maximum age.
-    pub(super) fn async_throttled(&mut self, act: u32) {
+    pub(super) fn async_throttled(&mut self, plan: &Plan, act: u32) {
         let now = self.now();
         let a = &mut self.acts[act as usize];
         a.throttles += 1;
         let backoff = (cal::ASYNC_THROTTLE_BACKOFF << (a.throttles - 1).min(20))
             .min(cal::ASYNC_THROTTLE_BACKOFF_MAX);
         if now + backoff - a.first_try > cal::ASYNC_MAX_EVENT_AGE {
-            let txn = a.txn;
+            let (txn, comp) = (a.txn, a.comp);
             self.acts.remove(act as usize);
-            self.txns[txn as usize].failed = true;
-            self.work_done(txn);
+            self.async_given_up(plan, txn, comp);
         } else {
             let token = self.arm(act);
             self.cal
