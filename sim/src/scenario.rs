@@ -499,6 +499,8 @@ pub struct Function {
     pub provisioned_changes: Vec<(SimTime, u32)>,
     /// Failure destination of asynchronous events out of retries.
     pub on_failure: Option<CompId>,
+    /// Invocations one instance serves at once.
+    pub instance_concurrency: u32,
     /// Longest an invocation may run [ns].
     pub timeout: SimTime,
     /// At most this many new instances...

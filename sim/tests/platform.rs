@@ -592,3 +592,77 @@ fn a_provisioned_schedule_adds_and_removes_warm_instances_and_bills_them_as_sche
         cold_at_step(&flat)
     );
 }
+
+#[test]
+fn instances_serving_several_invocations_need_fewer_instances_and_cold_starts() {
+    let text = |n: u32| {
+        format!(
+            r#"Scenario(name: "ic", horizon: "10m", seed: 6,
+              workload: [Source(kind: "r", arrivals: Poisson(per_second: 50.0))],
+              architectures: [Architecture(name: "f", entry: "f", components: [
+                Function(name: "f", instance_concurrency: {n}, keep_alive: "1s", work: [Compute(Exponential(mean: "100ms"))])])])"#
+        )
+    };
+    let one = run_architecture(load(&text(1)), 0, NS_PER_S, &mut ()).unwrap();
+    let ten = run_architecture(load(&text(10)), 0, NS_PER_S, &mut ()).unwrap();
+    assert!(one.counts.conserved() && ten.counts.conserved());
+    // About 5 invocations in progress: 5+ instances one at a time, about one instance
+    // (sometimes two) ten at a time.
+    assert!(one.mean_instances() > 5.0, "{}", one.mean_instances());
+    assert!(ten.mean_instances() < 2.0, "{}", ten.mean_instances());
+    // New instances start only when every loaded one is full (10 in progress: a few percent
+    // of the time at a mean of 5), and then fewer of them.
+    assert!(
+        ten.metrics.cold_starts * 2 < one.metrics.cold_starts,
+        "{} vs {}",
+        ten.metrics.cold_starts,
+        one.metrics.cold_starts
+    );
+    // Each invocation is still billed for its own duration: the same GB-s within 1%.
+    let gb = |r: &choreo_sim::run::ArchReport| {
+        r.costs
+            .iter()
+            .find(|c| c.item == "duration")
+            .unwrap()
+            .quantity
+    };
+    assert!(
+        (gb(&ten) / gb(&one) - 1.0).abs() < 0.01,
+        "{} vs {}",
+        gb(&ten),
+        gb(&one)
+    );
+}
+
+#[test]
+fn function_concurrency_counts_invocations_not_instances() {
+    // Reserved concurrency 4 with ten invocations per instance: still an Erlang loss system
+    // with 4 servers (a = 2: B = 0.0952).
+    let s = load(
+        r#"Scenario(name: "loss", horizon: "30000s", seed: 21,
+          workload: [Source(kind: "r", arrivals: Poisson(per_second: 20.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", concurrency: 4, instance_concurrency: 10, cold_start: "0ms", keep_alive: "1h",
+                     work: [Compute(Exponential(mean: "100ms"))])])])"#,
+    );
+    let report = run_architecture(s, 0, 60 * NS_PER_S, &mut ()).unwrap();
+    let b = report.metrics.throttled as f64 / report.counts.arrived as f64;
+    assert_close("B(4, 2) with shared instances", b, erlang_b(4, 2.0), 0.05);
+}
+
+#[test]
+fn each_invocation_sharing_an_instance_has_its_own_timeout() {
+    let s = load(
+        r#"Scenario(name: "to", horizon: "60s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 2.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", instance_concurrency: 8, cold_start: "0ms", timeout: "1s", work: [Compute(Uniform(min: "0ms", max: "2s"))])])])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    assert!(report.counts.conserved());
+    // About half of the uniform 0-2 s durations exceed the 1 s timeout.
+    let ratio = report.metrics.function_timeouts as f64 / report.counts.arrived as f64;
+    assert!((ratio - 0.5).abs() < 0.15, "{ratio}");
+    assert_eq!(report.metrics.function_timeouts, report.counts.failed);
+    assert!(report.metrics.response.quantile_ms(1.0) <= 1_001.0);
+}

@@ -69,6 +69,10 @@ pub(super) struct Instance {
     connections: Vec<CompId>,
     /// The queue whose batch it is running, if any.
     batch_queue: Option<CompId>,
+    /// Invocations running on it (or waiting for its cold start).
+    active: u32,
+    /// Whether it is in the function's list of busy instances with room for more.
+    shared: bool,
 }
 
 impl Instance {
@@ -90,6 +94,8 @@ impl Instance {
             invocation: 0,
             connections: Vec::new(),
             batch_queue: None,
+            active: 0,
+            shared: false,
         }
     }
 }
@@ -106,13 +112,18 @@ pub(super) struct FnState {
     policy: Box<dyn KeepAlivePolicy>,
     /// Since when no execution has been in progress, if so.
     idle_since: Option<SimTime>,
+    /// Invocations running or waiting for a cold start (what its concurrency counts).
+    invocations: u32,
+    /// Busy instances that may take more invocations (instance concurrency above 1).
+    roomy: Vec<u32>,
     /// Provisioned instances the function should have now, and how many busy provisioned
     /// instances still have to become on-demand when they finish.
     provisioned: u32,
     demote: u32,
-    /// Deadlines of invocations in start order: (deadline, instance, invocation); entries
+    /// Deadlines of invocations in start order: (deadline, instance, invocation, activation
+    /// or `NONE` for the instance's own invocation); entries
     /// of invocations that have ended are dropped lazily. One check is scheduled at a time.
-    deadlines: VecDeque<(SimTime, u32, u64)>,
+    deadlines: VecDeque<(SimTime, u32, u64, u32)>,
     deadline_check: bool,
     /// Scaling-rate token bucket: new instances that may start.
     scaling: super::bucket::TokenBucket,
@@ -150,6 +161,8 @@ impl FnState {
             cold_rng,
             policy,
             idle_since: None,
+            invocations: 0,
+            roomy: Vec::new(),
             provisioned: 0,
             demote: 0,
             deadlines: VecDeque::new(),
@@ -241,7 +254,7 @@ impl State {
         if factor < 1.0 {
             cap = ((f64::from(cap) * factor) as u32).max(1);
         }
-        f.busy + f.starting < cap && self.functions_active < limit
+        f.invocations < cap && self.functions_active < limit
     }
 
     /// Takes an instance for new work: warm if one is idle, else a cold start. Returns the
@@ -253,12 +266,33 @@ impl State {
         }
         let now = self.now();
         let spec = spec(plan, comp);
+        let n = spec.instance_concurrency;
         let f = self.fn_state(comp);
+        if n > 1 && matches!(pending, Pending::Act(_)) {
+            // A busy instance with room takes it: no cold start, no new instance.
+            while let Some(&inst) = f.roomy.last() {
+                let i = &mut f.instances[inst as usize];
+                if i.phase == Phase::Busy && i.active < n && i.batch_queue.is_none() {
+                    i.active += 1;
+                    i.pending = pending;
+                    if i.active == n {
+                        i.shared = false;
+                        f.roomy.pop();
+                    }
+                    f.invocations += 1;
+                    self.functions_active += 1;
+                    return Some((inst, true));
+                }
+                i.shared = false;
+                f.roomy.pop();
+            }
+        }
         if f.idle.is_empty() && !f.take_scaling_token(spec, now) {
             return None;
         }
         self.functions_active += 1;
         let f = self.fn_state(comp);
+        f.invocations += 1;
         if f.busy + f.starting == 0
             && let Some(since) = f.idle_since.take()
         {
@@ -272,10 +306,17 @@ impl State {
             i.since = now;
             i.ok = true;
             i.pending = pending;
+            i.active = 1;
+            if n > 1 && matches!(pending, Pending::Act(_)) {
+                i.shared = true;
+                f.roomy.push(inst);
+            }
             if let Some(timer) = timer {
                 self.cal.cancel(timer);
             }
-            self.arm_deadline(plan, comp, inst);
+            if n == 1 || pending == Pending::Batch {
+                self.arm_deadline(plan, comp, inst);
+            }
             return Some((inst, true));
         }
         f.starting += 1;
@@ -284,6 +325,7 @@ impl State {
             .instances
             .insert(Instance::new(Phase::Starting, now, pending, true, false))
             as u32;
+        f.instances[inst as usize].active = 1;
         self.emit(SimEvent::ColdStartBegan {
             comp,
             instance: inst,
@@ -303,12 +345,26 @@ impl State {
     /// scheduled check at the earliest serves them all, and nothing is cancelled per
     /// invocation (a timer each would crowd the calendar with cancelled entries).
     fn arm_deadline(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        self.push_deadline(plan, comp, inst, NONE);
+    }
+
+    /// Records the deadline of activation `act`, one of several invocations sharing an
+    /// instance.
+    pub(super) fn arm_act_deadline(&mut self, plan: &Plan, comp: CompId, act: u32) {
+        self.push_deadline(plan, comp, NONE, act);
+    }
+
+    fn push_deadline(&mut self, plan: &Plan, comp: CompId, inst: u32, act: u32) {
         self.next_token += 1;
         let generation = self.next_token;
         let at = self.now().saturating_add(spec(plan, comp).timeout);
+        if act == NONE {
+            self.fn_state(comp).instances[inst as usize].invocation = generation;
+        } else {
+            self.acts[act as usize].deadline = generation;
+        }
         let f = self.fn_state(comp);
-        f.instances[inst as usize].invocation = generation;
-        f.deadlines.push_back((at, inst, generation));
+        f.deadlines.push_back((at, inst, generation, act));
         if !f.deadline_check {
             f.deadline_check = true;
             self.cal
@@ -316,17 +372,33 @@ impl State {
         }
     }
 
-    /// Drops deadlines of invocations that have ended from the front of the list.
-    fn prune_deadlines(f: &mut FnState) {
-        while let Some(&(_, inst, generation)) = f.deadlines.front() {
-            let running = f
-                .instances
+    /// Whether the invocation a deadline entry belongs to is still running.
+    fn deadline_live(&self, f: &FnState, inst: u32, generation: u64, act: u32) -> bool {
+        if act == NONE {
+            f.instances
                 .get(inst as usize)
-                .is_some_and(|i| i.invocation == generation);
-            if running {
-                return;
+                .is_some_and(|i| i.invocation == generation)
+        } else {
+            self.acts
+                .get(act as usize)
+                .is_some_and(|a| a.deadline == generation)
+        }
+    }
+
+    /// Drops deadlines of invocations that have ended from the front of the list.
+    fn prune_deadlines(&mut self, comp: CompId) {
+        let CompState::Function(f) = &self.comps[comp] else {
+            return;
+        };
+        let mut stale = 0;
+        for &(_, inst, generation, act) in &f.deadlines {
+            if self.deadline_live(f, inst, generation, act) {
+                break;
             }
-            f.deadlines.pop_front();
+            stale += 1;
+        }
+        if let CompState::Function(f) = &mut self.comps[comp] {
+            f.deadlines.drain(..stale);
         }
     }
 
@@ -334,14 +406,18 @@ impl State {
     pub(super) fn check_deadlines(&mut self, plan: &Plan, comp: CompId) {
         let now = self.now();
         loop {
+            self.prune_deadlines(comp);
             let f = self.fn_state(comp);
-            Self::prune_deadlines(f);
             match f.deadlines.front() {
-                Some(&(at, inst, _)) if at <= now => {
+                Some(&(at, inst, _, act)) if at <= now => {
                     f.deadlines.pop_front();
-                    self.invocation_timed_out(plan, comp, inst);
+                    if act == NONE {
+                        self.invocation_timed_out(plan, comp, inst);
+                    } else {
+                        self.act_timed_out(plan, comp, act);
+                    }
                 }
-                Some(&(at, _, _)) => {
+                Some(&(at, ..)) => {
                     self.cal
                         .schedule(at, Ev::InvocationTimeout { comp: comp as u32 });
                     return;
@@ -352,6 +428,16 @@ impl State {
                 }
             }
         }
+    }
+
+    /// One of several invocations sharing an instance reached the timeout: it alone stops.
+    fn act_timed_out(&mut self, plan: &Plan, comp: CompId, act: u32) {
+        let inst = self.acts[act as usize].inst;
+        self.emit(SimEvent::InvocationTimedOut {
+            comp,
+            instance: inst,
+        });
+        self.stop_act(plan, comp, act);
     }
 
     /// The invocation on `inst` reached the function's timeout: it is stopped and fails, and
@@ -373,16 +459,21 @@ impl State {
             .get(current as usize)
             .is_some_and(|a| a.comp == comp && a.inst == inst)
         {
-            // Whatever it was waiting for no longer concerns it.
-            self.detach_child(current);
-            self.arm(current);
-            if let Some(timer) = self.acts[current as usize].timer.take() {
-                self.cal.cancel(timer);
-            }
-            let txn = self.txns[self.acts[current as usize].txn as usize].id;
-            self.emit(SimEvent::StepFailed { txn, comp });
-            self.finish(plan, current, false);
+            self.stop_act(plan, comp, current);
         }
+    }
+
+    /// Stops activation `act` at its timeout: it fails, and whatever it waited for no longer
+    /// concerns it.
+    fn stop_act(&mut self, plan: &Plan, comp: CompId, act: u32) {
+        self.detach_child(act);
+        self.arm(act);
+        if let Some(timer) = self.acts[act as usize].timer.take() {
+            self.cal.cancel(timer);
+        }
+        let txn = self.txns[self.acts[act as usize].txn as usize].id;
+        self.emit(SimEvent::StepFailed { txn, comp });
+        self.finish(plan, act, false);
     }
 
     /// Invokes the function of activation `act` (synchronously or asynchronously).
@@ -448,11 +539,19 @@ impl State {
         i.phase = Phase::Busy;
         i.init_ns = now - i.since;
         i.since = now;
+        let act_on_shared =
+            spec(plan, comp).instance_concurrency > 1 && matches!(i.pending, Pending::Act(_));
+        if act_on_shared {
+            i.shared = true;
+            f.roomy.push(inst);
+        }
         self.emit(SimEvent::InstanceReady {
             comp,
             instance: inst,
         });
-        self.arm_deadline(plan, comp, inst);
+        if !act_on_shared {
+            self.arm_deadline(plan, comp, inst);
+        }
         self.run_on_instance(plan, comp, inst);
     }
 
@@ -464,6 +563,9 @@ impl State {
             Pending::Act(act) => {
                 i.pending = Pending::Nothing;
                 i.current = act;
+                if spec(plan, comp).instance_concurrency > 1 {
+                    self.arm_act_deadline(plan, comp, act);
+                }
                 self.begin(plan, act, inst, cold);
             }
             Pending::Batch => {
@@ -480,7 +582,7 @@ impl State {
         let i = &mut self.fn_state(comp).instances[inst as usize];
         let Some(&msg) = i.batch.get(i.batch_next) else {
             let ok = i.ok;
-            self.function_release(plan, comp, inst, ok);
+            self.function_release(plan, NONE, comp, inst, ok);
             return;
         };
         i.batch_next += 1;
@@ -522,12 +624,27 @@ impl State {
 
     /// Ends an invocation: bills it, and keeps the instance warm as its keep-alive policy
     /// says (a provisioned instance simply stays).
-    pub(super) fn function_release(&mut self, plan: &Plan, comp: CompId, inst: u32, ok: bool) {
+    /// `act` is the invocation's activation, or `NONE` for a batch.
+    pub(super) fn function_release(
+        &mut self,
+        plan: &Plan,
+        act: u32,
+        comp: CompId,
+        inst: u32,
+        ok: bool,
+    ) {
         if inst == NONE {
             return;
         }
         let now = self.now();
         let bill_init = plan.scenario.prices.bill_init;
+        let shared = spec(plan, comp).instance_concurrency > 1;
+        // On an instance that serves several at once, each invocation runs from its own start.
+        let act_started = self
+            .acts
+            .get(act as usize)
+            .map(|a| a.started)
+            .filter(|_| shared);
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
         let ok = i.ok && ok;
@@ -536,9 +653,38 @@ impl State {
         } else {
             0
         };
-        let run = now - i.since + init;
+        let run = now - act_started.unwrap_or(i.since) + init;
         // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
         let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
+        i.active -= 1;
+        f.invocations -= 1;
+        self.functions_active -= 1;
+        let f = self.fn_state(comp);
+        let i = &mut f.instances[inst as usize];
+        if i.active > 0 {
+            // Still serving other invocations: it stays busy, with room for one more.
+            let provisioned = i.provisioned;
+            if !i.shared {
+                i.shared = true;
+                f.roomy.push(inst);
+            }
+            self.emit(SimEvent::InvocationEnded {
+                comp,
+                instance: inst,
+                billed_ns,
+                ok,
+                provisioned,
+            });
+            self.capacity_freed(plan);
+            return;
+        }
+        if std::mem::take(&mut i.shared)
+            && let Some(pos) = f.roomy.iter().position(|&x| x == inst)
+        {
+            // Idle now: no longer among the busy instances with room.
+            f.roomy.swap_remove(pos);
+        }
+        let i = &mut f.instances[inst as usize];
         i.invocation = 0;
         let (provisioned, batch_queue) = (i.provisioned, i.batch_queue.take());
         if provisioned && f.demote > 0 {
@@ -587,8 +733,7 @@ impl State {
         for db in closed {
             self.close_connections(db, 1);
         }
-        self.functions_active -= 1;
-        Self::prune_deadlines(self.fn_state(comp));
+        self.prune_deadlines(comp);
         if let Some(queue) = batch_queue {
             self.batch_ended(queue);
         }

@@ -81,6 +81,10 @@ pub(super) struct Act {
     pub catching: bool,
     /// Whether it holds one of its server instance's cores (a CPU-bound step).
     pub on_core: bool,
+    /// When it began executing [ns] (billing of invocations that share an instance).
+    pub started: u64,
+    /// Its own deadline's generation, on an instance serving several invocations at once.
+    pub deadline: u64,
 }
 
 impl Act {
@@ -112,6 +116,8 @@ impl Act {
             join_ok: true,
             catching: false,
             on_core: false,
+            started: now,
+            deadline: 0,
         }
     }
 }
@@ -166,8 +172,10 @@ impl State {
 
     /// Starts activation `act` on instance or worker `inst` of its component.
     pub(super) fn begin(&mut self, plan: &Plan, act: u32, inst: u32, cold: bool) {
+        let now = self.now();
         let a = &mut self.acts[act as usize];
         a.inst = inst;
+        a.started = now;
         let (txn, comp) = (self.txns[a.txn as usize].id, a.comp);
         self.emit(SimEvent::InvocationStarted {
             txn,
@@ -594,7 +602,7 @@ impl State {
         }
         match &self.comps[comp] {
             CompState::Server(_) => self.server_release(plan, comp, inst, act),
-            CompState::Function(_) => self.function_release(plan, comp, inst, ok),
+            CompState::Function(_) => self.function_release(plan, act, comp, inst, ok),
             _ => {}
         }
     }

@@ -464,6 +464,10 @@ pub enum RawComponent {
         /// How fast new instances may be added (default 1,000 every 10 s).
         #[serde(default)]
         scaling: Option<RawScaling>,
+        /// Invocations one instance serves at once (default 1, as on AWS Lambda; more on
+        /// platforms such as Cloud Run or Azure Functions).
+        #[serde(default)]
+        instance_concurrency: Option<u32>,
         /// Where an asynchronous event goes when its retries are spent (a queue, topic or
         /// function); without one it is dropped.
         #[serde(default)]

@@ -1386,6 +1386,7 @@ fn component(
             timeout,
             scaling,
             on_failure,
+            instance_concurrency,
             ..
         } => {
             let calls = call_policies(ctx, path, calls, names);
@@ -1487,6 +1488,12 @@ fn component(
                     .map_or(provisioned.unwrap_or(0), |&(_, n)| n),
                 provisioned_changes: schedule.get(1..).unwrap_or_default().to_vec(),
                 on_failure: optional(on_failure)?,
+                instance_concurrency: count(
+                    ctx,
+                    &field("instance_concurrency"),
+                    *instance_concurrency,
+                    1,
+                ),
                 timeout: timeout?,
                 scale_instances: scale.map_or(cal::SCALE_INSTANCES, |s| s.0),
                 scale_every: scale.map_or(cal::SCALE_EVERY, |s| s.1),
