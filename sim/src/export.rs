@@ -569,13 +569,15 @@ impl<W: Write> Observer for TraceWriter<W> {
                 billed_ns,
                 ok,
                 provisioned,
+                init_ns,
             } => (
                 None,
                 name(comp),
                 String::new(),
                 format!(
-                    "instance={instance} billed_ms={} ok={ok} provisioned={provisioned}",
-                    billed_ns / 1_000_000
+                    "instance={instance} billed_ms={} ok={ok} provisioned={provisioned} init_ms={}",
+                    billed_ns / 1_000_000,
+                    init_ns / 1_000_000
                 ),
             ),
             SimEvent::InvocationTimedOut { comp, instance } => (

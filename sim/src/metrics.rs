@@ -90,6 +90,8 @@ pub struct Usage {
     pub ms_mb: u128,
     /// Billed function duration times memory, on provisioned instances [ms·MB].
     pub ms_mb_provisioned: u128,
+    /// Billed initialisation (cold start) time times memory, when billed [ms·MB].
+    pub ms_mb_init: u128,
     /// Billed function invocations.
     pub invocations: u64,
     /// Requests through a gateway.
@@ -326,6 +328,10 @@ impl Metrics {
                         Cpu::Arm => prices.function_gb_second_arm,
                     };
                     line("duration", gb_s, "GB-s", price);
+                    if prices.bill_init {
+                        let init = u.ms_mb_init as f64 / 1_000.0 / MB_PER_GB;
+                        line("init duration", init, "GB-s", price);
+                    }
                     if f.provisioned > 0 || !f.provisioned_changes.is_empty() {
                         let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
                         let kept = f.provisioned_seconds(horizon) * memory_gb;
@@ -464,15 +470,21 @@ impl Observer for Metrics {
                 comp,
                 billed_ns,
                 provisioned,
+                init_ns,
                 ..
             } => {
-                let ms_mb = u128::from(billed_ns / 1_000_000) * u128::from(self.memory[comp]);
+                let memory = u128::from(self.memory[comp]);
+                // Billed milliseconds, of which the initialisation (itemised apart).
+                let init_ms = u128::from(init_ns.min(billed_ns)).div_ceil(1_000_000);
+                let run_ms = u128::from(billed_ns / 1_000_000)
+                    - init_ms.min(u128::from(billed_ns / 1_000_000));
                 let u = &mut self.usage[comp];
                 u.invocations += 1;
+                u.ms_mb_init += init_ms * memory;
                 if provisioned {
-                    u.ms_mb_provisioned += ms_mb;
+                    u.ms_mb_provisioned += run_ms * memory;
                 } else {
-                    u.ms_mb += ms_mb;
+                    u.ms_mb += run_ms * memory;
                 }
             }
             SimEvent::InvocationTimedOut { .. } => self.function_timeouts += 1,

@@ -145,6 +145,8 @@ pub enum SimEvent {
         ok: bool,
         /// Whether it ran on a provisioned instance (billed at the provisioned rate).
         provisioned: bool,
+        /// Of `billed_ns`, the cold start's initialisation, when the price book bills it [ns].
+        init_ns: SimTime,
     },
     /// An invocation was stopped at its function's timeout.
     InvocationTimedOut {

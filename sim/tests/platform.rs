@@ -207,16 +207,22 @@ fn init_duration_is_billed_when_the_price_book_says_so() {
                          work: [Compute("100ms")])])])"#
         )
     };
-    let gb_s = |bill| {
+    let item = |bill, item: &str| {
         one(&text(bill))
             .costs
             .iter()
-            .find(|c| c.item == "duration")
-            .unwrap()
-            .quantity
+            .find(|c| c.item == item)
+            .map_or(0.0, |c| c.quantity)
     };
-    assert_eq!(gb_s(false), 9.0 * 0.1);
-    assert_eq!(gb_s(true), 9.0 * 0.5);
+    assert_eq!(item(false, "duration"), 9.0 * 0.1);
+    assert_eq!(
+        item(false, "init duration"),
+        0.0,
+        "no init line without bill_init"
+    );
+    // Itemised apart: 100 ms of work and 400 ms of initialisation per (cold) invocation.
+    assert_eq!(item(true, "duration"), 9.0 * 0.1);
+    assert_eq!(item(true, "init duration"), 9.0 * 0.4);
 }
 
 #[test]

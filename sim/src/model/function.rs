@@ -674,6 +674,7 @@ impl State {
                 billed_ns,
                 ok,
                 provisioned,
+                init_ns: init,
             });
             self.capacity_freed(plan);
             return;
@@ -743,6 +744,7 @@ impl State {
             billed_ns,
             ok,
             provisioned,
+            init_ns: init,
         });
         if window.prewarm > 0 {
             let at = now + window.prewarm;
