@@ -41,6 +41,10 @@ pub const ALL: &[Bundled] = &[
         name: "platform-limits",
         text: include_str!("../../scenarios/platform-limits.ron"),
     },
+    Bundled {
+        name: "connection-limits",
+        text: include_str!("../../scenarios/connection-limits.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as
