@@ -672,3 +672,51 @@ fn each_invocation_sharing_an_instance_has_its_own_timeout() {
     assert_eq!(report.metrics.function_timeouts, report.counts.failed);
     assert!(report.metrics.response.quantile_ms(1.0) <= 1_001.0);
 }
+
+#[test]
+fn provisioned_instances_serve_before_warm_on_demand_ones() {
+    // Every 2 s two requests overlap: one runs on the provisioned instance, the other on an
+    // on-demand one that finishes later (it had to start). At each odd second a lone request
+    // finds both idle, the on-demand one the most recently used: it must go to the
+    // provisioned one anyway.
+    let s = load(
+        r#"Scenario(name: "pfirst", horizon: "20s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 1.0)),
+                     Source(kind: "b", arrivals: Constant(per_second: 0.5))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", provisioned: 1, cold_start: "200ms", work: [Compute("300ms")])])])"#,
+    );
+    let (_, ev) = {
+        let mut sim = choreo_sim::model::Simulation::new(s, 0);
+        let mut ev = Vec::new();
+        sim.run(&mut ev);
+        (sim, ev)
+    };
+    let odd_second_ends: Vec<bool> = ev
+        .iter()
+        .filter_map(|(t, e)| match e {
+            choreo_sim::observe::SimEvent::InvocationEnded { provisioned, .. }
+                if (*t / NS_PER_S) % 2 == 1 && *t % NS_PER_S == 300_000_000 =>
+            {
+                Some(*provisioned)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(odd_second_ends.len() >= 8, "{odd_second_ends:?}");
+    assert!(odd_second_ends.iter().all(|&p| p), "{odd_second_ends:?}");
+}
+
+#[test]
+fn a_timed_out_instance_starts_afresh() {
+    // After an invocation times out its runtime is reset: the next request cold-starts.
+    let r = one(r#"Scenario(name: "reset", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", cold_start: "100ms", timeout: "1s", work: [Compute("2s")])])])"#);
+    assert_eq!(r.metrics.function_timeouts, 9);
+    assert_eq!(
+        r.metrics.cold_starts, 9,
+        "every invocation after a timeout starts afresh"
+    );
+}

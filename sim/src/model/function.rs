@@ -298,7 +298,19 @@ impl State {
         {
             f.policy.observe_idle_time(now - since);
         }
-        if let Some(inst) = f.idle.pop_back() {
+        // Provisioned instances serve first (then on-demand ones, most recently used first).
+        let provisioned_idle = if f.provisioned > 0 {
+            f.idle
+                .iter()
+                .rposition(|&i| f.instances[i as usize].provisioned)
+        } else {
+            None
+        };
+        let warm = match provisioned_idle {
+            Some(pos) => f.idle.remove(pos),
+            None => f.idle.pop_back(),
+        };
+        if let Some(inst) = warm {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
             let timer = i.keep_alive.take();
@@ -445,6 +457,8 @@ impl State {
     pub(super) fn invocation_timed_out(&mut self, plan: &Plan, comp: CompId, inst: u32) {
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
+        // The runtime is reset after a timeout: the next invocation pays a fresh start-up.
+        i.doomed = true;
         let rest: Vec<u32> = i.batch.drain(i.batch_next.min(i.batch.len())..).collect();
         let current = i.current;
         self.emit(SimEvent::InvocationTimedOut {
