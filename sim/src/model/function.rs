@@ -784,19 +784,22 @@ impl State {
 
     /// Starts the function's provisioned instances, initialised and idle (at time zero).
     pub(super) fn provision(&mut self, comp: CompId, count: u32) {
+        self.fn_state(comp).provisioned = count;
+        self.add_provisioned(comp, count);
+    }
+
+    /// Adds `count` initialised, idle provisioned instances; returns them.
+    fn add_provisioned(&mut self, comp: CompId, count: u32) -> Vec<u32> {
         let now = self.now();
         let f = self.fn_state(comp);
-        f.provisioned = count;
+        let mut added = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            let inst = f.instances.insert(Instance::new(
-                Phase::Idle,
-                now,
-                Pending::Nothing,
-                false,
-                true,
-            )) as u32;
+            let instance = Instance::new(Phase::Idle, now, Pending::Nothing, false, true);
+            let inst = f.instances.insert(instance) as u32;
             f.idle.push_back(inst);
+            added.push(inst);
         }
+        added
     }
 
     /// The provisioned count changes to `count`: new instances are initialised at once;
@@ -808,19 +811,7 @@ impl State {
         let current = f.provisioned;
         f.provisioned = count;
         if count > current {
-            let mut added = Vec::new();
-            for _ in current..count {
-                let inst = f.instances.insert(Instance::new(
-                    Phase::Idle,
-                    now,
-                    Pending::Nothing,
-                    false,
-                    true,
-                )) as u32;
-                f.idle.push_back(inst);
-                added.push(inst);
-            }
-            for inst in added {
+            for inst in self.add_provisioned(comp, count - current) {
                 self.emit(SimEvent::InstanceReady {
                     comp,
                     instance: inst,
