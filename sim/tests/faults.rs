@@ -1,20 +1,16 @@
 //! Faults and resilience: isolation, circuit breakers, retries, timeouts, crashes, redrive,
 //! and faults started live.
 
+#[path = "support/scenario.rs"]
+mod support;
 use std::sync::Arc;
 
 use choreo_sim::engine::{NS_PER_MS, NS_PER_S, SimTime};
 use choreo_sim::model::Simulation;
 use choreo_sim::observe::SimEvent;
 use choreo_sim::run::{RunOptions, run_architecture, run_scenario};
-use choreo_sim::scenario::{self, FaultKind, Scenario};
-
-fn load(text: &str) -> Arc<Scenario> {
-    match scenario::load("test.ron", text) {
-        Ok(l) => Arc::new(l.scenario),
-        Err(e) => panic!("{:#?}", e.diagnostics),
-    }
-}
+use choreo_sim::scenario::{FaultKind, Scenario};
+use support::load;
 
 /// Runs architecture 0 to the horizon, collecting every event.
 fn events(s: &Arc<Scenario>) -> (Simulation, Vec<(SimTime, SimEvent)>) {

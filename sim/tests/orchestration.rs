@@ -1,19 +1,15 @@
 //! The orchestrator: workflows of tasks, waits, choices and parallel branches, retried and
 //! caught, billed per state transition.
 
+#[path = "support/scenario.rs"]
+mod support;
 use std::sync::Arc;
 
 use choreo_sim::engine::{NS_PER_MS, NS_PER_S};
 use choreo_sim::observe::SimEvent;
 use choreo_sim::run::{ArchReport, run_architecture};
-use choreo_sim::scenario::{self, Scenario};
-
-fn load(text: &str) -> Arc<Scenario> {
-    match scenario::load("test.ron", text) {
-        Ok(l) => Arc::new(l.scenario),
-        Err(e) => panic!("{:#?}", e.diagnostics),
-    }
-}
+use choreo_sim::scenario::Scenario;
+use support::load;
 
 fn run(s: &Arc<Scenario>) -> (ArchReport, Vec<(u64, SimEvent)>) {
     let mut ev = Vec::new();

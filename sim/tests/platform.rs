@@ -1,31 +1,17 @@
 //! Platform fidelity against theory and published results: Erlang B for a function at its
 //! concurrency limit, and SimFaaS's steady state for a function with a 10-minute keep-alive.
 
+#[path = "support/scenario.rs"]
+mod support;
 use std::sync::Arc;
 
 use choreo_sim::engine::NS_PER_S;
 use choreo_sim::run::run_architecture;
-use choreo_sim::scenario::{self, Scenario};
-
-fn load(text: &str) -> Arc<Scenario> {
-    match scenario::load("test.ron", text) {
-        Ok(l) => Arc::new(l.scenario),
-        Err(e) => panic!("{:#?}", e.diagnostics),
-    }
-}
+use support::{assert_close, load};
 
 /// Erlang B: blocking probability of c servers with offered load a, by its stable recursion.
 fn erlang_b(c: u32, a: f64) -> f64 {
     (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
-}
-
-fn assert_close(what: &str, measured: f64, theory: f64, tolerance: f64) {
-    let err = (measured / theory - 1.0).abs();
-    eprintln!("{what}: measured {measured:.6}, reference {theory:.6}, relative error {err:.4}");
-    assert!(
-        err < tolerance,
-        "{what}: measured {measured}, reference {theory}, error {err:.4} > {tolerance}"
-    );
 }
 
 #[test]

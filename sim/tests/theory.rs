@@ -4,13 +4,16 @@
 //! Sample sizes are chosen so that the 3% tolerance is at least three standard deviations of
 //! the estimate (asymptotic variance of the M/M/1 mean wait after Daley, 1968).
 
+#[path = "support/scenario.rs"]
+mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use choreo_sim::engine::{NS_PER_S, SimTime};
 use choreo_sim::observe::{Observer, SimEvent, TxnId};
 use choreo_sim::run::{self, run_architecture};
-use choreo_sim::scenario::{self, Scenario};
+use choreo_sim::scenario::Scenario;
+use support::{assert_close, load};
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
 fn erlang_c(c: u32, a: f64) -> f64 {
@@ -61,13 +64,6 @@ impl Observer for Waits {
     }
 }
 
-fn load(text: &str) -> Arc<Scenario> {
-    match scenario::load("test.ron", text) {
-        Ok(l) => Arc::new(l.scenario),
-        Err(e) => panic!("{:#?}", e.diagnostics),
-    }
-}
-
 fn mmc_scenario(
     c: u32,
     lambda: f64,
@@ -99,15 +95,6 @@ fn measure_mmc(c: u32, lambda: f64, mean_service_ms: f64, customers: f64) -> (f6
     let measured = waits.sum_ns as f64 / waits.n as f64 / 1e9;
     let theory = mmc_wait(c, lambda, 1000.0 / mean_service_ms);
     (measured, theory, report.metrics.response.mean_ms() / 1e3)
-}
-
-fn assert_close(what: &str, measured: f64, theory: f64, tolerance: f64) {
-    let err = (measured / theory - 1.0).abs();
-    eprintln!("{what}: measured {measured:.6}, theory {theory:.6}, relative error {err:.4}");
-    assert!(
-        err < tolerance,
-        "{what}: measured {measured:.6}, theory {theory:.6}, relative error {err:.4} > {tolerance}"
-    );
 }
 
 #[test]
