@@ -12,15 +12,16 @@ use clap::{Parser, Subcommand};
 use choreo_sim::export::{self, TraceWriter, TransactionWriter};
 use choreo_sim::observe::Observer;
 use choreo_sim::run::{self, RunOptions};
-use choreo_sim::scenario::{self, Loaded, Scenario, units::parse_duration};
+use choreo_sim::scenario::{Loaded, Scenario, units::parse_duration};
 use choreo_sim::{bundled, engine::SimTime};
 
 /// Simulate and compare monolith and event-driven serverless architectures.
 #[derive(Parser)]
 #[command(name = "choreo", version, about)]
 struct Cli {
+    /// What to do [default: open the viewer on the default scenario].
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +51,27 @@ enum Command {
         /// Also write events.csv, one row per simulation event.
         #[arg(long)]
         trace: bool,
+    },
+    /// Open the live viewer: every architecture side by side, events flowing.
+    View {
+        /// Scenario file, or the name of a bundled scenario.
+        #[arg(default_value = bundled::DEFAULT)]
+        scenario: String,
+        /// Save a PNG of the window once `--after` of simulated time is reached, then exit.
+        #[arg(long, value_name = "FILE")]
+        screenshot: Option<PathBuf>,
+        /// Simulated time to reach before the screenshot, e.g. "2m".
+        #[arg(long, default_value = "30s")]
+        after: String,
+        /// Initial speed, simulated seconds per real second (0.1 to 10000).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Window size in logical pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1600x1000")]
+        size: String,
+        /// Run this many real seconds, print the frame rate, and exit.
+        #[arg(long, value_name = "SECONDS")]
+        measure: Option<f64>,
     },
     /// Check scenarios; print every problem as FILE:LINE:COL: field.path: message.
     Validate {
@@ -97,7 +119,15 @@ fn main() -> ExitCode {
             };
         }
     };
-    match execute(cli.command) {
+    let command = cli.command.unwrap_or(Command::View {
+        scenario: bundled::DEFAULT.to_string(),
+        screenshot: None,
+        after: "30s".into(),
+        speed: 1.0,
+        size: "1600x1000".into(),
+        measure: None,
+    });
+    match execute(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<BadInput>() => {
             eprintln!("{e}");
@@ -112,6 +142,42 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> Result<()> {
     match command {
+        Command::View {
+            scenario,
+            screenshot,
+            after,
+            speed,
+            size,
+            measure,
+        } => {
+            // Check the scenario name first, so that a typo is an error here rather than a
+            // window showing the default. An invalid scenario opens the window with its
+            // errors listed.
+            if let Err(e @ bundled::OpenError::NotFound(_)) = bundled::open(&scenario) {
+                return Err(bad(e.to_string()));
+            }
+            let after = duration_arg("--after", &after)?;
+            if !(0.1..=10_000.0).contains(&speed) {
+                return Err(bad(format!("--speed {speed}: must be within 0.1 to 10000")));
+            }
+            let size = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+                .filter(|&(w, h)| (320..=8192).contains(&w) && (240..=8192).contains(&h))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "--size {size}: expected WIDTHxHEIGHT, e.g. 1280x800"
+                    ))
+                })?;
+            view(ViewArgs {
+                scenario,
+                screenshot,
+                after,
+                speed,
+                size,
+                measure,
+            })
+        }
         Command::Run {
             scenario,
             out,
@@ -191,6 +257,41 @@ fn execute(command: Command) -> Result<()> {
     }
 }
 
+/// Arguments of `choreo view`, checked.
+struct ViewArgs {
+    scenario: String,
+    screenshot: Option<PathBuf>,
+    after: SimTime,
+    speed: f64,
+    size: (u32, u32),
+    measure: Option<f64>,
+}
+
+#[cfg(feature = "viz")]
+fn view(args: ViewArgs) -> Result<()> {
+    let options = choreo_viz::ViewOptions {
+        scenario: args.scenario,
+        screenshot: args.screenshot,
+        after: args.after,
+        speed: args.speed,
+        size: args.size,
+        measure: args.measure,
+    };
+    match choreo_viz::run(options) {
+        Ok(()) => Ok(()),
+        Err(e @ choreo_viz::ViewError::NoDisplay(_)) => Err(bad(e.to_string())),
+        Err(e) => Err(anyhow::Error::new(e)),
+    }
+}
+
+#[cfg(not(feature = "viz"))]
+fn view(_: ViewArgs) -> Result<()> {
+    Err(bad(
+        "this choreo was built without the viewer (feature `viz`); run headless with \
+         `choreo run SCENARIO`, or rebuild with default features",
+    ))
+}
+
 fn first_sentence(text: &str) -> String {
     match text.find(". ") {
         Some(i) => text[..=i].to_string(),
@@ -209,30 +310,7 @@ fn duration_arg(flag: &str, text: &str) -> Result<SimTime> {
 /// Loads a scenario from a file, or a bundled one by name. Returns a name for the output
 /// folder and the scenario.
 fn load(arg: &str) -> Result<(String, Loaded)> {
-    let path = Path::new(arg);
-    let (name, result) = if path.is_file() {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| bad(format!("{arg}: cannot read: {e}")))?;
-        let stem = path
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-        (stem, scenario::load(arg, &text))
-    } else if let Some(result) = bundled::load(arg) {
-        (arg.trim_end_matches(".ron").to_string(), result)
-    } else {
-        let names: Vec<_> = bundled::ALL.iter().map(|b| b.name).collect();
-        return Err(bad(format!(
-            "{arg}: no such file, and no bundled scenario of that name (bundled: {})",
-            names.join(", ")
-        )));
-    };
-    match result {
-        Ok(loaded) => Ok((name, loaded)),
-        Err(e) => {
-            let lines: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
-            Err(bad(lines.join("\n")))
-        }
-    }
+    bundled::open(arg).map_err(|e| bad(e.to_string()))
 }
 
 fn print_warnings(loaded: &Loaded) {

@@ -308,3 +308,49 @@ fn graph_prints_the_topology_as_dot() {
     assert_eq!(dot.matches("shape=").count(), 12);
     assert!(dot.matches("style=dashed").count() >= 4, "{dot}");
 }
+
+#[test]
+fn view_without_a_display_says_so_in_one_line_and_points_to_run() {
+    for args in [&["view"][..], &[][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_choreo"))
+            .args(args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(
+            err.contains("no display") && err.contains("choreo run"),
+            "{err}"
+        );
+    }
+    // An X display that is not there is no display either.
+    let out = Command::new(env!("CARGO_BIN_EXE_choreo"))
+        .args(["view", "cold-starts"])
+        .env("DISPLAY", ":987")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(":987"), "{}", stderr(&out));
+}
+
+#[test]
+fn view_rejects_unknown_scenarios_and_bad_arguments_before_opening_a_window() {
+    let out = choreo(&["view", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bundled: photo-sharing"),
+        "{}",
+        stderr(&out)
+    );
+    for args in [
+        &["view", "--speed", "0"][..],
+        &["view", "--after", "soon"][..],
+        &["view", "--size", "big"][..],
+    ] {
+        let out = choreo(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}

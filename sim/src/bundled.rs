@@ -78,3 +78,54 @@ pub fn trace(name: &str) -> Option<&'static str> {
 pub fn load(name: &str) -> Option<Result<Loaded, ScenarioError>> {
     find(name).map(|b| scenario::load(&format!("scenarios/{}.ron", b.name), b.text))
 }
+
+/// Why a scenario named on the command line or in the viewer could not be opened.
+#[derive(Debug, Clone)]
+pub enum OpenError {
+    /// Neither a readable file nor a bundled scenario; the message says which were tried.
+    NotFound(String),
+    /// The file exists but could not be read.
+    Read(String),
+    /// The scenario is invalid: every problem with its file, line, column and field.
+    Invalid(ScenarioError),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::NotFound(m) | OpenError::Read(m) => f.write_str(m),
+            OpenError::Invalid(e) => {
+                let lines: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
+                f.write_str(&lines.join("\n"))
+            }
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// Opens `arg`: a scenario file if one exists at that path, else the bundled scenario of
+/// that name. Returns a short name for it (the file stem or the bundled name) and the
+/// loaded scenario.
+pub fn open(arg: &str) -> Result<(String, Loaded), OpenError> {
+    let path = std::path::Path::new(arg);
+    let (name, result) = if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| OpenError::Read(format!("{arg}: cannot read: {e}")))?;
+        let stem = path
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        (stem, scenario::load(arg, &text))
+    } else if let Some(result) = load(arg) {
+        (arg.trim_end_matches(".ron").to_string(), result)
+    } else {
+        let names: Vec<_> = ALL.iter().map(|b| b.name).collect();
+        return Err(OpenError::NotFound(format!(
+            "{arg}: no such file, and no bundled scenario of that name (bundled: {})",
+            names.join(", ")
+        )));
+    };
+    result
+        .map(|loaded| (name, loaded))
+        .map_err(OpenError::Invalid)
+}

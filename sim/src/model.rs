@@ -400,10 +400,18 @@ impl Simulation {
         self.st.horizon = horizon;
     }
 
-    /// Multiplies the arrival rate of `source` by `load` from now on (1.0 = as written).
+    /// Multiplies the arrival rate of `source` by `load` from now on (1.0 = as written). A
+    /// source stopped by a load of zero starts again, from now, when the load rises.
     pub fn set_load(&mut self, source: usize, load: f64) {
-        if let Some(g) = self.st.sources.get_mut(source) {
-            g.load = load.max(0.0);
+        let now = self.st.now();
+        let Some(g) = self.st.sources.get_mut(source) else {
+            return;
+        };
+        g.load = if load.is_finite() { load.max(0.0) } else { 0.0 };
+        if g.stalled && g.load > 0.0 {
+            g.stalled = false;
+            g.last = g.last.max(now);
+            self.st.schedule_next_arrival(source);
         }
     }
 

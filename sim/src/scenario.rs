@@ -269,6 +269,8 @@ pub struct Architecture {
     pub concurrency_limit: u32,
     /// Components by [`CompId`].
     pub components: Vec<Component>,
+    /// Viewer position hints (column, row) by [`CompId`], from the scenario's `layout`.
+    pub positions: Vec<Option<(f32, f32)>>,
 }
 
 impl Function {
@@ -299,6 +301,23 @@ impl Architecture {
             }
         }
         seen
+    }
+
+    /// Every connection between components, once each, sorted: `(from, to, sync)` where
+    /// `sync` means the caller waits (calls, reads, writes, gateway routes) and otherwise an
+    /// event or message flows (emits, subscriptions, consumers, triggers, dead letters).
+    /// A pair connected both ways of working appears as synchronous.
+    pub fn edges(&self) -> Vec<(CompId, CompId, bool)> {
+        let mut edges: Vec<(CompId, CompId, bool)> = Vec::new();
+        for id in 0..self.components.len() {
+            for (to, sync) in successors(self, id, None) {
+                edges.push((id, to, sync));
+            }
+        }
+        // Sort synchronous first within a pair, then keep the first of each pair.
+        edges.sort_by_key(|&(a, b, sync)| (a, b, !sync));
+        edges.dedup_by_key(|e| (e.0, e.1));
+        edges
     }
 
     /// The id of the component called `name`.

@@ -260,3 +260,31 @@ fn redrive_and_backoff_mistakes_are_errors() {
         ]
     );
 }
+
+#[test]
+fn layout_hints_pin_components_and_unknown_names_are_reported_where_written() {
+    let text = r#"Scenario(name: "hints", horizon: "1m",
+    workload: [Source(kind: "hit", arrivals: Poisson(per_second: 1.0))],
+    architectures: [Architecture(name: "a", entry: "f",
+        components: [Function(name: "f", work: [Compute("1ms")])],
+        layout: {"f": (2.0, 1.5), "g": (0.0, 0.0), "h-1": (0.0, inf)})])"#;
+    let errs = errors(text);
+    assert!(
+        errs.iter().any(|e| e.starts_with("s.ron:5:")
+            && e.contains("architectures[0].layout.g")
+            && e.contains("no component named \"g\"")
+            && e.contains("did you mean \"f\"")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("architectures[0].layout.h-1") && e.contains("finite")),
+        "{errs:#?}"
+    );
+    let ok = text.replace(r#", "g": (0.0, 0.0), "h-1": (0.0, inf)"#, "");
+    let loaded = scenario::load("s.ron", &ok).unwrap();
+    assert_eq!(
+        loaded.scenario.architectures[0].positions,
+        vec![Some((2.0, 1.5))]
+    );
+}

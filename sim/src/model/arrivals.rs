@@ -26,7 +26,7 @@ pub struct ArrivalGen {
     arrivals: Arrivals,
     rng: SimRng,
     /// Time of the last arrival produced (or of the start) [ns].
-    last: SimTime,
+    pub last: SimTime,
     /// For bursts: whether the current phase is on, and when it ends [ns].
     phase_on: bool,
     phase_end: SimTime,
@@ -41,6 +41,8 @@ pub struct ArrivalGen {
     copy_of: SimTime,
     /// Multiplier on the rate (the viewer's load slider); 1.0 in batch runs.
     pub load: f64,
+    /// Whether the source stopped because its load was zero (and nothing is scheduled).
+    pub stalled: bool,
 }
 
 /// An exponential gap [ns] at `rate` [1/s].
@@ -69,6 +71,7 @@ impl ArrivalGen {
             copies: 0,
             copy_of: 0,
             load: 1.0,
+            stalled: false,
         }
     }
 
@@ -212,6 +215,7 @@ impl ArrivalGen {
     pub fn next(&mut self, horizon: SimTime) -> Option<SimTime> {
         let load = self.load;
         if load <= 0.0 {
+            self.stalled = true;
             return None;
         }
         let t = match &self.arrivals {

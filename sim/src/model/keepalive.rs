@@ -31,7 +31,7 @@ pub struct Window {
 }
 
 /// A keep-alive policy of one function.
-pub trait KeepAlivePolicy: Debug + Send {
+pub trait KeepAlivePolicy: Debug + Send + Sync {
     /// The function was idle for `idle` [ns] (no execution in progress) before a request.
     fn observe_idle_time(&mut self, idle: SimTime);
     /// The window for an instance that has just become idle.

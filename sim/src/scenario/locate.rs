@@ -522,7 +522,7 @@ fn join(path: &str, name: &str) -> String {
 }
 
 /// Path of a string map key: `.key` when plain, else `["key"]`.
-fn key_path(path: &str, key: &str) -> String {
+pub(crate) fn key_path(path: &str, key: &str) -> String {
     let plain = key
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');

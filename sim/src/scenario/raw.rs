@@ -389,6 +389,11 @@ pub struct RawArchitecture {
     pub concurrency_limit: Option<u32>,
     /// The components.
     pub components: Vec<RawComponent>,
+    /// Position hints for the viewer: component name → (column, row), in layout cells
+    /// (column 0 is the entry side, row 0 the top). Unnamed components are placed
+    /// automatically.
+    #[serde(default)]
+    pub layout: std::collections::BTreeMap<String, (f32, f32)>,
 }
 
 /// A component of an architecture.

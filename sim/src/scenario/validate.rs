@@ -949,12 +949,31 @@ fn architecture(
             spec,
         }));
     }
+    let mut positions = vec![None; a.components.len()];
+    for (name, &(col, row)) in &a.layout {
+        let field = super::locate::key_path(&format!("{path}.layout"), name);
+        if !col.is_finite() || !row.is_finite() {
+            ctx.error(&field, "a position needs finite (column, row) numbers");
+            continue;
+        }
+        match names.ids.get(name.as_str()) {
+            Some(&id) => positions[id] = Some((col, row)),
+            None => {
+                let hint = suggest(name, names.ids.keys().copied());
+                ctx.error(
+                    &field,
+                    format!("no component named {name:?} in this architecture{hint}"),
+                );
+            }
+        }
+    }
     let components: Vec<Component> = components.into_iter().collect::<Option<_>>()?;
     let arch = Architecture {
         name: a.name.clone(),
         entry: entry?,
         concurrency_limit,
         components,
+        positions,
     };
     check_topology(ctx, path, &arch, kinds);
     Some(arch)

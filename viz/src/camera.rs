@@ -1,0 +1,200 @@
+//! The scene camera: drawn only in the part of the window the panels leave free, fitted to
+//! the scene, zoomed with the wheel, panned by dragging with the right or middle button;
+//! a left click on a node selects it for the inspector.
+
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{CameraOutputMode, ScalingMode, Viewport};
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
+use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext};
+
+use crate::live::Viewer;
+
+/// The camera that draws the scene (the egui camera is another one).
+#[derive(Component)]
+pub struct SceneCamera;
+
+/// The free part of the window in logical pixels, left by the panels: (x, y, width, height)
+/// from the top left.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct FreeArea(pub Rect);
+
+/// User zoom (1 = the whole scene fits) and pan [world units].
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct View {
+    /// Zoom factor.
+    pub zoom: f32,
+    /// Offset of the view centre from the scene centre.
+    pub pan: Vec2,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self {
+            zoom: 1.0,
+            pan: Vec2::ZERO,
+        }
+    }
+}
+
+/// The component picked for the inspector: (architecture, component).
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
+pub struct Selected(pub Option<(usize, usize)>);
+
+/// Camera, viewport, zoom, pan and picking.
+pub struct CameraPlugin;
+
+impl Plugin for CameraPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<View>()
+            .init_resource::<Selected>()
+            .insert_resource(FreeArea(Rect::new(0.0, 0.0, 1280.0, 800.0)))
+            .add_systems(Startup, spawn_camera)
+            .add_systems(Update, (zoom_and_pan, pick))
+            .add_systems(PostUpdate, fit.before(bevy::camera::CameraUpdateSystems));
+    }
+}
+
+fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
+    commands.spawn((
+        SceneCamera,
+        Camera2d,
+        Camera {
+            clear_color: ClearColorConfig::Custom(Color::srgb(0.07, 0.08, 0.1)),
+            ..default()
+        },
+    ));
+    // egui gets a camera of its own over the whole window, drawn after the scene: were it
+    // on the scene camera, its screen would be the scene's viewport, which the panels set.
+    egui.auto_create_primary_context = false;
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+/// Sets the viewport to the free area and the projection so the scene fits it.
+fn fit(
+    viewer: Res<Viewer>,
+    area: Res<FreeArea>,
+    view: Res<View>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut camera: Single<(&mut Camera, &mut Projection, &mut Transform), With<SceneCamera>>,
+) {
+    let scale = window.scale_factor();
+    let r = area.0;
+    let (w, h) = (window.physical_width(), window.physical_height());
+    let x = ((r.min.x * scale) as u32).min(w.saturating_sub(1));
+    let y = ((r.min.y * scale) as u32).min(h.saturating_sub(1));
+    let size = UVec2::new(
+        ((r.width() * scale) as u32).clamp(1, w - x),
+        ((r.height() * scale) as u32).clamp(1, h - y),
+    );
+    let (cam, projection, transform) = &mut *camera;
+    let position = UVec2::new(x, y);
+    let same = cam
+        .viewport
+        .as_ref()
+        .is_some_and(|v| v.physical_position == position && v.physical_size == size);
+    if !same {
+        cam.viewport = Some(Viewport {
+            physical_position: position,
+            physical_size: size,
+            ..default()
+        });
+    }
+    let (lo, hi) = viewer.layout.bounds;
+    let margin = 30.0;
+    let world = Vec2::new(hi[0] - lo[0] + 2.0 * margin, hi[1] - lo[1] + 2.0 * margin);
+    let centre = Vec2::new(lo[0] + hi[0], lo[1] + hi[1]) / 2.0;
+    if let Projection::Orthographic(ortho) = &mut **projection {
+        let (min_width, min_height) = (world.x / view.zoom, world.y / view.zoom);
+        let same = matches!(ortho.scaling_mode,
+            ScalingMode::AutoMin { min_width: w, min_height: h } if w == min_width && h == min_height);
+        if !same {
+            ortho.scaling_mode = ScalingMode::AutoMin {
+                min_width,
+                min_height,
+            };
+        }
+    }
+    let at = (centre + view.pan).extend(0.0);
+    if transform.translation != at {
+        transform.translation = at;
+    }
+}
+
+fn pointer_over_panels(contexts: &mut EguiContexts) -> bool {
+    contexts
+        .ctx_mut()
+        .map(|c| c.is_pointer_over_egui() || c.egui_wants_pointer_input())
+        .unwrap_or(false)
+}
+
+fn zoom_and_pan(
+    mut contexts: EguiContexts,
+    scroll: Res<AccumulatedMouseScroll>,
+    motion: Res<AccumulatedMouseMotion>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut view: ResMut<View>,
+    camera: Single<(&Camera, &Projection), With<SceneCamera>>,
+) {
+    if keys.just_pressed(KeyCode::Home) {
+        *view = View::default();
+    }
+    if pointer_over_panels(&mut contexts) {
+        return;
+    }
+    if scroll.delta.y != 0.0 {
+        view.zoom = (view.zoom * (1.0 + 0.1 * scroll.delta.y.signum())).clamp(0.3, 8.0);
+    }
+    if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
+        let (cam, projection) = *camera;
+        if let (Projection::Orthographic(o), Some(size)) = (projection, cam.logical_viewport_size())
+        {
+            // World units per logical pixel.
+            let per_px = o.area.width() / size.x.max(1.0);
+            view.pan += Vec2::new(-motion.delta.x, motion.delta.y) * per_px;
+        }
+    }
+}
+
+fn pick(
+    mut contexts: EguiContexts,
+    buttons: Res<ButtonInput<MouseButton>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Single<(&Camera, &GlobalTransform), With<SceneCamera>>,
+    viewer: Res<Viewer>,
+    mut selected: ResMut<Selected>,
+) {
+    if !buttons.just_pressed(MouseButton::Left) || pointer_over_panels(&mut contexts) {
+        return;
+    }
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    let (cam, transform) = *camera;
+    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
+    let Ok(world) = cam.viewport_to_world_2d(transform, cursor - origin) else {
+        return;
+    };
+    selected.0 = viewer
+        .layout
+        .archs
+        .iter()
+        .enumerate()
+        .find_map(|(a, l)| l.node_at([world.x, world.y]).map(|c| (a, c)));
+}

@@ -1,0 +1,250 @@
+//! choreo's live viewer: every architecture of a scenario drawn as its topology, side by
+//! side on one simulated clock, with events flowing along the edges as particles and egui
+//! panels for the clock, the load, faults, figures, charts, the inspector and the lesson.
+//!
+//! The simulation core ([`live::LivePlugin`], [`particles::ParticlesPlugin`]) needs no
+//! window and is what the tests and the benchmark drive with `MinimalPlugins`; the
+//! rendering plugins ([`draw`], [`labels`], [`camera`], [`ui`]) and [`run`] add the window.
+
+pub mod camera;
+pub mod draw;
+pub mod figures;
+pub mod labels;
+pub mod layout;
+pub mod live;
+pub mod particles;
+pub mod screenshot;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+use bevy_egui::EguiPlugin;
+use choreo_sim::engine::SimTime;
+
+use crate::live::{Clock, LivePlugin};
+use crate::particles::{Particle, ParticlesPlugin, Pulse};
+
+/// How to open the viewer.
+#[derive(Debug, Clone)]
+pub struct ViewOptions {
+    /// Scenario file or bundled name.
+    pub scenario: String,
+    /// Save a PNG of the window to this file once `after` of simulated time is reached,
+    /// then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Simulated time to reach before the screenshot [ns].
+    pub after: SimTime,
+    /// Initial speed [simulated s per real s].
+    pub speed: f64,
+    /// Window size [logical px].
+    pub size: (u32, u32),
+    /// Run this many real seconds, print the frame rate, and exit.
+    pub measure: Option<f64>,
+}
+
+/// Why the viewer could not run.
+#[derive(Debug)]
+pub enum ViewError {
+    /// No display to open a window on (the message says why).
+    NoDisplay(String),
+    /// The window opened but the screenshot was not written.
+    Screenshot(String),
+}
+
+impl std::fmt::Display for ViewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ViewError::NoDisplay(why) => write!(
+                f,
+                "choreo view: no display ({why}); run headless with `choreo run SCENARIO` instead"
+            ),
+            ViewError::Screenshot(why) => write!(f, "choreo view: screenshot failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ViewError {}
+
+/// The viewer without a window: the simulations, the clock, the particles. For tests and
+/// benchmarks; `fixed_dt` makes every frame that long.
+pub fn headless_app(scenario: &str, fixed_dt: f64) -> App {
+    let mut app = App::new();
+    app.add_plugins(
+        MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(
+            fixed_dt,
+        ))),
+    )
+    .add_plugins((
+        LivePlugin {
+            source: scenario.to_string(),
+        },
+        ParticlesPlugin,
+    ));
+    app.world_mut().resource_mut::<Clock>().fixed_dt = Some(fixed_dt);
+    app
+}
+
+/// Checks that a window can be opened: an X11 display named by `$DISPLAY` that accepts
+/// a connection.
+pub fn display_available() -> Result<(), String> {
+    let display = std::env::var("DISPLAY").unwrap_or_default();
+    if display.trim().is_empty() {
+        return Err("$DISPLAY is not set".into());
+    }
+    let Some((host, rest)) = display.rsplit_once(':') else {
+        return Err(format!("$DISPLAY={display:?} is not host:number"));
+    };
+    let number: u16 = rest
+        .split('.')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("$DISPLAY={display:?} is not host:number"))?;
+    if host.is_empty() || host == "unix" {
+        let socket = format!("/tmp/.X11-unix/X{number}");
+        #[cfg(unix)]
+        {
+            std::os::unix::net::UnixStream::connect(&socket)
+                .map(|_| ())
+                .map_err(|e| format!("cannot connect to X display {display} ({socket}: {e})"))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = socket;
+            Ok(())
+        }
+    } else {
+        use std::net::ToSocketAddrs;
+        let addr = (host, 6000 + number)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| format!("cannot resolve the X display host {host:?}"))?;
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+            .map(|_| ())
+            .map_err(|e| format!("cannot connect to X display {display}: {e}"))
+    }
+}
+
+/// Opens the window and runs until it is closed (or the screenshot is saved).
+pub fn run(options: ViewOptions) -> Result<(), ViewError> {
+    display_available().map_err(ViewError::NoDisplay)?;
+    let mut app = App::new();
+    let title = format!("choreo — {}", options.scenario);
+    let present_mode = if options.measure.is_some() || options.screenshot.is_some() {
+        PresentMode::AutoNoVsync
+    } else {
+        PresentMode::AutoVsync
+    };
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title,
+                    resolution: WindowResolution::new(options.size.0, options.size.1),
+                    present_mode,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin {
+                level: bevy::log::Level::WARN,
+                filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn".into(),
+                ..default()
+            }),
+    )
+    .add_plugins(EguiPlugin::default())
+    .add_plugins((
+        LivePlugin {
+            source: options.scenario.clone(),
+        },
+        ParticlesPlugin,
+        draw::DrawPlugin,
+        labels::LabelsPlugin,
+        camera::CameraPlugin,
+        ui::UiPlugin,
+        ParticleLooks,
+    ));
+    app.world_mut().resource_mut::<Clock>().speed = options.speed;
+    if let Some(path) = &options.screenshot {
+        app.add_plugins(screenshot::ScreenshotPlugin {
+            path: path.clone(),
+            after: options.after,
+        });
+    }
+    if let Some(seconds) = options.measure {
+        app.add_plugins(screenshot::MeasurePlugin { seconds });
+    }
+    app.run();
+    if let Some(path) = &options.screenshot {
+        let ok = std::fs::metadata(path)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false);
+        if !ok {
+            return Err(ViewError::Screenshot(format!(
+                "{} was not written (the window closed first?)",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Particles as small coloured discs.
+struct ParticleLooks;
+
+#[derive(Resource)]
+struct ParticleAssets {
+    mesh: Handle<Mesh>,
+    materials: Vec<(Pulse, Handle<ColorMaterial>)>,
+}
+
+impl Plugin for ParticleLooks {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Startup, make_particle_assets)
+            .add_systems(PostUpdate, dress_particles);
+    }
+}
+
+fn make_particle_assets(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
+    let mesh = meshes.add(Circle::new(8.0));
+    let materials = Pulse::ALL
+        .iter()
+        .map(|&p| {
+            let [r, g, b] = p.rgb();
+            (
+                p,
+                materials.add(ColorMaterial::from_color(Color::srgb(r, g, b))),
+            )
+        })
+        .collect();
+    commands.insert_resource(ParticleAssets { mesh, materials });
+}
+
+fn dress_particles(
+    mut commands: Commands,
+    assets: Option<Res<ParticleAssets>>,
+    added: Query<(Entity, &Particle), Added<Particle>>,
+) {
+    let Some(assets) = assets else {
+        return;
+    };
+    for (entity, p) in &added {
+        let material = assets
+            .materials
+            .iter()
+            .find(|m| m.0 == p.pulse)
+            .map(|m| m.1.clone())
+            .unwrap_or_default();
+        commands
+            .entity(entity)
+            .insert((Mesh2d(assets.mesh.clone()), MeshMaterial2d(material)));
+    }
+}

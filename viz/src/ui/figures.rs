@@ -1,0 +1,138 @@
+//! Figures per architecture, side by side, over the rolling window: response and done
+//! percentiles, throughput, cold starts, throttles, failures, instances, the cost so far
+//! and its monthly projection; then charts over time of latency, cost and instances.
+
+use bevy_egui::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::Panels;
+use crate::figures::{HistoryPoint, WINDOW};
+use crate::labels::compact;
+
+/// Colours of the architectures in charts, in scenario order.
+const ARCH_COLORS: [egui::Color32; 4] = [
+    egui::Color32::from_rgb(110, 170, 255),
+    egui::Color32::from_rgb(255, 160, 60),
+    egui::Color32::from_rgb(120, 220, 120),
+    egui::Color32::from_rgb(220, 120, 255),
+];
+
+fn ms(x: f64) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else if x >= 1000.0 {
+        format!("{:.2} s", x / 1000.0)
+    } else {
+        format!("{x:.0} ms")
+    }
+}
+
+fn usd(x: f64) -> String {
+    if x >= 1000.0 {
+        format!("${}", compact(x))
+    } else if x >= 1.0 {
+        format!("${x:.2}")
+    } else {
+        format!("${x:.4}")
+    }
+}
+
+pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
+    let archs = &p.viewer.archs;
+    ui.label(
+        egui::RichText::new(format!(
+            "figures (last {} s simulated)",
+            WINDOW / 1_000_000_000
+        ))
+        .strong(),
+    );
+    egui::Grid::new("figures")
+        .striped(true)
+        .num_columns(archs.len() + 1)
+        .show(ui, |ui| {
+            ui.label("");
+            for (i, a) in archs.iter().enumerate() {
+                ui.colored_label(
+                    ARCH_COLORS[i % ARCH_COLORS.len()],
+                    egui::RichText::new(&a.sim.architecture().name).strong(),
+                );
+            }
+            ui.end_row();
+            let mut row = |name: &str, f: &dyn Fn(&crate::live::ArchLive) -> String| {
+                ui.label(name);
+                for a in archs {
+                    ui.monospace(f(a));
+                }
+                ui.end_row();
+            };
+            let pct = |v: [f64; 3]| format!("{} / {} / {}", ms(v[0]), ms(v[1]), ms(v[2]));
+            row("response p50/95/99", &|a| {
+                pct(a.figures.summary().response_ms)
+            });
+            row("done p50/95/99", &|a| pct(a.figures.summary().done_ms));
+            row("arrivals /s", &|a| {
+                compact(a.figures.summary().arrivals_per_s)
+            });
+            row("throughput /s", &|a| {
+                compact(a.figures.summary().throughput)
+            });
+            row("cold starts (window / all)", &|a| {
+                format!(
+                    "{} / {}",
+                    a.figures.summary().window_cold_starts,
+                    a.metrics.cold_starts
+                )
+            });
+            row("throttled (window / all)", &|a| {
+                format!(
+                    "{} / {}",
+                    a.figures.summary().window_throttled,
+                    a.metrics.throttled + a.metrics.rejected
+                )
+            });
+            row("failed (window / all)", &|a| {
+                let c = a.sim.counts();
+                format!(
+                    "{} / {}",
+                    a.figures.summary().window_failed,
+                    c.failed + c.dead_lettered
+                )
+            });
+            row("in flight", &|a| a.sim.counts().in_flight.to_string());
+            row("instances", &|a| a.instances().to_string());
+            row("cost so far", &|a| usd(a.figures.summary().cost_usd));
+            row("per month at this rate", &|a| {
+                usd(a.figures.summary().month_usd)
+            });
+        });
+    ui.add_space(6.0);
+    chart(ui, p, "p99 response [ms]", "lat", |h| h.response_p99_ms);
+    chart(ui, p, "cost so far [USD]", "cost", |h| h.cost_usd);
+    chart(ui, p, "instances", "inst", |h| h.instances);
+}
+
+fn chart(ui: &mut egui::Ui, p: &Panels, title: &str, id: &str, y: fn(&HistoryPoint) -> f64) {
+    ui.label(title);
+    Plot::new(id)
+        .height(120.0)
+        .legend(Legend::default())
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .x_axis_label("simulated s")
+        .show(ui, |plot| {
+            for (i, a) in p.viewer.archs.iter().enumerate() {
+                let points: PlotPoints = a
+                    .figures
+                    .history()
+                    .iter()
+                    .filter(|h| y(h).is_finite())
+                    .map(|h| [h.t, y(h)])
+                    .collect();
+                plot.line(
+                    Line::new(a.sim.architecture().name.clone(), points)
+                        .color(ARCH_COLORS[i % ARCH_COLORS.len()]),
+                );
+            }
+        });
+}
