@@ -3,10 +3,10 @@
 //! a left click on a node selects it for the inspector.
 
 use bevy::camera::visibility::RenderLayers;
-use bevy::camera::{CameraOutputMode, ScalingMode, Viewport};
+use bevy::camera::{ScalingMode, Viewport};
+use bevy::core_pipeline::tonemapping::{DebandDither, Tonemapping};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
-use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext};
 
@@ -58,9 +58,14 @@ impl Plugin for CameraPlugin {
 }
 
 fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
+    // No multisampling: lines are thin already, and under a software renderer 4× MSAA
+    // costs more than the rest of the frame.
     commands.spawn((
         SceneCamera,
         Camera2d,
+        Msaa::Off,
+        Tonemapping::None,
+        DebandDither::Disabled,
         Camera {
             clear_color: ClearColorConfig::Custom(Color::srgb(0.07, 0.08, 0.1)),
             ..default()
@@ -72,14 +77,16 @@ fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
     commands.spawn((
         PrimaryEguiContext,
         Camera2d,
+        Msaa::Off,
+        Tonemapping::None,
+        DebandDither::Disabled,
         RenderLayers::none(),
+        // Same target and settings as the scene camera: the two share one intermediate
+        // texture, egui draws over the scene without clearing, and the window is written
+        // once (under a software renderer every full-window pass counts).
         Camera {
             order: 1,
-            output_mode: CameraOutputMode::Write {
-                blend_state: Some(BlendState::ALPHA_BLENDING),
-                clear_color: ClearColorConfig::None,
-            },
-            clear_color: ClearColorConfig::Custom(Color::NONE),
+            clear_color: ClearColorConfig::None,
             ..default()
         },
     ));
@@ -120,7 +127,12 @@ fn fit(
     let world = Vec2::new(hi[0] - lo[0] + 2.0 * margin, hi[1] - lo[1] + 2.0 * margin);
     let centre = Vec2::new(lo[0] + hi[0], lo[1] + hi[1]) / 2.0;
     if let Projection::Orthographic(ortho) = &mut **projection {
-        let (min_width, min_height) = (world.x / view.zoom, world.y / view.zoom);
+        // Fit the scene, but never magnify a small one beyond one world unit per pixel
+        // (the user zooms for that).
+        let (min_width, min_height) = (
+            world.x.max(r.width()) / view.zoom,
+            world.y.max(r.height()) / view.zoom,
+        );
         let same = matches!(ortho.scaling_mode,
             ScalingMode::AutoMin { min_width: w, min_height: h } if w == min_width && h == min_height);
         if !same {
