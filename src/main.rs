@@ -258,6 +258,7 @@ fn execute(command: Command) -> Result<()> {
 }
 
 /// Arguments of `choreo view`, checked.
+#[cfg_attr(not(feature = "viz"), allow(dead_code))] // read only by the viewer
 struct ViewArgs {
     scenario: String,
     screenshot: Option<PathBuf>,

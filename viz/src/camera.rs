@@ -148,39 +148,60 @@ fn fit(
     }
 }
 
-fn pointer_over_panels(contexts: &mut EguiContexts) -> bool {
-    contexts
-        .ctx_mut()
-        .map(|c| c.is_pointer_over_egui() || c.egui_wants_pointer_input())
-        .unwrap_or(false)
+/// Whether the pointer is on the panels (or a window such as the error list) rather than
+/// on the scene: outside the free area, or over an egui layer above the background (the
+/// panels' root sits on the background layer across the whole window).
+fn pointer_over_panels(contexts: &mut EguiContexts, area: &FreeArea, cursor: Vec2) -> bool {
+    if !area.0.contains(cursor) {
+        return true;
+    }
+    let Ok(ctx) = contexts.ctx_mut() else {
+        return false;
+    };
+    ctx.layer_id_at(bevy_egui::egui::pos2(cursor.x, cursor.y))
+        .is_some_and(|l| l.order != bevy_egui::egui::Order::Background)
+}
+
+/// The mouse this frame.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Mouse<'w> {
+    scroll: Res<'w, AccumulatedMouseScroll>,
+    motion: Res<'w, AccumulatedMouseMotion>,
+    buttons: Res<'w, ButtonInput<MouseButton>>,
 }
 
 fn zoom_and_pan(
     mut contexts: EguiContexts,
-    scroll: Res<AccumulatedMouseScroll>,
-    motion: Res<AccumulatedMouseMotion>,
-    buttons: Res<ButtonInput<MouseButton>>,
+    mouse: Mouse,
     keys: Res<ButtonInput<KeyCode>>,
     mut view: ResMut<View>,
-    camera: Single<(&Camera, &Projection), With<SceneCamera>>,
+    area: Res<FreeArea>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    projection: Single<&Projection, With<SceneCamera>>,
 ) {
+    let Mouse {
+        scroll,
+        motion,
+        buttons,
+    } = mouse;
     if keys.just_pressed(KeyCode::Home) {
         *view = View::default();
     }
-    if pointer_over_panels(&mut contexts) {
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    if pointer_over_panels(&mut contexts, &area, cursor) {
         return;
     }
     if scroll.delta.y != 0.0 {
         view.zoom = (view.zoom * (1.0 + 0.1 * scroll.delta.y.signum())).clamp(0.3, 8.0);
     }
-    if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
-        let (cam, projection) = *camera;
-        if let (Projection::Orthographic(o), Some(size)) = (projection, cam.logical_viewport_size())
-        {
-            // World units per logical pixel.
-            let per_px = o.area.width() / size.x.max(1.0);
-            view.pan += Vec2::new(-motion.delta.x, motion.delta.y) * per_px;
-        }
+    if (buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle))
+        && let Projection::Orthographic(o) = *projection
+    {
+        // World units per logical pixel.
+        let per_px = o.area.width() / area.0.width().max(1.0);
+        view.pan += Vec2::new(-motion.delta.x, motion.delta.y) * per_px;
     }
 }
 
@@ -188,21 +209,29 @@ fn pick(
     mut contexts: EguiContexts,
     buttons: Res<ButtonInput<MouseButton>>,
     window: Single<&Window, With<PrimaryWindow>>,
-    camera: Single<(&Camera, &GlobalTransform), With<SceneCamera>>,
+    camera: Single<(&Projection, &Transform), With<SceneCamera>>,
     viewer: Res<Viewer>,
+    area: Res<FreeArea>,
     mut selected: ResMut<Selected>,
 ) {
-    if !buttons.just_pressed(MouseButton::Left) || pointer_over_panels(&mut contexts) {
+    if !buttons.just_pressed(MouseButton::Left) {
         return;
     }
     let Some(cursor) = window.cursor_position() else {
         return;
     };
-    let (cam, transform) = *camera;
-    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
-    let Ok(world) = cam.viewport_to_world_2d(transform, cursor - origin) else {
+    if pointer_over_panels(&mut contexts, &area, cursor) {
+        return;
+    }
+    let (projection, transform) = *camera;
+    let Projection::Orthographic(o) = projection else {
         return;
     };
+    // The camera's centre is drawn at the centre of the free area; y grows downwards on
+    // screen and upwards in the world.
+    let per_px = o.area.width() / area.0.width().max(1.0);
+    let offset = cursor - area.0.center();
+    let world = transform.translation.truncate() + Vec2::new(offset.x, -offset.y) * per_px;
     selected.0 = viewer
         .layout
         .archs

@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use choreo_sim::model::ComponentState;
 use choreo_sim::scenario::Spec;
 
+use crate::camera::Selected;
 use crate::layout::{NODE_RADIUS, Path, Point};
 use crate::live::{Clock, Viewer};
 use crate::particles::{Activity, FLASH, LaneTraffic, Pulse};
@@ -270,6 +271,17 @@ fn glyph(g: &mut Gizmos, spec: &Spec, c: Vec2, color: Color) {
     }
 }
 
+/// A store's capacity as requests in service at once, where it has one.
+pub fn store_capacity(spec: &Spec) -> Option<u32> {
+    match spec {
+        Spec::Database(d) => match d.capacity {
+            choreo_sim::scenario::Capacity::Concurrency(n) => Some(n),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A horizontal bar below a node: `fill` in [0, 1] of it coloured.
 fn bar(g: &mut Gizmos<Thick>, c: Vec2, dy: f32, fill: f32, color: Color) {
     let w = NODE_RADIUS * 2.0;
@@ -314,9 +326,11 @@ fn draw_nodes(
     viewer: Res<Viewer>,
     activity: Res<Activity>,
     clock: Res<Clock>,
+    selected: Option<Res<Selected>>,
     mut g: Gizmos,
     mut thick: Gizmos<Thick>,
 ) {
+    let selected = selected.and_then(|s| s.0);
     for (index, (live, layout)) in viewer.archs.iter().zip(&viewer.layout.archs).enumerate() {
         let arch = live.sim.architecture();
         let faulted: Vec<usize> = live.sim.active_faults().iter().map(|f| f.1).collect();
@@ -373,7 +387,13 @@ fn draw_nodes(
                     waiting,
                 }) => {
                     let total = (in_service + waiting).max(1) as f32;
-                    let fill = (in_service as f32 / 50.0).min(1.0);
+                    // Load against capacity where the capacity is a number of requests in
+                    // service; otherwise on a log scale (1 a fifth, 10^4 the whole bar).
+                    let fill = match store_capacity(&comp.spec) {
+                        Some(n) => in_service as f32 / n as f32,
+                        None if in_service > 0 => (1.0 + (in_service as f32).log10()) / 5.0,
+                        None => 0.0,
+                    };
                     bar(
                         &mut thick,
                         c,
@@ -403,6 +423,13 @@ fn draw_nodes(
                         .circle_2d(c, NODE_RADIUS + 8.0 + 12.0 * age as f32, color)
                         .resolution(40);
                 }
+            }
+            if selected == Some((index, id)) {
+                g.rect_2d(
+                    Isometry2d::from_translation(c),
+                    Vec2::splat(NODE_RADIUS * 2.6),
+                    Color::srgb(1.0, 1.0, 1.0),
+                );
             }
             if faulted.contains(&id) {
                 // A red warning triangle at the top right and a red ring.

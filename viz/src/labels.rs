@@ -6,7 +6,7 @@ use bevy::sprite::Anchor;
 use choreo_sim::model::ComponentState;
 use choreo_sim::scenario::FaultKind;
 
-use crate::draw::kind_color;
+use crate::draw::{kind_color, store_capacity};
 use crate::layout::NODE_RADIUS;
 use crate::live::{Clock, Viewer};
 use crate::particles::{Activity, Lane};
@@ -190,7 +190,11 @@ fn update_states(
                 in_service,
                 waiting,
             }) => {
-                let mut s = format!("{in_service} ops");
+                let spec = &live.sim.architecture().components[label.comp].spec;
+                let mut s = match store_capacity(spec) {
+                    Some(n) => format!("{in_service}/{n} ops"),
+                    None => format!("{in_service} ops"),
+                };
                 if *waiting > 0 {
                     s += &format!(", {waiting} waiting");
                 }
