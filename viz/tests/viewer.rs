@@ -24,6 +24,15 @@ fn particles(app: &mut App) -> Vec<Particle> {
     world.query::<&Particle>().iter(world).cloned().collect()
 }
 
+fn positions(app: &mut App) -> Vec<Vec3> {
+    let world = app.world_mut();
+    world
+        .query_filtered::<&Transform, With<Particle>>()
+        .iter(world)
+        .map(|t| t.translation)
+        .collect()
+}
+
 fn send(app: &mut App, command: Command) {
     app.world_mut().write_message(command);
 }
@@ -119,27 +128,13 @@ fn pause_stops_simulated_time_and_the_particles() {
     app.world_mut().resource_mut::<Clock>().paused = true;
     app.update();
     let (t, visual) = (now(&app), app.world().resource::<Clock>().visual);
-    let before: Vec<Vec3> = {
-        let world = app.world_mut();
-        world
-            .query_filtered::<&Transform, With<Particle>>()
-            .iter(world)
-            .map(|t| t.translation)
-            .collect()
-    };
+    let before = positions(&mut app);
     for _ in 0..30 {
         app.update();
     }
     assert_eq!(now(&app), t);
     assert_eq!(app.world().resource::<Clock>().visual, visual);
-    let after: Vec<Vec3> = {
-        let world = app.world_mut();
-        world
-            .query_filtered::<&Transform, With<Particle>>()
-            .iter(world)
-            .map(|t| t.translation)
-            .collect()
-    };
+    let after = positions(&mut app);
     assert_eq!(before, after, "particles froze");
     app.world_mut().resource_mut::<Clock>().paused = false;
     app.update();
