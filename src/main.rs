@@ -72,6 +72,10 @@ enum Command {
         /// Run this many real seconds, print the frame rate, and exit.
         #[arg(long, value_name = "SECONDS")]
         measure: Option<f64>,
+        /// Leave layers out of the window, to measure what each costs a frame:
+        /// shapes, labels, particles, panels.
+        #[arg(long, value_name = "LAYERS", value_delimiter = ',')]
+        without: Vec<String>,
     },
     /// Check scenarios; print every problem as FILE:LINE:COL: field.path: message.
     Validate {
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
         speed: 1.0,
         size: "1600x1000".into(),
         measure: None,
+        without: Vec::new(),
     });
     match execute(command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,6 +154,7 @@ fn execute(command: Command) -> Result<()> {
             speed,
             size,
             measure,
+            without,
         } => {
             // Check the scenario name first, so that a typo is an error here rather than a
             // window showing the default. An invalid scenario opens the window with its
@@ -176,6 +182,7 @@ fn execute(command: Command) -> Result<()> {
                 speed,
                 size,
                 measure,
+                without,
             })
         }
         Command::Run {
@@ -266,10 +273,24 @@ struct ViewArgs {
     speed: f64,
     size: (u32, u32),
     measure: Option<f64>,
+    without: Vec<String>,
 }
 
 #[cfg(feature = "viz")]
 fn view(args: ViewArgs) -> Result<()> {
+    let without = args
+        .without
+        .iter()
+        .map(|name| {
+            choreo_viz::Layer::named(name).ok_or_else(|| {
+                let names: Vec<&str> = choreo_viz::Layer::ALL.iter().map(|l| l.0).collect();
+                bad(format!(
+                    "--without {name}: expected some of {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let options = choreo_viz::ViewOptions {
         scenario: args.scenario,
         screenshot: args.screenshot,
@@ -277,6 +298,7 @@ fn view(args: ViewArgs) -> Result<()> {
         speed: args.speed,
         size: args.size,
         measure: args.measure,
+        without,
     };
     match choreo_viz::run(options) {
         Ok(()) => Ok(()),

@@ -349,6 +349,7 @@ fn view_rejects_unknown_scenarios_and_bad_arguments_before_opening_a_window() {
         &["view", "--speed", "0"][..],
         &["view", "--after", "soon"][..],
         &["view", "--size", "big"][..],
+        &["view", "--without", "panels,walls"][..],
     ] {
         let out = choreo(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

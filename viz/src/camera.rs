@@ -3,7 +3,7 @@
 //! a left click on a node selects it for the inspector.
 
 use bevy::camera::visibility::RenderLayers;
-use bevy::camera::{ScalingMode, Viewport};
+use bevy::camera::{CameraOutputMode, ScalingMode, Viewport};
 use bevy::core_pipeline::tonemapping::{DebandDither, Tonemapping};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
@@ -43,6 +43,9 @@ impl Default for View {
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
 pub struct Selected(pub Option<(usize, usize)>);
 
+/// The scene's background, also seen behind the panels, which draw none of their own.
+pub const BACKGROUND: Color = Color::srgb(0.07, 0.08, 0.1);
+
 /// Camera, viewport, zoom, pan and picking.
 pub struct CameraPlugin;
 
@@ -67,7 +70,10 @@ fn spawn_camera(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
         Tonemapping::None,
         DebandDither::Disabled,
         Camera {
-            clear_color: ClearColorConfig::Custom(Color::srgb(0.07, 0.08, 0.1)),
+            clear_color: ClearColorConfig::Custom(BACKGROUND),
+            // The egui camera below shares this camera's intermediate texture and writes it
+            // to the window; writing it here too would be one more full-window pass.
+            output_mode: CameraOutputMode::Skip,
             ..default()
         },
     ));

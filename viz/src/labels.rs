@@ -32,11 +32,37 @@ pub struct LaneLabel {
 /// Scene text.
 pub struct LabelsPlugin;
 
+/// How often (real time) the live-state and rate labels are rewritten. Faster is
+/// unreadable at high speeds, and every rewritten label is shaped and laid out again.
+const REFRESH_SECONDS: f32 = 0.2;
+
+/// Paces the label updates in real time.
+#[derive(Resource)]
+struct Refresh(Timer);
+
+fn tick_refresh(time: Res<Time<Real>>, mut refresh: ResMut<Refresh>) {
+    refresh.0.tick(time.delta());
+}
+
+/// Due when the refresh timer fired this frame or the labels were just spawned.
+fn refresh_due(refresh: Res<Refresh>, fresh: Query<(), Added<StateLabel>>) -> bool {
+    refresh.0.just_finished() || !fresh.is_empty()
+}
+
 impl Plugin for LabelsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(
+        app.insert_resource(Refresh(Timer::from_seconds(
+            REFRESH_SECONDS,
+            TimerMode::Repeating,
+        )))
+        .add_systems(
             PostUpdate,
-            (spawn_labels, update_states, update_lanes).chain(),
+            (
+                spawn_labels,
+                tick_refresh,
+                (update_states, update_lanes).run_if(refresh_due),
+            )
+                .chain(),
         );
     }
 }
@@ -209,12 +235,13 @@ fn update_states(
             .filter(|f| f.1 == label.comp)
             .map(|f| fault_word(&f.2))
             .collect();
-        if faults.is_empty() {
-            color.0 = Color::srgb(0.75, 0.78, 0.85);
+        let tint = if faults.is_empty() {
+            Color::srgb(0.75, 0.78, 0.85)
         } else {
             line = format!("{}: {line}", faults.join(" + "));
-            color.0 = Color::srgb(1.0, 0.4, 0.35);
-        }
+            Color::srgb(1.0, 0.4, 0.35)
+        };
+        color.set_if_neq(TextColor(tint));
         if text.0 != line {
             text.0 = line;
         }

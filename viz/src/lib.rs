@@ -26,7 +26,7 @@ use bevy_egui::EguiPlugin;
 use choreo_sim::engine::SimTime;
 
 use crate::live::{Clock, LivePlugin};
-use crate::particles::{Particle, ParticlesPlugin, Pulse};
+use crate::particles::{Particle, ParticlesPlugin};
 
 /// How to open the viewer.
 #[derive(Debug, Clone)]
@@ -44,6 +44,37 @@ pub struct ViewOptions {
     pub size: (u32, u32),
     /// Run this many real seconds, print the frame rate, and exit.
     pub measure: Option<f64>,
+    /// Layers left out of the window, to measure what each costs a frame.
+    pub without: Vec<Layer>,
+}
+
+/// What the window draws, layer by layer (`choreo view --without ...` leaves some out, to
+/// measure their share of a frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Glyphs, edges, bars, dots, flashes and fault marks (gizmos).
+    Shapes,
+    /// Names, kinds, live state and edge rates (scene text).
+    Labels,
+    /// Particles in flight (they are still simulated and counted).
+    Particles,
+    /// The egui panels.
+    Panels,
+}
+
+impl Layer {
+    /// Every layer, by name.
+    pub const ALL: [(&'static str, Layer); 4] = [
+        ("shapes", Layer::Shapes),
+        ("labels", Layer::Labels),
+        ("particles", Layer::Particles),
+        ("panels", Layer::Panels),
+    ];
+
+    /// The layer of that name.
+    pub fn named(name: &str) -> Option<Layer> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+    }
 }
 
 /// Why the viewer could not run.
@@ -162,12 +193,20 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
             source: options.scenario.clone(),
         },
         ParticlesPlugin,
-        draw::DrawPlugin,
-        labels::LabelsPlugin,
         camera::CameraPlugin,
         ui::UiPlugin,
-        ParticleLooks,
     ));
+    let without = |layer| options.without.contains(&layer);
+    if !without(Layer::Shapes) {
+        app.add_plugins(draw::DrawPlugin);
+    }
+    if !without(Layer::Labels) {
+        app.add_plugins(labels::LabelsPlugin);
+    }
+    if !without(Layer::Particles) {
+        app.add_plugins(ParticleLooks);
+    }
+    app.world_mut().resource_mut::<ui::UiState>().hidden = without(Layer::Panels);
     app.world_mut().resource_mut::<Clock>().speed = options.speed;
     if let Some(path) = &options.screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin {
@@ -193,13 +232,17 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
     Ok(())
 }
 
-/// Particles as small coloured discs.
+/// Particles as small coloured discs: sprites of one generated disc image, tinted by kind.
+/// Sprites of one image are drawn in a single batch of quads, where a mesh circle per
+/// particle costs dozens of triangles each under a software renderer.
 struct ParticleLooks;
+
+/// Diameter of a particle in world units.
+const PARTICLE_SIZE: f32 = 16.0;
 
 #[derive(Resource)]
 struct ParticleAssets {
-    mesh: Handle<Mesh>,
-    materials: Vec<(Pulse, Handle<ColorMaterial>)>,
+    disc: Handle<Image>,
 }
 
 impl Plugin for ParticleLooks {
@@ -209,23 +252,35 @@ impl Plugin for ParticleLooks {
     }
 }
 
-fn make_particle_assets(
-    mut commands: Commands,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
-) {
-    let mesh = meshes.add(Circle::new(8.0));
-    let materials = Pulse::ALL
-        .iter()
-        .map(|&p| {
-            let [r, g, b] = p.rgb();
-            (
-                p,
-                materials.add(ColorMaterial::from_color(Color::srgb(r, g, b))),
-            )
-        })
-        .collect();
-    commands.insert_resource(ParticleAssets { mesh, materials });
+/// A white disc with a soft one-texel edge, `side` texels across.
+fn disc_image(side: u32) -> Image {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    let r = side as f32 / 2.0;
+    let mut data = Vec::with_capacity((side * side * 4) as usize);
+    for y in 0..side {
+        for x in 0..side {
+            let d = Vec2::new(x as f32 + 0.5 - r, y as f32 + 0.5 - r).length();
+            let alpha = (r - d).clamp(0.0, 1.0);
+            data.extend_from_slice(&[255, 255, 255, (alpha * 255.0).round() as u8]);
+        }
+    }
+    Image::new(
+        Extent3d {
+            width: side,
+            height: side,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        data,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+}
+
+fn make_particle_assets(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
+    let disc = images.add(disc_image(32));
+    commands.insert_resource(ParticleAssets { disc });
 }
 
 fn dress_particles(
@@ -237,14 +292,12 @@ fn dress_particles(
         return;
     };
     for (entity, p) in &added {
-        let material = assets
-            .materials
-            .iter()
-            .find(|m| m.0 == p.pulse)
-            .map(|m| m.1.clone())
-            .unwrap_or_default();
-        commands
-            .entity(entity)
-            .insert((Mesh2d(assets.mesh.clone()), MeshMaterial2d(material)));
+        let [r, g, b] = p.pulse.rgb();
+        commands.entity(entity).insert(Sprite {
+            image: assets.disc.clone(),
+            color: Color::srgb(r, g, b),
+            custom_size: Some(Vec2::splat(PARTICLE_SIZE)),
+            ..default()
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! Figures per architecture, side by side, over the rolling window: response and done
 //! percentiles, throughput, cold starts, throttles, failures, instances, the cost so far
-//! and its monthly projection; then charts over time of latency, cost and instances.
+//! and its monthly projection; then a chart over time of latency, cost or instances.
 
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
@@ -106,15 +106,53 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             });
         });
     ui.add_space(6.0);
-    chart(ui, p, "p99 response [ms]", "lat", |h| h.response_p99_ms);
-    chart(ui, p, "cost so far [USD]", "cost", |h| h.cost_usd);
-    chart(ui, p, "instances", "inst", |h| h.instances);
+    ui.horizontal(|ui| {
+        ui.label("chart:");
+        for c in Chart::ALL {
+            ui.selectable_value(&mut p.state.chart, c, c.title());
+        }
+    });
+    let c = p.state.chart;
+    chart(ui, p, c);
 }
 
-fn chart(ui: &mut egui::Ui, p: &Panels, title: &str, id: &str, y: fn(&HistoryPoint) -> f64) {
-    ui.label(title);
-    Plot::new(id)
-        .height(120.0)
+/// The charts over simulated time, one shown at a time (each plot is a few thousand
+/// triangles more per frame under a software renderer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    /// p99 response time.
+    Latency,
+    /// Cost so far.
+    Cost,
+    /// Instances and servers running.
+    Instances,
+}
+
+impl Chart {
+    /// Every chart, in the selector's order.
+    pub const ALL: [Chart; 3] = [Chart::Latency, Chart::Cost, Chart::Instances];
+
+    /// Its name in the selector.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::Latency => "p99 response [ms]",
+            Chart::Cost => "cost so far [USD]",
+            Chart::Instances => "instances",
+        }
+    }
+
+    fn value(self, h: &HistoryPoint) -> f64 {
+        match self {
+            Chart::Latency => h.response_p99_ms,
+            Chart::Cost => h.cost_usd,
+            Chart::Instances => h.instances,
+        }
+    }
+}
+
+fn chart(ui: &mut egui::Ui, p: &Panels, c: Chart) {
+    Plot::new(c.title())
+        .height(160.0)
         .legend(Legend::default())
         .allow_drag(false)
         .allow_zoom(false)
@@ -126,8 +164,8 @@ fn chart(ui: &mut egui::Ui, p: &Panels, title: &str, id: &str, y: fn(&HistoryPoi
                     .figures
                     .history()
                     .iter()
-                    .filter(|h| y(h).is_finite())
-                    .map(|h| [h.t, y(h)])
+                    .filter(|h| c.value(h).is_finite())
+                    .map(|h| [h.t, c.value(h)])
                     .collect();
                 plot.line(
                     Line::new(a.sim.architecture().name.clone(), points)

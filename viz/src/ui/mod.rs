@@ -33,6 +33,10 @@ pub struct UiState {
     pub next_seed: u64,
     /// The node selection last seen by the faults panel.
     pub last_selected: Option<(usize, usize)>,
+    /// The chart shown under the figures.
+    pub chart: figures::Chart,
+    /// No panels at all (`--without panels`, for measuring what they cost).
+    pub hidden: bool,
 }
 
 impl Default for UiState {
@@ -44,6 +48,8 @@ impl Default for UiState {
             fault_kind: FaultChoice::Outage,
             next_seed: 1,
             last_selected: None,
+            chart: figures::Chart::Latency,
+            hidden: false,
         }
     }
 }
@@ -91,6 +97,9 @@ fn panels(
         area,
     } = &mut res;
     let ctx = contexts.ctx_mut()?;
+    if state.hidden {
+        return Ok(());
+    }
     let mut root = Ui::new(
         ctx.clone(),
         "choreo-root".into(),
@@ -106,9 +115,14 @@ fn panels(
         activity: &activity,
         commands: Vec::new(),
     };
+    // The panels draw no fill: the scene camera's clear colour is behind them already (its
+    // viewport keeps the scene out), and under a software renderer half a million blended
+    // pixels a frame are worth saving.
+    let frame = egui::Frame::side_top_panel(root.style()).fill(egui::Color32::TRANSPARENT);
     let left = egui::Panel::left("controls")
         .resizable(true)
         .default_size(270.0)
+        .frame(frame)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 controls::show(ui, &mut p);
@@ -123,6 +137,7 @@ fn panels(
     let right = egui::Panel::right("figures")
         .resizable(true)
         .default_size(410.0)
+        .frame(frame)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 figures::show(ui, &mut p);
