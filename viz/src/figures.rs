@@ -12,8 +12,9 @@ use choreo_sim::observe::{Outcome, SimEvent};
 pub const WINDOW: SimTime = 60 * NS_PER_S;
 /// Buckets the window is kept in.
 const BUCKETS: usize = 12;
-/// Most points kept per chart series before halving the resolution.
-const HISTORY_POINTS: usize = 600;
+/// Most points kept per chart series before halving the resolution: 120 to 240, enough for
+/// a chart a few hundred pixels wide (each point is triangles to rasterise every frame).
+const HISTORY_POINTS: usize = 240;
 /// Seconds in an average month (365.25 / 12 days).
 pub const MONTH_S: f64 = 365.25 / 12.0 * 86_400.0;
 
@@ -241,15 +242,59 @@ impl Figures {
             });
             self.next_history += self.history_every;
             if self.history.len() >= HISTORY_POINTS {
-                // Keep every other point and sample half as often from now on.
+                // Keep every other point, counting back from the newest (which is `t`),
+                // and sample half as often from now on: the spacing stays even.
+                let newest = self.history.len() - 1;
                 let mut i = 0;
                 self.history.retain(|_| {
+                    let keep = (newest - i).is_multiple_of(2);
                     i += 1;
-                    i % 2 == 1
+                    keep
                 });
                 self.history_every *= 2;
                 self.next_history = t + self.history_every;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_halves_its_resolution_but_spans_the_whole_run() {
+        let mut f = Figures::new();
+        let hours = 10;
+        let mut now = 0;
+        while now <= hours * 3600 * NS_PER_S {
+            let s = now as f64 / NS_PER_S as f64;
+            f.refresh(now, s * 0.01, 3.0);
+            now += NS_PER_S;
+        }
+        let h = f.history();
+        assert!(
+            (HISTORY_POINTS / 2..HISTORY_POINTS).contains(&h.len()),
+            "{} points",
+            h.len()
+        );
+        let step = h[1].t - h[0].t;
+        // 36,000 s in at most 240 points: 2^k seconds apart, k = 8 (256 s) here.
+        assert_eq!(step, 256.0);
+        for w in h.windows(2) {
+            assert_eq!(w[1].t - w[0].t, step);
+        }
+        assert!(h[0].t <= step, "first point {}", h[0].t);
+        let end = (hours * 3600) as f64;
+        assert!(
+            end - h[h.len() - 1].t < step,
+            "last point {}",
+            h[h.len() - 1].t
+        );
+        for p in h {
+            // A point carries the cost of the refresh that made it (seconds refreshes).
+            assert!((p.cost_usd - p.t * 0.01).abs() < 0.0101, "{p:?}");
+            assert_eq!(p.instances, 3.0);
         }
     }
 }
