@@ -401,7 +401,9 @@ impl Simulation {
     }
 
     /// Multiplies the arrival rate of `source` by `load` from now on (1.0 = as written). A
-    /// source stopped by a load of zero starts again, from now, when the load rises.
+    /// source stopped by a load of zero starts again, from now, when the load rises: what
+    /// it would have produced meanwhile (a trace's recorded arrivals, past burst phases)
+    /// is skipped, not delivered late.
     pub fn set_load(&mut self, source: usize, load: f64) {
         let now = self.st.now();
         let Some(g) = self.st.sources.get_mut(source) else {
@@ -409,8 +411,7 @@ impl Simulation {
         };
         g.load = if load.is_finite() { load.max(0.0) } else { 0.0 };
         if g.stalled && g.load > 0.0 {
-            g.stalled = false;
-            g.last = g.last.max(now);
+            g.resume(now);
             self.st.schedule_next_arrival(source);
         }
     }

@@ -52,3 +52,64 @@ fn a_non_finite_load_stops_the_source_rather_than_poisoning_the_clock() {
         0.1,
     );
 }
+
+/// Arrivals counted so far, after stepping to `s` seconds.
+fn arrived_by(sim: &mut Simulation, s: u64) -> u64 {
+    sim.step_until(s * NS_PER_S, &mut ());
+    sim.counts().arrived
+}
+
+#[test]
+fn a_trace_resumed_after_zero_load_skips_what_was_recorded_meanwhile() {
+    // One recorded arrival every 10 ms for 100 s.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("every-10ms.csv");
+    let rows: String = (0..10_000)
+        .map(|i| format!("{}\n", i as f64 / 100.0))
+        .collect();
+    std::fs::write(&csv, format!("timestamp_s\n{rows}")).unwrap();
+    let text = ONE_FUNCTION.replace(
+        "Poisson(per_second: 20.0)",
+        &format!("Trace(file: {:?})", csv.display().to_string()),
+    );
+    let mut sim = Simulation::new(support::load(&text), 0);
+    // 0.00 s to 20.00 s inclusive.
+    assert_eq!(arrived_by(&mut sim, 20), 2_001);
+    sim.set_load(0, 0.0);
+    let stopped = arrived_by(&mut sim, 50);
+    assert!(stopped <= 2_002, "{stopped}");
+    sim.set_load(0, 1.0);
+    // Without skipping, the 3,000 arrivals recorded between 20 s and 50 s would all
+    // arrive at once, at 50 s.
+    let first_second = arrived_by(&mut sim, 51) - stopped;
+    assert!((100..=101).contains(&first_second), "{first_second}");
+    // 50.00 s to 99.99 s.
+    let rest = arrived_by(&mut sim, 100) - stopped;
+    assert!((5_000..=5_001).contains(&rest), "{rest}");
+}
+
+#[test]
+fn bursts_resumed_after_zero_load_start_in_the_phase_of_now() {
+    // On at 100/s for 10 s, off at 1/s for 10 s: on during [0, 10), [20, 30), [40, 50), ...
+    let text = ONE_FUNCTION.replace(
+        "Poisson(per_second: 20.0)",
+        r#"Bursts(on_per_second: 100.0, off_per_second: 1.0, on: "10s", off: "10s")"#,
+    );
+    let mut sim = Simulation::new(support::load(&text), 0);
+    arrived_by(&mut sim, 25);
+    sim.set_load(0, 0.0);
+    let stopped = arrived_by(&mut sim, 65);
+    sim.set_load(0, 1.0);
+    // Phases that ended while stopped are skipped, not replayed one arrival each at once.
+    sim.step_until(65 * NS_PER_S + 1_000, &mut ());
+    let at_once = sim.counts().arrived - stopped;
+    assert!(at_once <= 1, "{at_once} arrivals within 1 µs of resuming");
+    // 65 s is in an on phase: about 100 in the next second (sd 10), not the thousands of
+    // the phases skipped while stopped.
+    let on = arrived_by(&mut sim, 66) - stopped;
+    assert!((60..=140).contains(&on), "{on}");
+    // [70, 80) is off: about 10.
+    let before_off = arrived_by(&mut sim, 70);
+    let off = arrived_by(&mut sim, 80) - before_off;
+    assert!(off <= 30, "{off}");
+}

@@ -39,6 +39,8 @@ pub struct ArrivalGen {
     /// For traces under a load above 1: copies of `copy_of` [ns] still to produce.
     copies: u32,
     copy_of: SimTime,
+    /// For traces: a recorded time already read, to replay next (set on resuming).
+    pending: Option<SimTime>,
     /// Multiplier on the rate (the viewer's load slider); 1.0 in batch runs.
     pub load: f64,
     /// Whether the source stopped because its load was zero (and nothing is scheduled).
@@ -70,6 +72,7 @@ impl ArrivalGen {
             fraction: 0.0,
             copies: 0,
             copy_of: 0,
+            pending: None,
             load: 1.0,
             stalled: false,
         }
@@ -190,7 +193,10 @@ impl ArrivalGen {
                 self.copies -= 1;
                 break self.copy_of;
             }
-            let t = self.next_recorded()?;
+            let t = match self.pending.take() {
+                Some(t) => t,
+                None => self.next_recorded()?,
+            };
             if t >= horizon {
                 return None;
             }
@@ -209,6 +215,39 @@ impl ArrivalGen {
         let t = t.max(self.last + 1);
         self.last = t;
         Some(t)
+    }
+
+    /// Starts a source stopped by a zero load again at `now`. Nothing it would have
+    /// produced while stopped arrives late: a trace skips the arrivals recorded before
+    /// `now`, bursts skip the phases that ended before it.
+    pub fn resume(&mut self, now: SimTime) {
+        self.stalled = false;
+        self.last = self.last.max(now);
+        self.copies = 0;
+        match &self.arrivals {
+            Arrivals::Bursts { on, off, .. } => {
+                let (on, off) = (on.clone(), off.clone());
+                while self.phase_end <= now {
+                    self.phase_on = !self.phase_on;
+                    let length =
+                        sample_phase(if self.phase_on { &on } else { &off }, &mut self.rng);
+                    self.phase_end = self.phase_end.saturating_add(length);
+                }
+            }
+            Arrivals::Trace { .. } | Arrivals::Azure { .. } => {
+                if self.pending.is_some_and(|t| t < now) {
+                    self.pending = None;
+                }
+                while self.pending.is_none() {
+                    match self.next_recorded() {
+                        Some(t) if t >= now => self.pending = Some(t),
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The next arrival time [ns], or `None` if there is none before `horizon`.
