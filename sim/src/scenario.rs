@@ -333,6 +333,8 @@ pub struct Component {
     pub name: String,
     /// What it is and how it is configured.
     pub spec: Spec,
+    /// The component as written in the scenario (RON), for display.
+    pub source: String,
 }
 
 /// The kinds of component.

@@ -288,3 +288,28 @@ fn layout_hints_pin_components_and_unknown_names_are_reported_where_written() {
         vec![Some((2.0, 1.5))]
     );
 }
+
+#[test]
+fn each_component_keeps_its_text_as_written_for_the_inspector() {
+    let text = r#"Scenario(name: "s", horizon: "1h",
+    workload: [Source(kind: "hit", arrivals: Poisson(per_second: 1.0))],
+    architectures: [
+        Architecture(name: "a", entry: "app", components: [
+            Server(name: "app", workers: 4, handlers: {
+                "hit": [Read("db"), Compute("5ms")],
+            }),
+            Database(name: "db", latency: "3ms"),
+        ]),
+    ],
+)"#;
+    let loaded = scenario::load("s.ron", text).expect("valid");
+    let components = &loaded.scenario.architectures[0].components;
+    assert_eq!(
+        components[0].source,
+        "Server(name: \"app\", workers: 4, handlers: {\n    \"hit\": [Read(\"db\"), Compute(\"5ms\")],\n})"
+    );
+    assert_eq!(
+        components[1].source,
+        "Database(name: \"db\", latency: \"3ms\")"
+    );
+}

@@ -99,6 +99,36 @@ impl Locations {
         node.map(|n| n.path.clone()).unwrap_or_default()
     }
 
+    /// The text of the value at exactly `path`, as written: its first line from the value's
+    /// start, later lines with the value's own indentation removed. `None` if no value was
+    /// recorded at `path`.
+    #[must_use]
+    pub fn text_of(&self, text: &str, path: &str) -> Option<String> {
+        let node = self.nodes.iter().find(|n| n.path == path)?;
+        let mut out = String::new();
+        let lines = text.lines().enumerate().skip(node.start.line - 1);
+        for (i, line) in lines.take(node.end.line + 1 - node.start.line) {
+            let n = i + 1;
+            let from = if n == node.start.line {
+                node.start.col - 1
+            } else {
+                // Strip up to the value's indentation, never text.
+                let blank = line.chars().take_while(|c| *c == ' ' || *c == '\t').count();
+                blank.min(node.start.col - 1)
+            };
+            let to = if n == node.end.line {
+                node.end.col - 1
+            } else {
+                usize::MAX
+            };
+            if n > node.start.line {
+                out.push('\n');
+            }
+            out.extend(line.chars().skip(from).take(to.saturating_sub(from)));
+        }
+        Some(out)
+    }
+
     /// The first node at `path`, else at the longest recorded prefix path of it.
     fn find(&self, path: &str) -> Option<&Node> {
         let is_prefix = |p: &str| {
@@ -724,5 +754,18 @@ Cfg(
         let (deep, max) = (Locations::parse(&"[".repeat(1000)), MAX_DEPTH);
         assert_eq!(at(&deep, &"[0]".repeat(max)), Some((1, max + 1)));
         assert_eq!(at(&deep, &"[0]".repeat(max + 5)), Some((1, max + 1)));
+    }
+
+    #[test]
+    fn text_of_gives_a_value_as_written_without_its_indentation() {
+        let text = "S(\n    list: [\n        Item(a: 1,\n             b: \"é\"),\n        Other,\n    ],\n)";
+        let l = Locations::parse(text);
+        assert_eq!(
+            l.text_of(text, "list[0]").as_deref(),
+            Some("Item(a: 1,\n     b: \"é\")")
+        );
+        assert_eq!(l.text_of(text, "list[1]").as_deref(), Some("Other"));
+        assert_eq!(l.text_of(text, "list[0].a").as_deref(), Some("1"));
+        assert_eq!(l.text_of(text, "list[2]"), None);
     }
 }

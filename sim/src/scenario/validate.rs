@@ -18,6 +18,7 @@ use crate::calibration as cal;
 /// Collects diagnostics, locating each by its field path.
 struct Ctx<'a> {
     file: &'a str,
+    text: &'a str,
     loc: Locations,
     diags: Vec<Diagnostic>,
 }
@@ -174,6 +175,7 @@ pub(super) fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
     };
     let mut ctx = Ctx {
         file,
+        text,
         loc,
         diags: Vec::new(),
     };
@@ -943,10 +945,13 @@ fn architecture(
     }
     let mut components = Vec::with_capacity(a.components.len());
     for (i, c) in a.components.iter().enumerate() {
-        let spec = component(ctx, &format!("{path}.components[{i}]"), c, &names, kinds);
+        let at = format!("{path}.components[{i}]");
+        let spec = component(ctx, &at, c, &names, kinds);
+        let source = ctx.loc.text_of(ctx.text, &at).unwrap_or_default();
         components.push(spec.map(|spec| Component {
             name: c.name().to_string(),
             spec,
+            source,
         }));
     }
     let mut positions = vec![None; a.components.len()];

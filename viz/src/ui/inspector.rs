@@ -65,26 +65,33 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         egui::Grid::new("inspector-costs").show(ui, |ui| {
             for l in costs {
                 ui.label(l.item);
-                ui.monospace(format!("{:.3} {}", l.quantity, l.unit));
+                let q = if l.quantity.fract() == 0.0 {
+                    format!("{:.0}", l.quantity)
+                } else {
+                    format!("{:.3}", l.quantity)
+                };
+                ui.monospace(format!("{q} {}", l.unit));
                 ui.monospace(format!("${:.4}", l.cost_usd));
                 ui.end_row();
             }
         });
     }
-    for (_, fc, kind) in live.sim.active_faults().iter().filter(|f| f.1 == c) {
-        let _ = fc;
+    for (_, _, kind) in live.sim.active_faults().iter().filter(|f| f.1 == c) {
         ui.colored_label(
             egui::Color32::from_rgb(255, 110, 100),
             format!("fault active: {kind:?}"),
         );
     }
-    egui::CollapsingHeader::new("configuration")
+    egui::CollapsingHeader::new("configuration, as written")
         .default_open(true)
         .show(ui, |ui| {
-            ui.label(
-                egui::RichText::new(format!("{:#?}", comp.spec))
-                    .monospace()
-                    .small(),
-            );
+            // The scenario's own text: the units, names and defaults the author chose, in
+            // the language they wrote it in.
+            let text = if comp.source.is_empty() {
+                format!("{:#?}", comp.spec)
+            } else {
+                comp.source.clone()
+            };
+            ui.label(egui::RichText::new(text).monospace());
         });
 }
