@@ -154,6 +154,11 @@ fn fit(
     }
 }
 
+/// World units per logical pixel of the free area, where the scene is drawn.
+fn world_per_pixel(o: &OrthographicProjection, area: &FreeArea) -> f32 {
+    o.area.width() / area.0.width().max(1.0)
+}
+
 /// Whether the pointer is on the panels (or a window such as the error list) rather than
 /// on the scene: outside the free area, or over an egui layer above the background (the
 /// panels' root sits on the background layer across the whole window).
@@ -205,9 +210,7 @@ fn zoom_and_pan(
     if (buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle))
         && let Projection::Orthographic(o) = *projection
     {
-        // World units per logical pixel.
-        let per_px = o.area.width() / area.0.width().max(1.0);
-        view.pan += Vec2::new(-motion.delta.x, motion.delta.y) * per_px;
+        view.pan += Vec2::new(-motion.delta.x, motion.delta.y) * world_per_pixel(o, &area);
     }
 }
 
@@ -235,9 +238,9 @@ fn pick(
     };
     // The camera's centre is drawn at the centre of the free area; y grows downwards on
     // screen and upwards in the world.
-    let per_px = o.area.width() / area.0.width().max(1.0);
     let offset = cursor - area.0.center();
-    let world = transform.translation.truncate() + Vec2::new(offset.x, -offset.y) * per_px;
+    let world = transform.translation.truncate()
+        + Vec2::new(offset.x, -offset.y) * world_per_pixel(o, &area);
     selected.0 = viewer
         .layout
         .archs

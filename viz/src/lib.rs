@@ -301,3 +301,18 @@ fn dress_particles(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Layer;
+
+    #[test]
+    fn every_layer_is_found_by_its_name_and_nothing_else_is() {
+        for (name, layer) in Layer::ALL {
+            assert_eq!(Layer::named(name), Some(layer));
+        }
+        assert_eq!(Layer::named("Panels"), None);
+        assert_eq!(Layer::named("walls"), None);
+        assert_eq!(Layer::named(""), None);
+    }
+}
