@@ -233,6 +233,9 @@ struct State {
     breakers: Vec<resilience::Breaker>,
     /// Reused buffer for the messages of a queue batch.
     batch_scratch: Vec<u32>,
+    /// Activations that got their worker or instance and wait to run their first step, in
+    /// the order they got it (see [`State::run_ready`]).
+    ready: std::collections::VecDeque<work::Ready>,
     /// Events produced while handling the current calendar entry.
     out: Vec<(SimTime, SimEvent)>,
 }
@@ -336,6 +339,7 @@ impl Simulation {
             next_fault_id: 0,
             breakers: resilience::breakers(a),
             batch_scratch: Vec::new(),
+            ready: std::collections::VecDeque::new(),
             counts: Counts::default(),
             steps: 0,
             out: Vec::new(),
@@ -474,12 +478,16 @@ impl Simulation {
     /// Its events reach the observer with the next [`Simulation::step`].
     /// `handler` limits a server fault to one transaction kind's code path.
     pub fn start_fault(&mut self, comp: CompId, kind: FaultKind, handler: Option<KindId>) -> u32 {
-        self.st.fault_begins(&self.plan, comp, kind, handler)
+        let id = self.st.fault_begins(&self.plan, comp, kind, handler);
+        self.st.run_ready(&self.plan);
+        id
     }
 
     /// Ends the fault `id` now; false if it is not in force.
     pub fn end_fault(&mut self, id: u32) -> bool {
-        self.st.fault_ends(&self.plan, id)
+        let ended = self.st.fault_ends(&self.plan, id);
+        self.st.run_ready(&self.plan);
+        ended
     }
 
     /// Faults in force now: `(id, component, kind)`.
@@ -519,7 +527,13 @@ impl Simulation {
 }
 
 impl State {
+    /// Handles one calendar entry, then runs every activation it made ready.
     fn handle(&mut self, plan: &Plan, ev: Ev) {
+        self.dispatch_event(plan, ev);
+        self.run_ready(plan);
+    }
+
+    fn dispatch_event(&mut self, plan: &Plan, ev: Ev) {
         match ev {
             Ev::Arrival { source } => self.arrival(plan, source as usize),
             Ev::StepDone { act, token } => self.step_done(plan, act, token),
@@ -536,7 +550,7 @@ impl State {
             Ev::KeepAliveExpired { comp, inst } => self.keep_alive_expired(comp as CompId, inst),
             Ev::AsyncRetry { act, token } => self.async_retry(plan, act, token),
             Ev::MessageVisible { msg } => self.message_visible(plan, msg),
-            Ev::InstanceRestart { comp, inst } => self.server_restarted(plan, comp as CompId, inst),
+            Ev::InstanceRestart { comp, inst } => self.server_restarted(comp as CompId, inst),
             Ev::FaultBegin { planned } => self.planned_fault_begins(plan, planned as usize),
             Ev::FaultEnd { planned } => self.planned_fault_ends(plan, planned as usize),
             Ev::Redrive { queue } => self.redrive(plan, queue as CompId),

@@ -580,7 +580,7 @@ impl State {
                 if spec(plan, comp).instance_concurrency > 1 {
                     self.arm_act_deadline(plan, comp, act);
                 }
-                self.begin(plan, act, inst, cold);
+                self.begin(act, inst, cold);
             }
             Pending::Batch => {
                 i.pending = Pending::Nothing;
@@ -620,20 +620,7 @@ impl State {
         let act = self.acts.insert(a) as u32;
         self.fn_state(comp).instances[inst as usize].current = act;
         self.message_starts(msg);
-        if self.msgs[msg as usize].poison {
-            // A poison message fails its consumer, every time.
-            let id = self.txns[txn as usize].id;
-            self.emit(SimEvent::InvocationStarted {
-                txn: id,
-                comp,
-                instance: inst,
-                cold,
-            });
-            self.emit(SimEvent::StepFailed { txn: id, comp });
-            self.finish(plan, act, false);
-            return;
-        }
-        self.begin(plan, act, inst, cold);
+        self.begin(act, inst, cold);
     }
 
     /// Ends an invocation: bills it, and keeps the instance warm as its keep-alive policy

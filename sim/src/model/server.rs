@@ -242,7 +242,7 @@ impl State {
         let s = self.server_state(comp);
         let any_up = s.up() > 0;
         if let Some(inst) = s.free_instance() {
-            self.server_run(plan, comp, inst, act);
+            self.server_run(comp, inst, act);
         } else if any_up
             && s.backlog_limit
                 .is_none_or(|limit| (s.backlog.len() as u32) < limit)
@@ -255,25 +255,25 @@ impl State {
         }
     }
 
-    fn server_run(&mut self, plan: &Plan, comp: CompId, inst: u32, act: u32) {
+    fn server_run(&mut self, comp: CompId, inst: u32, act: u32) {
         let s = self.server_state(comp);
         s.busy[inst as usize] += 1;
         s.running[inst as usize].push(act);
-        self.begin(plan, act, inst, false);
+        self.begin(act, inst, false);
     }
 
-    pub(super) fn server_release(&mut self, plan: &Plan, comp: CompId, inst: u32, act: u32) {
+    pub(super) fn server_release(&mut self, comp: CompId, inst: u32, act: u32) {
         let s = self.server_state(comp);
         let i = inst as usize;
         s.busy[i] -= 1;
         if let Some(pos) = s.running[i].iter().position(|&a| a == act) {
             s.running[i].swap_remove(pos);
         }
-        self.fill_instance(plan, comp, inst);
+        self.fill_instance(comp, inst);
     }
 
     /// Starts backlog requests on `inst` while it has free workers.
-    fn fill_instance(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+    fn fill_instance(&mut self, comp: CompId, inst: u32) {
         loop {
             let s = self.server_state(comp);
             let i = inst as usize;
@@ -283,7 +283,7 @@ impl State {
             let Some(next) = s.backlog.pop_front() else {
                 return;
             };
-            self.server_run(plan, comp, inst, next);
+            self.server_run(comp, inst, next);
         }
     }
 
@@ -321,7 +321,7 @@ impl State {
         }
     }
 
-    pub(super) fn server_restarted(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+    pub(super) fn server_restarted(&mut self, comp: CompId, inst: u32) {
         let s = self.server_state(comp);
         if s.phase[inst as usize] != Phase::Down {
             return; // terminated meanwhile
@@ -331,7 +331,7 @@ impl State {
             comp,
             instance: inst,
         });
-        self.fill_instance(plan, comp, inst);
+        self.fill_instance(comp, inst);
     }
 
     /// A launched instance finished booting and takes requests.
@@ -346,7 +346,7 @@ impl State {
             comp,
             instance: inst,
         });
-        self.fill_instance(plan, comp, inst);
+        self.fill_instance(comp, inst);
     }
 
     /// Target tracking: compares utilisation over the last period with the target.

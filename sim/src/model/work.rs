@@ -39,6 +39,17 @@ pub(super) enum Caller {
     Detached,
 }
 
+/// An activation that holds its worker or instance and waits to run its first step.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ready {
+    /// The activation.
+    act: u32,
+    /// Its wait token when it was made ready: a different one means it was aborted.
+    token: u64,
+    /// Whether it is the first invocation of a cold-started instance.
+    cold: bool,
+}
+
 /// Marks an activation that holds no instance or worker, or has no child.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -170,19 +181,52 @@ impl State {
         }
     }
 
-    /// Starts activation `act` on instance or worker `inst` of its component.
-    pub(super) fn begin(&mut self, plan: &Plan, act: u32, inst: u32, cold: bool) {
+    /// Starts activation `act` on instance or worker `inst` of its component: it holds
+    /// the resource from now, and runs its first step once the current calendar entry's
+    /// other work is done ([`State::run_ready`]).
+    pub(super) fn begin(&mut self, act: u32, inst: u32, cold: bool) {
         let now = self.now();
         let a = &mut self.acts[act as usize];
         a.inst = inst;
         a.started = now;
-        let (txn, comp) = (self.txns[a.txn as usize].id, a.comp);
+        let token = self.arm(act);
+        self.ready.push_back(Ready { act, token, cold });
+    }
+
+    /// Runs the activations made ready, in the order they got their resources, until none
+    /// is left (running one may make others ready).
+    ///
+    /// This loop is what keeps the stack flat: an activation that ends at once (its call
+    /// refused by an outage or an open circuit breaker, a poison message, empty work)
+    /// frees its worker, which takes the next request of a backlog; were that request run
+    /// inside the release, a backlog of a million would nest a million frames deep.
+    pub(super) fn run_ready(&mut self, plan: &Plan) {
+        while let Some(r) = self.ready.pop_front() {
+            // An activation aborted meanwhile (its process crashed) is gone or re-armed.
+            if self.live(r.act, r.token) {
+                self.run_begun(plan, r.act, r.cold);
+            }
+        }
+    }
+
+    /// Runs the first step of an activation that holds its worker or instance.
+    fn run_begun(&mut self, plan: &Plan, act: u32, cold: bool) {
+        let a = &self.acts[act as usize];
+        let (txn, comp, inst, caller) = (self.txns[a.txn as usize].id, a.comp, a.inst, a.caller);
         self.emit(SimEvent::InvocationStarted {
             txn,
             comp,
             instance: inst,
             cold,
         });
+        if let Caller::Message(msg) = caller
+            && self.msgs[msg as usize].poison
+        {
+            // A poison message fails its consumer, every time.
+            self.emit(SimEvent::StepFailed { txn, comp });
+            self.finish(plan, act, false);
+            return;
+        }
         if self.crashes_now(plan, act) {
             self.crash(plan, comp, inst, act);
             return;
@@ -601,7 +645,7 @@ impl State {
             return;
         }
         match &self.comps[comp] {
-            CompState::Server(_) => self.server_release(plan, comp, inst, act),
+            CompState::Server(_) => self.server_release(comp, inst, act),
             CompState::Function(_) => self.function_release(plan, act, comp, inst, ok),
             _ => {}
         }
