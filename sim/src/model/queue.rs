@@ -51,6 +51,10 @@ pub(super) struct Msg {
     pub running: u32,
     /// Whether a copy was processed successfully (and the message deleted).
     pub done: bool,
+    /// Whether the message left this record: moved to its dead-letter queue (as a new
+    /// record) or dropped, while copies of it were still being processed. Those copies
+    /// finish without changing anything.
+    pub moved: bool,
     /// Whether it is in its queue's visible list.
     pub visible: bool,
     /// Its visibility timeout, counted from its last receive.
@@ -163,6 +167,7 @@ impl State {
             copies: 0,
             running: 0,
             done: false,
+            moved: false,
             visible: false,
             timer: None,
         };
@@ -351,11 +356,18 @@ impl State {
         if started {
             m.running -= 1;
         }
-        let (txn, queue, receives, done, copies, visible) =
-            (m.txn, m.queue, m.receives, m.done, m.copies, m.visible);
+        let (txn, queue, receives, done, copies, visible) = (
+            m.txn,
+            m.queue,
+            m.receives,
+            m.done || m.moved,
+            m.copies,
+            m.visible,
+        );
         self.queue_state(queue).in_flight -= 1;
         if done {
-            // A duplicate finished after the message was processed: nothing more to do.
+            // A copy finished after the message was processed, or after it left the queue:
+            // nothing more to do.
             if copies == 0 && !visible {
                 self.msgs.remove(msg as usize);
             }
@@ -392,30 +404,14 @@ impl State {
         if copies > 0 || visible {
             return;
         }
-        let q = spec(plan, queue);
-        if q.max_receives.is_some_and(|max| receives >= max) {
+        if spec(plan, queue)
+            .max_receives
+            .is_some_and(|max| receives >= max)
+        {
             if let Some(timer) = self.msgs[msg as usize].timer.take() {
                 self.cal.cancel(timer);
             }
-            match q.dead_letter {
-                Some(dlq) => {
-                    self.emit(SimEvent::DeadLettered {
-                        txn: id,
-                        queue,
-                        dead_letter: dlq,
-                    });
-                    let m = &mut self.msgs[msg as usize];
-                    m.queue = dlq;
-                    m.receives = 0;
-                    m.dead_lettered = true;
-                    self.push_visible(plan, dlq, msg);
-                }
-                None => {
-                    self.msgs.remove(msg as usize);
-                    self.txns[txn as usize].failed = true;
-                    self.work_done(txn);
-                }
-            }
+            self.receives_spent(plan, msg);
             return;
         }
         // It becomes visible again when its visibility timeout (already running) ends.
@@ -426,15 +422,82 @@ impl State {
         });
     }
 
-    /// A message's visibility timeout ran out: unless processed, it is visible again.
+    /// A message's visibility timeout ran out: unless processed, it is visible again, or,
+    /// received `max_receives` times already, it leaves the queue now, whatever its copies
+    /// still running do (Amazon SQS moves a message to the dead-letter queue when its
+    /// receive count exceeds maxReceiveCount; it is never handed out once more).
     pub(super) fn message_visible(&mut self, plan: &Plan, msg: u32) {
         let m = &mut self.msgs[msg as usize];
         m.timer = None;
-        if m.done || m.visible {
+        if m.done || m.moved || m.visible {
             return;
         }
-        let queue = m.queue;
+        let (queue, receives) = (m.queue, m.receives);
+        if spec(plan, queue)
+            .max_receives
+            .is_some_and(|max| receives >= max)
+        {
+            self.receives_spent(plan, msg);
+            return;
+        }
         self.push_visible(plan, queue, msg);
+    }
+
+    /// Message `msg` has been received `max_receives` times and is neither deleted nor
+    /// visible: it moves to its queue's dead-letter queue, or is dropped (its transaction
+    /// fails) without one. Copies still being processed finish on the old record.
+    fn receives_spent(&mut self, plan: &Plan, msg: u32) {
+        let m = &self.msgs[msg as usize];
+        let (txn, queue, copies) = (m.txn, m.queue, m.copies);
+        let id = self.txns[txn as usize].id;
+        match spec(plan, queue).dead_letter {
+            Some(dlq) => {
+                self.emit(SimEvent::DeadLettered {
+                    txn: id,
+                    queue,
+                    dead_letter: dlq,
+                });
+                let moved = if copies == 0 {
+                    msg
+                } else {
+                    // The copies still running keep this record (and their own count on
+                    // this queue); the message goes on as a new one.
+                    let m = &mut self.msgs[msg as usize];
+                    m.moved = true;
+                    let copy = Msg {
+                        txn,
+                        queue,
+                        receives: 0,
+                        received_at: 0,
+                        poison: m.poison,
+                        dead_lettered: false,
+                        redriven: m.redriven,
+                        kb: m.kb,
+                        copies: 0,
+                        running: 0,
+                        done: false,
+                        moved: false,
+                        visible: false,
+                        timer: None,
+                    };
+                    self.msgs.insert(copy) as u32
+                };
+                let m = &mut self.msgs[moved as usize];
+                m.queue = dlq;
+                m.receives = 0;
+                m.dead_lettered = true;
+                self.push_visible(plan, dlq, moved);
+            }
+            None => {
+                if copies == 0 {
+                    self.msgs.remove(msg as usize);
+                } else {
+                    self.msgs[msg as usize].moved = true;
+                }
+                self.txns[txn as usize].failed = true;
+                self.work_done(txn);
+            }
+        }
     }
 
     /// Sends every message parked in the dead-letter queue `dlq` back to its redrive target.

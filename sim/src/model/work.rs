@@ -516,9 +516,10 @@ impl State {
             }
             Some(p) if a.retries < p.retries => {
                 let retries = a.retries + 1;
-                let ceiling = p
-                    .backoff
-                    .saturating_mul(1 << (retries - 1).min(30))
+                // backoff × 2^(k−1), saturating (a workflow task's has no ceiling).
+                let ceiling = 2u64
+                    .checked_pow(retries - 1)
+                    .map_or(SimTime::MAX, |f| p.backoff.saturating_mul(f))
                     .min(p.max_backoff);
                 let delay = if p.jitter {
                     let mut r = self.draw_rng(plan, act, target);
@@ -541,7 +542,7 @@ impl State {
                     platform: false,
                 });
                 let token = self.arm(act);
-                let at = self.now() + delay;
+                let at = self.now().saturating_add(delay);
                 self.cal.schedule(at, Ev::RetryStep { act, token });
             }
             _ => match catch {
