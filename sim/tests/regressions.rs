@@ -5,7 +5,12 @@
 #[path = "support/scenario.rs"]
 mod support;
 
+use std::fmt::Write as _;
+
+use choreo_sim::engine::{NS_PER_S, SimTime};
+use choreo_sim::model::arrivals::ArrivalGen;
 use choreo_sim::run::{ArchReport, RunOptions, run_scenario};
+use choreo_sim::scenario::{self, Arrivals, Diagnostic, Scenario};
 use support::load;
 
 fn run_one(text: &str) -> ArchReport {
@@ -109,4 +114,137 @@ fn a_consumer_that_only_emits_drains_a_million_messages_at_once_without_overflow
     assert!(c.conserved(), "{c:?}");
     assert!(c.completed >= 1_000_000, "{c:?}");
     assert_eq!(c.failed, 0, "{c:?}");
+}
+
+// ---- 2. Trace files load in time linear in their length.
+//
+// Each row's line number was found by counting newlines from the start of the text, so a
+// 100,000-row trace took 18 s to load and a 2,000-row Azure trace 2 s. The traces below
+// are big enough that the quadratic count would take minutes.
+
+/// A scenario file `s.ron` in `dir` whose one source has `arrivals`, loaded.
+fn load_in(dir: &std::path::Path, arrivals: &str) -> Result<Scenario, Vec<String>> {
+    let text = format!(
+        r#"Scenario(name: "trace", horizon: "1d",
+          workload: [Source(kind: "r", arrivals: {arrivals})],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", handlers: {{"r": [Compute("1ms")]}})])])"#
+    );
+    let file = dir.join("s.ron");
+    scenario::load(&file.to_string_lossy(), &text)
+        .map(|l| l.scenario)
+        .map_err(|e| e.diagnostics.iter().map(Diagnostic::to_string).collect())
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"))
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+}
+
+/// 400,000 timestamps, written out of order (every pair swapped) with a blank line every
+/// 1,000 rows, so sorting and line counting are both exercised.
+#[test]
+fn a_trace_of_400_000_rows_loads_whole_and_sorted_in_linear_time() {
+    const ROWS: u64 = 400_000;
+    let mut csv = String::from("id,t\n");
+    for i in 0..ROWS {
+        // 0.01 s apart: row i holds arrival i ^ 1.
+        let at = (i ^ 1) as f64 * 0.01;
+        let _ = writeln!(csv, "{i},{at}");
+        if i % 1_000 == 999 {
+            csv.push('\n');
+        }
+    }
+    let dir = temp_dir();
+    write(dir.path(), "t.csv", &csv);
+    let s = load_in(dir.path(), r#"Trace(file: "t.csv", column: "t")"#)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Trace { times } = &s.sources[0].arrivals else {
+        panic!("not a trace: {:?}", s.sources[0].arrivals)
+    };
+    assert_eq!(times.len(), ROWS as usize);
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "sorted, no ties");
+    // Every arrival is at its 1/100 s (to the nanosecond after rounding).
+    let expected = |i: u64| (i as f64 * 0.01 * NS_PER_S as f64).round() as SimTime;
+    assert_eq!(times[0], 0);
+    assert_eq!(times[1], expected(1));
+    assert_eq!(times[ROWS as usize - 1], expected(ROWS - 1));
+    assert_eq!(times[200_001], expected(200_001));
+    // Replayed as recorded: the generator yields them all.
+    let mut g = ArrivalGen::new(s.seed, 0, &s.sources[0], &s.kinds[0]);
+    let replayed: Vec<_> = std::iter::from_fn(|| g.next(s.horizon)).collect();
+    assert_eq!(replayed.len(), ROWS as usize);
+    assert_eq!(replayed.last(), Some(&expected(ROWS - 1)));
+
+    // An error in the last row names its line: header, rows, one blank line per 1,000.
+    csv.push_str("400000,soon\n");
+    write(dir.path(), "bad.csv", &csv);
+    let errors = load_in(dir.path(), r#"Trace(file: "bad.csv", column: "t")"#)
+        .err()
+        .unwrap_or_default();
+    let line = 1 + ROWS + ROWS / 1_000 + 1;
+    let wanted = format!("bad.csv:{line}: timestamp must be a number of seconds");
+    assert!(
+        errors.iter().any(|e| e.contains(&wanted)),
+        "{wanted:?} in {errors:#?}"
+    );
+}
+
+/// An Azure trace of 10,000 functions (the quadratic count took 2 s at 2,000): the one
+/// selected is found and its counts are summed, wherever it is in the file.
+#[test]
+fn an_azure_trace_of_10_000_functions_loads_in_linear_time() {
+    const ROWS: usize = 10_000;
+    let mut csv = String::from("HashOwner,HashApp,HashFunction,Trigger");
+    for m in 1..=1440 {
+        let _ = write!(csv, ",{m}");
+    }
+    for r in 0..ROWS {
+        let _ = write!(csv, "\no{r},a{r},f{r},http");
+        for m in 0..1440 {
+            // Row r counts (r + m) % 3 in minute m.
+            let _ = write!(csv, ",{}", (r + m) % 3);
+        }
+    }
+    csv.push('\n');
+    let dir = temp_dir();
+    write(dir.path(), "azure.csv", &csv);
+    let s = load_in(
+        dir.path(),
+        r#"AzureTrace(file: "azure.csv", function: "f9998")"#,
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Azure { per_minute, .. } = &s.sources[0].arrivals else {
+        panic!("not an Azure trace: {:?}", s.sources[0].arrivals)
+    };
+    let expected: Vec<u32> = (0..1440).map(|m| ((9_998 + m) % 3) as u32).collect();
+    assert_eq!(&per_minute[..], &expected[..]);
+    let total: u32 = per_minute.iter().sum();
+    assert_eq!(total, 1440); // 480 minutes each of 0, 1 and 2
+    // Every function summed: minute m holds (r + m) % 3 over all r, 3,333 of each residue
+    // and one more of r ≡ 0.
+    let s = load_in(dir.path(), r#"AzureTrace(file: "azure.csv")"#)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Azure { per_minute, .. } = &s.sources[0].arrivals else {
+        panic!("not an Azure trace")
+    };
+    assert_eq!(per_minute[0], 3_333 * 3);
+    assert_eq!(per_minute[1], 3_333 * 3 + 1);
+    assert_eq!(per_minute[2], 3_333 * 3 + 2);
+
+    // A bad count in the last row names its line (header is line 1).
+    let bad = csv.replacen("o9999,a9999,f9999,http,0,", "o9999,a9999,f9999,http,x,", 1);
+    assert_ne!(bad, csv);
+    write(dir.path(), "bad.csv", &bad);
+    let errors = load_in(dir.path(), r#"AzureTrace(file: "bad.csv")"#)
+        .err()
+        .unwrap_or_default();
+    let wanted = format!("bad.csv:{}: minute 1: the count must be", ROWS + 1);
+    assert!(
+        errors.iter().any(|e| e.contains(&wanted)),
+        "{wanted:?} in {errors:#?}"
+    );
 }
