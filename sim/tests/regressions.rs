@@ -5,9 +5,14 @@
 #[path = "support/scenario.rs"]
 mod support;
 
-use choreo_sim::engine::SimTime;
+use std::fmt::Write as _;
+
+use choreo_sim::engine::{NS_PER_S, SimTime};
+use choreo_sim::model::Simulation;
+use choreo_sim::model::arrivals::ArrivalGen;
 use choreo_sim::observe::{Observer, SimEvent};
 use choreo_sim::run::{ArchReport, RunOptions, run_scenario, run_scenario_with};
+use choreo_sim::scenario::{self, Arrivals, Diagnostic, Scenario};
 use support::load;
 
 fn run_one(text: &str) -> ArchReport {
@@ -237,4 +242,278 @@ fn task_backoff_keeps_doubling_past_two_to_the_thirtieth() {
     assert_eq!(a.counts.failed, 1, "{:?}", a.counts);
     let expected = (1u64 << 35) - 1;
     assert_eq!(failed.latency_ns, vec![expected]);
+}
+
+// ---- 3. Trace files load in time linear in their length.
+//
+// Each row's line number was found by counting newlines from the start of the text, so a
+// 100,000-row trace took 18 s to load and a 2,000-row Azure trace 2 s. The traces below
+// are big enough that the quadratic count would take minutes.
+
+/// A scenario file `s.ron` in `dir` whose one source has `arrivals`, loaded.
+fn load_in(dir: &std::path::Path, arrivals: &str) -> Result<Scenario, Vec<String>> {
+    let text = format!(
+        r#"Scenario(name: "trace", horizon: "1d",
+          workload: [Source(kind: "r", arrivals: {arrivals})],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", handlers: {{"r": [Compute("1ms")]}})])])"#
+    );
+    let file = dir.join("s.ron");
+    scenario::load(&file.to_string_lossy(), &text)
+        .map(|l| l.scenario)
+        .map_err(|e| e.diagnostics.iter().map(Diagnostic::to_string).collect())
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"))
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+}
+
+/// 400,000 timestamps, written out of order (every pair swapped) with a blank line every
+/// 1,000 rows, so sorting and line counting are both exercised.
+#[test]
+fn a_trace_of_400_000_rows_loads_whole_and_sorted_in_linear_time() {
+    const ROWS: u64 = 400_000;
+    let mut csv = String::from("id,t\n");
+    for i in 0..ROWS {
+        // 0.01 s apart: row i holds arrival i ^ 1.
+        let at = (i ^ 1) as f64 * 0.01;
+        let _ = writeln!(csv, "{i},{at}");
+        if i % 1_000 == 999 {
+            csv.push('\n');
+        }
+    }
+    let dir = temp_dir();
+    write(dir.path(), "t.csv", &csv);
+    let s = load_in(dir.path(), r#"Trace(file: "t.csv", column: "t")"#)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Trace { times } = &s.sources[0].arrivals else {
+        panic!("not a trace: {:?}", s.sources[0].arrivals)
+    };
+    assert_eq!(times.len(), ROWS as usize);
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "sorted, no ties");
+    // Every arrival is at its 1/100 s (to the nanosecond after rounding).
+    let expected = |i: u64| (i as f64 * 0.01 * NS_PER_S as f64).round() as SimTime;
+    assert_eq!(times[0], 0);
+    assert_eq!(times[1], expected(1));
+    assert_eq!(times[ROWS as usize - 1], expected(ROWS - 1));
+    assert_eq!(times[200_001], expected(200_001));
+    // Replayed as recorded: the generator yields them all.
+    let mut g = ArrivalGen::new(s.seed, 0, &s.sources[0], &s.kinds[0]);
+    let replayed: Vec<_> = std::iter::from_fn(|| g.next(s.horizon)).collect();
+    assert_eq!(replayed.len(), ROWS as usize);
+    assert_eq!(replayed.last(), Some(&expected(ROWS - 1)));
+
+    // An error in the last row names its line: header, rows, one blank line per 1,000.
+    csv.push_str("400000,soon\n");
+    write(dir.path(), "bad.csv", &csv);
+    let errors = load_in(dir.path(), r#"Trace(file: "bad.csv", column: "t")"#)
+        .err()
+        .unwrap_or_default();
+    let line = 1 + ROWS + ROWS / 1_000 + 1;
+    let wanted = format!("bad.csv:{line}: timestamp must be a number of seconds");
+    assert!(
+        errors.iter().any(|e| e.contains(&wanted)),
+        "{wanted:?} in {errors:#?}"
+    );
+}
+
+/// An Azure trace of 10,000 functions (the quadratic count took 2 s at 2,000): the one
+/// selected is found and its counts are summed, wherever it is in the file.
+#[test]
+fn an_azure_trace_of_10_000_functions_loads_in_linear_time() {
+    const ROWS: usize = 10_000;
+    let mut csv = String::from("HashOwner,HashApp,HashFunction,Trigger");
+    for m in 1..=1440 {
+        let _ = write!(csv, ",{m}");
+    }
+    for r in 0..ROWS {
+        let _ = write!(csv, "\no{r},a{r},f{r},http");
+        for m in 0..1440 {
+            // Row r counts (r + m) % 3 in minute m.
+            let _ = write!(csv, ",{}", (r + m) % 3);
+        }
+    }
+    csv.push('\n');
+    let dir = temp_dir();
+    write(dir.path(), "azure.csv", &csv);
+    let s = load_in(
+        dir.path(),
+        r#"AzureTrace(file: "azure.csv", function: "f9998")"#,
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Azure { per_minute, .. } = &s.sources[0].arrivals else {
+        panic!("not an Azure trace: {:?}", s.sources[0].arrivals)
+    };
+    let expected: Vec<u32> = (0..1440).map(|m| ((9_998 + m) % 3) as u32).collect();
+    assert_eq!(&per_minute[..], &expected[..]);
+    let total: u32 = per_minute.iter().sum();
+    assert_eq!(total, 1440); // 480 minutes each of 0, 1 and 2
+    // Every function summed: minute m holds (r + m) % 3 over all r, 3,333 of each residue
+    // and one more of r ≡ 0.
+    let s = load_in(dir.path(), r#"AzureTrace(file: "azure.csv")"#)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Arrivals::Azure { per_minute, .. } = &s.sources[0].arrivals else {
+        panic!("not an Azure trace")
+    };
+    assert_eq!(per_minute[0], 3_333 * 3);
+    assert_eq!(per_minute[1], 3_333 * 3 + 1);
+    assert_eq!(per_minute[2], 3_333 * 3 + 2);
+
+    // A bad count in the last row names its line (header is line 1).
+    let bad = csv.replacen("o9999,a9999,f9999,http,0,", "o9999,a9999,f9999,http,x,", 1);
+    assert_ne!(bad, csv);
+    write(dir.path(), "bad.csv", &bad);
+    let errors = load_in(dir.path(), r#"AzureTrace(file: "bad.csv")"#)
+        .err()
+        .unwrap_or_default();
+    let wanted = format!("bad.csv:{}: minute 1: the count must be", ROWS + 1);
+    assert!(
+        errors.iter().any(|e| e.contains(&wanted)),
+        "{wanted:?} in {errors:#?}"
+    );
+}
+
+// ---- 4. A profile source is generated segment by segment, not at its peak throughout.
+//
+// Candidates were drawn at the profile's highest rate for the whole horizon and thinned:
+// a day at 1/s with one second at 10,000/s drew 864 million candidates for 96,400
+// arrivals (12 s), and one second at 100,000/s did not finish in 30 s.
+
+const DAY: SimTime = 86_400 * NS_PER_S;
+const NOON: SimTime = 43_200 * NS_PER_S;
+
+/// A one-day scenario whose one source has `arrivals`.
+fn one_day(arrivals: &str) -> std::sync::Arc<Scenario> {
+    load(&format!(
+        r#"Scenario(name: "profile", horizon: "1d",
+          workload: [Source(kind: "r", arrivals: {arrivals})],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", workers: 256, handlers: {{"r": [Compute("1ms")]}})])])"#
+    ))
+}
+
+/// Every arrival of source 0 of `s` before its horizon, under `load`.
+fn arrivals_of(s: &Scenario, load: f64) -> Vec<SimTime> {
+    let mut g = ArrivalGen::new(s.seed, 0, &s.sources[0], &s.kinds[0]);
+    g.load = load;
+    let times: Vec<_> = std::iter::from_fn(|| g.next(s.horizon)).collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "increasing");
+    assert!(times.iter().all(|&t| t < s.horizon), "before the horizon");
+    times
+}
+
+/// Arrivals in [from, to) [ns].
+fn between(times: &[SimTime], from: SimTime, to: SimTime) -> u64 {
+    let a = times.partition_point(|&t| t < from);
+    let b = times.partition_point(|&t| t < to);
+    (b - a) as u64
+}
+
+/// `n` is a Poisson count of mean `mean`, within 4 standard deviations.
+fn assert_poisson(what: &str, n: u64, mean: f64) {
+    let sd = mean.sqrt();
+    assert!(
+        (n as f64 - mean).abs() < 4.0 * sd,
+        "{what}: {n} arrivals, expected {mean} ± {:.0} (4 sd)",
+        4.0 * sd
+    );
+}
+
+#[test]
+fn a_one_second_step_to_10_000_per_second_gives_the_poisson_count_of_each_segment() {
+    let s = one_day(r#"Profile(points: [("0s", 1.0), ("12h", 10000.0), ("43201s", 1.0)])"#);
+    let times = arrivals_of(&s, 1.0);
+    let step = NOON + NS_PER_S;
+    assert_poisson("before the step", between(&times, 0, NOON), 43_200.0);
+    assert_poisson("the step", between(&times, NOON, step), 10_000.0);
+    assert_poisson("after the step", between(&times, step, DAY), 43_199.0);
+    // Within the step, both halves at 10,000/s (a restart at the boundary that kept the
+    // old rate's gap would leave the start of the step empty).
+    let half = NOON + NS_PER_S / 2;
+    assert_poisson(
+        "first half of the step",
+        between(&times, NOON, half),
+        5_000.0,
+    );
+    assert_poisson(
+        "first 10 ms of the step",
+        between(&times, NOON, NOON + 10_000_000),
+        100.0,
+    );
+    // Under a load of 3, from the start: three times each mean.
+    let tripled = arrivals_of(&s, 3.0);
+    assert_poisson("tripled, before", between(&tripled, 0, NOON), 129_600.0);
+    assert_poisson("tripled, the step", between(&tripled, NOON, step), 30_000.0);
+    assert_poisson("tripled, after", between(&tripled, step, DAY), 129_597.0);
+}
+
+#[test]
+fn a_one_second_step_to_100_000_per_second_over_a_day_runs_to_the_end() {
+    let s = one_day(r#"Profile(points: [("0s", 1.0), ("12h", 100000.0), ("43201s", 1.0)])"#);
+    let times = arrivals_of(&s, 1.0);
+    assert_poisson(
+        "the step",
+        between(&times, NOON, NOON + NS_PER_S),
+        100_000.0,
+    );
+    assert_poisson("the day", times.len() as u64, 186_399.0);
+    // The whole run: every arrival becomes a transaction, and all of them complete.
+    let report = run_scenario(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let c = report.architectures[0].counts;
+    assert_eq!(c.arrived, times.len() as u64, "{c:?}");
+    assert!(c.conserved(), "{c:?}");
+    assert_eq!(c.completed, c.arrived, "{c:?}");
+}
+
+/// A ramp is thinned within each segment at that segment's bound: the count of each
+/// segment, and of each half of the ramp up, is the integral of the linear rate.
+#[test]
+fn a_one_second_ramp_to_10_000_per_second_follows_the_linear_rate() {
+    let s = one_day(
+        r#"Profile(points: [("0s", 1.0), ("12h", 1.0), ("43201s", 10000.0), ("43202s", 1.0)],
+                   ramp: true)"#,
+    );
+    let times = arrivals_of(&s, 1.0);
+    let (up, down) = (NOON + NS_PER_S, NOON + 2 * NS_PER_S);
+    assert_poisson("flat before", between(&times, 0, NOON), 43_200.0);
+    // Rate 1 + 9,999 t over t in [0, 1] s: 1,250.375 in the first half, 3,750.125 after.
+    let half = NOON + NS_PER_S / 2;
+    assert_poisson(
+        "ramp up, first half",
+        between(&times, NOON, half),
+        1_250.375,
+    );
+    assert_poisson("ramp up, second half", between(&times, half, up), 3_750.125);
+    assert_poisson("ramp down", between(&times, up, down), 5_000.5);
+    // After the last point its rate holds to the horizon.
+    assert_poisson("flat after", between(&times, down, DAY), 43_198.0);
+}
+
+/// A profile source stopped by a zero load starts again from the time it resumes, in the
+/// segment of that time, at the new load.
+#[test]
+fn a_profile_stopped_by_zero_load_resumes_in_the_segment_of_now() {
+    let s = one_day(r#"Profile(points: [("0s", 10.0), ("100s", 1000.0), ("200s", 10.0)])"#);
+    let mut sim = Simulation::new(s, 0);
+    let arrived = |sim: &mut Simulation, secs: u64| {
+        sim.step_until(secs * NS_PER_S, &mut ());
+        sim.counts().arrived
+    };
+    let first = arrived(&mut sim, 50);
+    assert_poisson("50 s at 10/s", first, 500.0);
+    sim.set_load(0, 0.0);
+    // At most the one arrival already scheduled when the load dropped.
+    let stopped = arrived(&mut sim, 150);
+    assert!(stopped <= first + 1, "{first} then {stopped}");
+    sim.set_load(0, 2.0);
+    // From 150 s: 50 s of the 1,000/s segment, then 50 s of the 10/s one, at twice the load.
+    let step = arrived(&mut sim, 200) - stopped;
+    assert_poisson("50 s at 2 × 1,000/s", step, 100_000.0);
+    let after = arrived(&mut sim, 250) - stopped - step;
+    assert_poisson("50 s at 2 × 10/s", after, 1_000.0);
+    assert!(sim.counts().conserved());
 }

@@ -1,9 +1,13 @@
 //! Arrival processes: the times at which each workload source creates transactions.
 //!
 //! Each source draws from its own stream named after its index and kind, so every
-//! architecture sees exactly the same arrivals. Time-varying Poisson processes are sampled
-//! by thinning (Lewis & Shedler, 1979): candidates at the peak rate, each kept with
-//! probability rate(t) / peak.
+//! architecture sees exactly the same arrivals. A `Profile` is generated one segment (from
+//! one point to the next) at a time: exponential gaps at the segment's rate, and a gap that
+//! crosses the segment's end restarts at that end with the next segment's rate, exact by
+//! memorylessness; a ramp's segment is thinned at its own larger end rate (Lewis & Shedler,
+//! 1979: candidates at that bound, each kept with probability rate(t) / bound). So the work
+//! per arrival does not depend on how much higher the profile's peak is than its rate now.
+//! A `Diurnal` source, whose peak is at most twice its mean, is thinned at its peak.
 //!
 //! Traces are replayed as recorded. Azure per-minute counts are expanded one minute at a
 //! time: with a uniform spread, the n arrivals of a minute are the order statistics of n
@@ -124,33 +128,6 @@ impl ArrivalGen {
         }
     }
 
-    fn peak_rate(&self) -> f64 {
-        match &self.arrivals {
-            Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
-            Arrivals::Profile { points, .. } => points.iter().map(|p| p.1).fold(0.0, f64::max),
-            Arrivals::Diurnal {
-                mean, amplitude, ..
-            } => mean * (1.0 + amplitude),
-            Arrivals::Bursts {
-                on_rate, off_rate, ..
-            } => on_rate.max(*off_rate),
-            Arrivals::Trace { times } => {
-                // The most arrivals in any minute-long window.
-                let mut from = 0;
-                let most = (0..times.len()).fold(0, |most, to| {
-                    while times[to] - times[from] >= NS_PER_MINUTE {
-                        from += 1;
-                    }
-                    most.max(to - from + 1)
-                });
-                most as f64 / 60.0
-            }
-            Arrivals::Azure { per_minute, .. } => {
-                f64::from(per_minute.iter().copied().max().unwrap_or(0)) / 60.0
-            }
-        }
-    }
-
     /// The next recorded time of a trace [ns], before the load multiplier; `None` after
     /// the last.
     fn next_recorded(&mut self) -> Option<SimTime> {
@@ -260,8 +237,14 @@ impl ArrivalGen {
         let t = match &self.arrivals {
             Arrivals::Poisson { rate } => self.last as f64 + exp_gap(&mut self.rng, rate * load),
             Arrivals::Constant { rate } => self.last as f64 + NS_PER_S as f64 / (rate * load),
-            Arrivals::Profile { .. } | Arrivals::Diurnal { .. } => {
-                let peak = self.peak_rate() * load;
+            Arrivals::Profile { points, ramp } => {
+                let from = self.last as f64;
+                next_in_profile(points, *ramp, load, from, horizon, &mut self.rng)?
+            }
+            Arrivals::Diurnal {
+                mean, amplitude, ..
+            } => {
+                let peak = mean * (1.0 + amplitude) * load;
                 let mut t = self.last as f64;
                 loop {
                     t += exp_gap(&mut self.rng, peak);
@@ -315,6 +298,62 @@ impl ArrivalGen {
     }
 }
 
+/// The first arrival after `from` [ns] of a Poisson process whose rate [1/s] is the profile
+/// `points` (steps, or linear `ramp`s between them; the last point's rate holds on) times
+/// `load` (> 0), or `None` if there is none before `horizon` [ns].
+///
+/// One segment at a time: a gap drawn at the segment's bound rate that reaches the
+/// segment's end is dropped and drawing restarts at that end, which is exact because the
+/// exponential is memoryless. A step's bound is its rate, so every candidate is kept; a
+/// ramp's is the larger of its end rates, and a candidate is kept with probability
+/// rate(t) / bound. Work is proportional to the arrivals plus the segments crossed.
+fn next_in_profile(
+    points: &[(SimTime, f64)],
+    ramp: bool,
+    load: f64,
+    from: f64,
+    horizon: SimTime,
+    rng: &mut SimRng,
+) -> Option<f64> {
+    let mut t = from;
+    loop {
+        if t >= horizon as f64 {
+            return None;
+        }
+        // The segment holding t: from the last point at or before it (the first point if
+        // none is, as in `rate_at`) to the next point, or on for ever after the last.
+        let i = points
+            .partition_point(|&(at, _)| at as f64 <= t)
+            .saturating_sub(1);
+        let &(t0, r0) = points.get(i)?;
+        let next = points.get(i + 1).copied();
+        let end = next.map_or(f64::INFINITY, |(t1, _)| t1 as f64);
+        let r1 = match next {
+            Some((_, r1)) if ramp => r1,
+            _ => r0,
+        };
+        let bound = r0.max(r1) * load;
+        if bound > 0.0 {
+            let candidate = t + exp_gap(rng, bound);
+            if candidate < end {
+                if r0 == r1 {
+                    return Some(candidate);
+                }
+                // Within a ramp: end is a point's time here, so finite and after t0.
+                let slope = (r1 - r0) / (end - t0 as f64);
+                let rate = (r0 + slope * (candidate - t0 as f64)) * load;
+                let u: f64 = rng.random();
+                if u * bound < rate {
+                    return Some(candidate);
+                }
+                t = candidate;
+                continue;
+            }
+        }
+        t = end;
+    }
+}
+
 /// A phase length of at least 1 ns, so phases always move time forward.
 fn sample_phase(d: &Dist, rng: &mut SimRng) -> SimTime {
     d.sample(rng).max(1)
@@ -361,6 +400,31 @@ mod tests {
         let second = times.len() as f64 - first;
         assert!((first / 5_000.0 - 1.0).abs() < 0.05, "{first}");
         assert!((second / 20_000.0 - 1.0).abs() < 0.03, "{second}");
+    }
+
+    #[test]
+    fn a_profile_whose_rate_falls_to_zero_ends_its_arrivals_there() {
+        // Steps: 10/s for 100 s, none for 100 s, 10/s for 100 s, then none to the horizon.
+        let points = vec![
+            (0, 10.0),
+            (100 * NS_PER_S, 0.0),
+            (200 * NS_PER_S, 10.0),
+            (300 * NS_PER_S, 0.0),
+        ];
+        let steps = Arrivals::Profile {
+            points: points.clone(),
+            ramp: false,
+        };
+        let (n, times) = count(steps, 1_000_000);
+        let quiet = |&&t: &&SimTime| (100..200).contains(&(t / NS_PER_S)) || t >= 300 * NS_PER_S;
+        assert_eq!(times.iter().filter(quiet).count(), 0);
+        // Mean 2,000, sd ≈ 45.
+        assert!((n as f64 - 2_000.0).abs() < 180.0, "{n}");
+        // Ramps: 10 → 0 over 100 s (500), 0 → 10 (500), 10 → 0 (500), then none.
+        let (n, times) = count(Arrivals::Profile { points, ramp: true }, 1_000_000);
+        assert!(times.iter().all(|&t| t < 300 * NS_PER_S));
+        // Mean 1,500, sd ≈ 39.
+        assert!((n as f64 - 1_500.0).abs() < 155.0, "{n}");
     }
 
     #[test]

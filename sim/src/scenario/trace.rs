@@ -94,26 +94,57 @@ fn reader(text: &str) -> csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
-/// The 1-based line of the record at `pos` in `text`. (The csv crate's own line numbers
-/// are off after blank lines and with CRLF; its byte offset is right, but may point at
-/// line ends skipped before the record.)
-fn line_at(text: &str, pos: Option<&csv::Position>) -> u64 {
-    let Some(pos) = pos else { return 1 };
-    let start = usize::try_from(pos.byte()).map_or(text.len(), |b| b.min(text.len()));
-    let skipped = text.as_bytes()[start..]
-        .iter()
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count();
-    let newlines = text.as_bytes()[..start + skipped]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
-    newlines as u64 + 1
+/// The 1-based lines of the records of one text, counted forward from the last record
+/// asked about, so that reading a whole file counts each of its newlines once (counting
+/// from the start of the text for every record made loading quadratic). The csv crate's
+/// own line numbers are off after blank lines and with CRLF; its byte offset is right, but
+/// may point at line ends skipped before the record.
+struct Lines<'a> {
+    /// The text the records are read from.
+    bytes: &'a [u8],
+    /// Byte offset up to which newlines are counted.
+    at: usize,
+    /// 1-based line of the byte at `at`.
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the record at `pos` (line 1 without a position). Linear in the
+    /// distance from the previous record asked about; a position before it counts again
+    /// from the start.
+    fn of(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 1 };
+        let len = self.bytes.len();
+        let start = usize::try_from(pos.byte()).map_or(len, |b| b.min(len));
+        let skipped = self.bytes[start..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let end = start + skipped;
+        if end < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        let newlines = self.bytes[self.at..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.at = end;
+        self.line
+    }
 }
 
 /// A CSV error as a located row error.
-fn csv_error(text: &str, e: &csv::Error) -> TraceError {
-    let line = line_at(text, e.position());
+fn csv_error(lines: &mut Lines, e: &csv::Error) -> TraceError {
+    let line = lines.of(e.position());
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -132,8 +163,12 @@ pub fn parse_timestamps(
     column: Option<&str>,
     scale: f64,
 ) -> Result<Vec<SimTime>, TraceError> {
+    let mut lines = Lines::new(text);
     let mut reader = reader(text);
-    let headers = reader.headers().map_err(|e| csv_error(text, &e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(&mut lines, &e))?
+        .clone();
     let col = match column {
         None => 0,
         Some(name) => {
@@ -146,8 +181,8 @@ pub fn parse_timestamps(
     };
     let mut times = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(text, &e))?;
-        let line = line_at(text, record.position());
+        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
+        let line = lines.of(record.position());
         let field = record.get(col).unwrap_or("");
         let row = |message| TraceError::Row { line, message };
         let secs: f64 = field.parse().map_err(|_| {
@@ -176,8 +211,12 @@ pub fn parse_timestamps(
 /// `HashFunction` is `function` (summed if several), or of every row if `None`. Every row
 /// is checked, selected or not.
 pub fn parse_azure(text: &str, function: Option<&str>) -> Result<Vec<u32>, TraceError> {
+    let mut lines = Lines::new(text);
     let mut reader = reader(text);
-    let headers = reader.headers().map_err(|e| csv_error(text, &e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(&mut lines, &e))?
+        .clone();
     let expected = AZURE_COLUMNS
         .iter()
         .map(|c| c.to_string())
@@ -197,8 +236,8 @@ pub fn parse_azure(text: &str, function: Option<&str>) -> Result<Vec<u32>, Trace
     let mut functions = Vec::new();
     let mut found = false;
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(text, &e))?;
-        let line = line_at(text, record.position());
+        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
+        let line = lines.of(record.position());
         let hash = &record[2];
         let selected = function.is_none_or(|f| f == hash);
         found |= selected;
@@ -318,6 +357,24 @@ mod tests {
                 headers: vec!["time".into()]
             }
         );
+    }
+
+    #[test]
+    fn lines_are_counted_forward_and_from_the_start_for_an_earlier_record() {
+        let text = "t\n1\n\n2\r\n3\n";
+        let at = |byte: u64| {
+            let mut pos = csv::Position::new();
+            pos.set_byte(byte);
+            pos
+        };
+        let mut lines = Lines::new(text);
+        // Records at bytes 2 ("1"), 4 (the blank line before "2": skipped to line 4), 8.
+        assert_eq!(lines.of(Some(&at(2))), 2);
+        assert_eq!(lines.of(Some(&at(4))), 4);
+        assert_eq!(lines.of(Some(&at(8))), 5);
+        assert_eq!(lines.of(Some(&at(2))), 2);
+        assert_eq!(lines.of(Some(&at(99))), 6);
+        assert_eq!(lines.of(None), 1);
     }
 
     #[test]
