@@ -399,12 +399,13 @@ fn remove_leftovers(out: &Path, wanted: [bool; 2]) -> Result<()> {
 
 /// Whether the file at `path` starts with the header row `header`.
 fn written_by_choreo(path: &Path, header: &[&str]) -> bool {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let Ok(file) = File::open(path) else {
         return false;
     };
     let mut first = String::new();
-    match io::BufReader::new(file).read_line(&mut first) {
+    // A header is short: a file of that name whose first 4 KB hold no line end is not ours.
+    match io::BufReader::new(file.take(4096)).read_line(&mut first) {
         Ok(_) => first.trim_end_matches(['\n', '\r']) == header.join(","),
         Err(_) => false,
     }
