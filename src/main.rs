@@ -359,11 +359,17 @@ fn interval_arg(text: &str, horizon: SimTime) -> Result<SimTime> {
     let count = horizon.div_ceil(interval);
     if count > MAX_INTERVALS {
         let shortest = horizon.div_ceil(MAX_INTERVALS);
+        // The short form rounds; where it rounds down it would not be enough.
+        let short = format_duration(shortest);
+        let shortest = match parse_duration(&short) {
+            Ok(d) if d >= shortest => short,
+            _ => format!("{shortest}ns"),
+        };
         return Err(bad(format!(
             "--interval {text}: gives {count} intervals over the horizon of {}, more than the \
              limit of {MAX_INTERVALS}; use {} or longer",
             format_duration(horizon),
-            format_duration(shortest)
+            shortest
         )));
     }
     Ok(interval)

@@ -377,10 +377,21 @@ fn an_interval_giving_more_than_a_million_samples_is_refused_naming_the_limit() 
         "{err}"
     );
     assert!(!out.exists(), "nothing is written");
-    // The limit itself is allowed.
-    run_into(
-        dir.path(),
-        &["mmc-server", "--horizon", "1s", "--interval", "1us"],
+    // One interval beyond the limit is refused, and the interval it suggests is enough.
+    let o = choreo(&[
+        "run",
+        "mmc-server",
+        "--horizon",
+        "1000001s",
+        "--interval",
+        "1s",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gives 1000001 intervals")
+            && stderr(&o).contains("use 1000001000ns or longer"),
+        "{}",
+        stderr(&o)
     );
 }
 
