@@ -113,13 +113,14 @@ fn bad(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
 }
 
-/// Most timeseries intervals a run may have (`--interval` against the horizon): each is a
-/// row per series in memory and in timeseries.csv, so a million is already ~100 MB.
+/// Most timeseries intervals a run may have (`--interval` against the horizon): each
+/// interval is one sample of every series, all kept in memory until timeseries.csv is
+/// written, so a tiny interval on a long run would exhaust memory before writing anything.
 const MAX_INTERVALS: u64 = 1_000_000;
 
-/// Every file `choreo run` writes into its output folder, with the header row it starts
-/// with when it is optional (written only on request), so that a later run into the same
-/// folder can remove the optional ones it does not write — and only if choreo wrote them.
+/// The files `choreo run` writes only on request, with the header row each starts with, so
+/// that a later run into the same folder can remove those it does not write — and only if
+/// choreo wrote them.
 const OPTIONAL_FILES: [(&str, &[&str]); 2] = [
     ("transactions.csv", &export::TRANSACTION_COLUMNS),
     ("events.csv", &export::TRACE_COLUMNS),
