@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
 use choreo_sim::export::{self, TraceWriter, TransactionWriter};
 use choreo_sim::observe::Observer;
 use choreo_sim::run::{self, RunOptions};
-use choreo_sim::scenario::{Loaded, Scenario, units::parse_duration};
+use choreo_sim::scenario::units::{format_duration, parse_duration};
+use choreo_sim::scenario::{Loaded, Scenario};
 use choreo_sim::{bundled, engine::SimTime};
 
 /// Simulate and compare monolith and event-driven serverless architectures.
@@ -34,16 +35,17 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of every random stream (overrides the scenario's).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = seed_arg)]
         seed: Option<u64>,
         /// Simulated time to run, e.g. "30m" (overrides the scenario's).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         horizon: Option<String>,
-        /// Run only this architecture (repeatable).
+        /// Run only this architecture (repeatable; a name given twice runs once).
         #[arg(long = "arch", value_name = "NAME")]
         arch: Vec<String>,
-        /// Timeseries interval, e.g. "10s" [default: the larger of 1s and horizon/1000].
-        #[arg(long)]
+        /// Timeseries interval, e.g. "10s" [default: the larger of 1s and horizon/1000];
+        /// at most 1,000,000 intervals over the horizon.
+        #[arg(long, allow_hyphen_values = true)]
         interval: Option<String>,
         /// Also write transactions.csv, one row per transaction.
         #[arg(long)]
@@ -61,7 +63,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         screenshot: Option<PathBuf>,
         /// Simulated time to reach before the screenshot, e.g. "2m".
-        #[arg(long, default_value = "30s")]
+        #[arg(long, default_value = "30s", allow_hyphen_values = true)]
         after: String,
         /// Initial speed, simulated seconds per real second (0.1 to 10000).
         #[arg(long, default_value_t = 1.0)]
@@ -110,6 +112,19 @@ impl std::error::Error for BadInput {}
 fn bad(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
 }
+
+/// Most timeseries intervals a run may have (`--interval` against the horizon): each
+/// interval is one sample of every series, all kept in memory until timeseries.csv is
+/// written, so a tiny interval on a long run would exhaust memory before writing anything.
+const MAX_INTERVALS: u64 = 1_000_000;
+
+/// The files `choreo run` writes only on request, with the header row each starts with, so
+/// that a later run into the same folder can remove those it does not write — and only if
+/// choreo wrote them.
+const OPTIONAL_FILES: [(&str, &[&str]); 2] = [
+    ("transactions.csv", &export::TRANSACTION_COLUMNS),
+    ("events.csv", &export::TRACE_COLUMNS),
+];
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -204,15 +219,19 @@ fn execute(command: Command) -> Result<()> {
             if let Some(h) = horizon {
                 s.horizon = duration_arg("--horizon", &h)?;
             }
-            let interval = interval
-                .map(|i| duration_arg("--interval", &i))
-                .transpose()?;
+            let interval = interval.map(|i| interval_arg(&i, s.horizon)).transpose()?;
             let options = RunOptions {
                 interval,
                 architectures: arch,
             };
             run::select(&s, &options.architectures).map_err(|e| bad(e.to_string()))?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&name));
+            if is_root(&out) {
+                return Err(bad(format!(
+                    "--out {}: refusing to write into the root folder; name a folder of its own",
+                    out.display()
+                )));
+            }
             run_command(&s, &options, &out, transactions, trace)
         }
         Command::Validate { scenarios } => {
@@ -323,10 +342,79 @@ fn first_sentence(text: &str) -> String {
 }
 
 fn duration_arg(flag: &str, text: &str) -> Result<SimTime> {
+    if text.trim_start().starts_with('-') {
+        return Err(bad(format!(
+            "{flag} {text}: must be positive, a duration such as \"30s\" or \"5m\""
+        )));
+    }
     match parse_duration(text) {
         Ok(0) => Err(bad(format!("{flag}: must be longer than zero"))),
         Ok(d) => Ok(d),
         Err(e) => Err(bad(format!("{flag}: {e}"))),
+    }
+}
+
+/// `--interval`, checked against the horizon: at most [`MAX_INTERVALS`] intervals.
+fn interval_arg(text: &str, horizon: SimTime) -> Result<SimTime> {
+    let interval = duration_arg("--interval", text)?;
+    let count = horizon.div_ceil(interval);
+    if count > MAX_INTERVALS {
+        let shortest = horizon.div_ceil(MAX_INTERVALS);
+        // The short form rounds; where it rounds down it would not be enough.
+        let short = format_duration(shortest);
+        let shortest = match parse_duration(&short) {
+            Ok(d) if d >= shortest => short,
+            _ => format!("{shortest}ns"),
+        };
+        return Err(bad(format!(
+            "--interval {text}: gives {count} intervals over the horizon of {}, more than the \
+             limit of {MAX_INTERVALS}; use {} or longer",
+            format_duration(horizon),
+            shortest
+        )));
+    }
+    Ok(interval)
+}
+
+/// `--seed`: a whole number, told plainly when it is not one.
+fn seed_arg(text: &str) -> std::result::Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("the seed must be a whole number from 0 to {}", u64::MAX))
+}
+
+/// Whether `path` is the root folder (`/`, or a path that resolves to it).
+fn is_root(path: &Path) -> bool {
+    let resolved = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    resolved.has_root() && resolved.parent().is_none()
+}
+
+/// Removes the optional files a run did not write (`wanted` false) but an earlier run into
+/// the same folder did, so that the folder holds one run's files. A file is removed only if
+/// it begins with the header choreo writes; any other file of that name is left alone.
+fn remove_leftovers(out: &Path, wanted: [bool; 2]) -> Result<()> {
+    for ((file, header), wanted) in OPTIONAL_FILES.iter().zip(wanted) {
+        let path = out.join(file);
+        if wanted || !written_by_choreo(&path, header) {
+            continue;
+        }
+        std::fs::remove_file(&path)
+            .with_context(|| format!("removing {} from an earlier run", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` starts with the header row `header`.
+fn written_by_choreo(path: &Path, header: &[&str]) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    // A header is short: a file of that name whose first 4 KB hold no line end is not ours.
+    match io::BufReader::new(file.take(4096)).read_line(&mut first) {
+        Ok(_) => first.trim_end_matches(['\n', '\r']) == header.join(","),
+        Err(_) => false,
     }
 }
 
@@ -414,6 +502,7 @@ fn run_command(
             concatenate(w, &export::TRACE_COLUMNS, &parts_trace)
         })?;
     }
+    remove_leftovers(out, [transactions, trace])?;
     print!("{}", export::summary_table(&report));
     println!("wrote {}", out.display());
     Ok(())

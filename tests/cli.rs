@@ -355,3 +355,190 @@ fn view_rejects_unknown_scenarios_and_bad_arguments_before_opening_a_window() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn an_interval_giving_more_than_a_million_samples_is_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let o = choreo(&[
+        "run",
+        "mmc-server",
+        "--horizon",
+        "1m",
+        "--interval",
+        "1ns",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("limit of 1000000") && err.contains("use 60us or longer"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    // One interval beyond the limit is refused, and the interval it suggests is enough.
+    let o = choreo(&[
+        "run",
+        "mmc-server",
+        "--horizon",
+        "1000001s",
+        "--interval",
+        "1s",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gives 1000001 intervals")
+            && stderr(&o).contains("use 1000001000ns or longer"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_reused_out_folder_holds_only_this_runs_files_and_keeps_foreign_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_into(
+        d,
+        &["mmc-server", "--horizon", "1m", "--trace", "--transactions"],
+    );
+    assert!(d.join("events.csv").exists());
+    let earlier = read(d, "transactions.csv");
+    std::fs::write(d.join("notes.txt"), "mine").unwrap();
+    run_into(d, &["cold-starts", "--horizon", "1m", "--transactions"]);
+    assert!(
+        !d.join("events.csv").exists(),
+        "the earlier run's events.csv is removed"
+    );
+    assert_ne!(
+        read(d, "transactions.csv"),
+        earlier,
+        "rewritten by this run"
+    );
+    assert_eq!(read(d, "notes.txt"), "mine");
+    // A file of the same name that choreo did not write is left alone.
+    std::fs::write(d.join("events.csv"), "my own,events\n").unwrap();
+    run_into(d, &["cold-starts", "--horizon", "1m"]);
+    assert_eq!(read(d, "events.csv"), "my own,events\n");
+    assert!(!d.join("transactions.csv").exists());
+}
+
+#[test]
+fn an_architecture_named_twice_runs_once_in_first_named_order() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(
+        dir.path(),
+        &[
+            "photo-sharing",
+            "--horizon",
+            "1m",
+            "--arch",
+            "serverless",
+            "--arch",
+            "monolith",
+            "--arch",
+            "serverless",
+        ],
+    );
+    let summary = read(dir.path(), "summary.csv");
+    let archs: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(archs, ["serverless", "monolith"]);
+    let costs = read(dir.path(), "costs.csv");
+    let mut rows: Vec<&str> = costs.lines().collect();
+    let n = rows.len();
+    rows.sort_unstable();
+    rows.dedup();
+    assert_eq!(rows.len(), n, "no cost row twice");
+}
+
+#[test]
+fn errors_say_what_is_wrong_rather_than_mislead() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let empty = d.join("empty.ron");
+    std::fs::write(&empty, "").unwrap();
+    let cases: [(Vec<String>, &str); 6] = [
+        (
+            vec!["run".into(), d.display().to_string()],
+            "is a directory",
+        ),
+        (vec!["run".into(), "/dev/null".into()], "not a regular file"),
+        (vec!["run".into(), empty.display().to_string()], "is empty"),
+        (
+            vec![
+                "run".into(),
+                "mmc-server".into(),
+                "--horizon".into(),
+                "-1m".into(),
+            ],
+            "--horizon -1m: must be positive",
+        ),
+        (
+            vec![
+                "run".into(),
+                "mmc-server".into(),
+                "--seed".into(),
+                "1.5".into(),
+            ],
+            "seed must be a whole number",
+        ),
+        (
+            vec![
+                "run".into(),
+                "mmc-server".into(),
+                "--out".into(),
+                "/".into(),
+            ],
+            "refusing to write into the root folder",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = choreo(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(
+            !err.contains("no such file") && !err.contains("-- -1"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn trace_errors_say_the_value_must_be_finite_and_the_header_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |trace: &str| {
+        let path = dir.path().join("s.ron");
+        std::fs::write(
+            &path,
+            format!(
+                "Scenario(name: \"t\", horizon: \"1m\",\n  workload: [Source(kind: \"r\", arrivals: Trace(file: {trace:?}))],\n  architectures: [Architecture(name: \"a\", entry: \"f\", components: [Function(name: \"f\", work: [])])])\n"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    std::fs::write(dir.path().join("inf.csv"), "time\n1\ninf\n").unwrap();
+    let o = choreo(&["validate", &scenario("inf.csv")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("inf.csv:3: timestamp must be a finite number of seconds, found inf"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(dir.path().join("one.csv"), "12.5\n").unwrap();
+    let o = choreo(&["validate", &scenario("one.csv")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the first line is the header, but it is a number (12.5)")
+            && !err.contains("holds no arrivals"),
+        "{err}"
+    );
+}

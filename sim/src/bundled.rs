@@ -84,7 +84,8 @@ pub fn load(name: &str) -> Option<Result<Loaded, ScenarioError>> {
 pub enum OpenError {
     /// Neither a readable file nor a bundled scenario; the message says which were tried.
     NotFound(String),
-    /// The file exists but could not be read.
+    /// The path exists but could not be read as a scenario: unreadable, a directory, not a
+    /// regular file, or empty.
     Read(String),
     /// The scenario is invalid: every problem with its file, line, column and field.
     Invalid(ScenarioError),
@@ -112,12 +113,25 @@ pub fn open(arg: &str) -> Result<(String, Loaded), OpenError> {
     let (name, result) = if path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| OpenError::Read(format!("{arg}: cannot read: {e}")))?;
+        if text.trim().is_empty() {
+            return Err(OpenError::Read(format!(
+                "{arg}: the file is empty (a scenario is a RON file: Scenario(name: ..., ...))"
+            )));
+        }
         let stem = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
         (stem, scenario::load(arg, &text))
     } else if let Some(result) = load(arg) {
         (arg.trim_end_matches(".ron").to_string(), result)
+    } else if path.is_dir() {
+        return Err(OpenError::Read(format!(
+            "{arg}: is a directory, not a scenario file"
+        )));
+    } else if path.exists() {
+        return Err(OpenError::Read(format!(
+            "{arg}: not a regular file (a scenario is a RON file)"
+        )));
     } else {
         let names: Vec<_> = ALL.iter().map(|b| b.name).collect();
         return Err(OpenError::NotFound(format!(

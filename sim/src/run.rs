@@ -170,13 +170,19 @@ pub fn default_interval(horizon: SimTime) -> SimTime {
     (horizon / 1000).max(NS_PER_S)
 }
 
-/// Indices of the architectures selected by `names` (all when empty).
+/// Indices of the architectures selected by `names` (all when empty), in the order first
+/// named; a name given twice selects its architecture once.
 pub fn select(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, RunError> {
     if names.is_empty() {
         return Ok((0..scenario.architectures.len()).collect());
     }
-    names
-        .iter()
+    let mut seen = Vec::with_capacity(names.len());
+    let firsts = names.iter().filter(|n| {
+        let first = !seen.contains(n);
+        seen.push(*n);
+        first
+    });
+    firsts
         .map(|n| {
             scenario
                 .architectures

@@ -313,3 +313,114 @@ fn each_component_keeps_its_text_as_written_for_the_inspector() {
         "Database(name: \"db\", latency: \"3ms\")"
     );
 }
+
+/// A one-architecture scenario around `components`, with `extra` fields after the horizon.
+fn scenario_with(extra: &str, arch_name: &str, components: &str) -> String {
+    format!(
+        "Scenario(name: \"x\", horizon: \"1m\",{extra}\n  workload: [Source(kind: \"a\", arrivals: Poisson(per_second: 1.0))],\n  architectures: [Architecture(name: {arch_name:?}, entry: \"f\", components: [\n    {components}])])"
+    )
+}
+
+#[test]
+fn an_empty_architecture_name_is_an_error() {
+    let text = scenario_with("", "", "Function(name: \"f\", work: [])");
+    assert_eq!(
+        errors(&text),
+        [
+            "s.ron:3:38: architectures[0].name: an architecture needs a name (it titles its column and its CSV rows)"
+        ]
+    );
+}
+
+#[test]
+fn control_characters_in_names_are_errors_as_they_break_the_table() {
+    let text = scenario_with(
+        "",
+        "a\nb",
+        "Function(name: \"f\", work: [Emit(\"t\\tx\")]),\n    Topic(name: \"t\\tx\", subscribers: [])",
+    );
+    let e = errors(&text);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(
+        e[0].starts_with("s.ron:3:38: architectures[0].name: an architecture name must not hold control characters"),
+        "{}",
+        e[0]
+    );
+    assert!(
+        e[1].starts_with("s.ron:5:17: architectures[0].components[1].name: a component name must not hold control characters"),
+        "{}",
+        e[1]
+    );
+}
+
+#[test]
+fn a_subscriber_listed_twice_is_an_error() {
+    let text = scenario_with(
+        "",
+        "a",
+        "Function(name: \"f\", work: [Emit(\"t\")]),\n    Topic(name: \"t\", subscribers: [\"g\", \"g\"]),\n    Function(name: \"g\", work: [])",
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            r#"s.ron:5:41: architectures[0].components[1].subscribers[1]: "g" is subscribed twice: list each subscriber once"#
+        ]
+    );
+}
+
+#[test]
+fn a_fault_starting_after_the_horizon_is_a_warning() {
+    let text = scenario_with(
+        "\n  faults: [Fault(target: \"f\", at: \"100d\", lasts: \"1m\", kind: Outage)],",
+        "a",
+        "Function(name: \"f\", work: [])",
+    );
+    let loaded = scenario::load("s.ron", &text).unwrap();
+    let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        w,
+        [
+            "s.ron:2:35: faults[0].at: warning: the fault starts at 100d, not before the horizon (1m): it never happens"
+        ]
+    );
+}
+
+#[test]
+fn a_fractional_or_negative_seed_says_the_seed_must_be_a_whole_number() {
+    for (seed, col) in [("1.5", 42), ("-3", 43)] {
+        let text = scenario_with(
+            &format!(" seed: {seed},"),
+            "a",
+            "Function(name: \"f\", work: [])",
+        );
+        assert_eq!(
+            errors(&text),
+            [format!(
+                "s.ron:1:{col}: seed: seed must be a whole number from 0 to 18446744073709551615, found {seed}"
+            )]
+        );
+    }
+    let text = scenario_with(
+        " seed: 18446744073709551615,",
+        "a",
+        "Function(name: \"f\", work: [])",
+    );
+    assert_eq!(
+        scenario::load("s.ron", &text).unwrap().scenario.seed,
+        u64::MAX
+    );
+}
+
+#[test]
+fn microseconds_may_be_written_with_the_greek_mu_or_the_micro_sign() {
+    for unit in ["\u{3bc}s", "\u{b5}s", "us"] {
+        let text = scenario_with(
+            "",
+            "a",
+            &format!("Function(name: \"f\", work: [Compute(\"250{unit}\")])"),
+        );
+        let loaded = scenario::load("s.ron", &text)
+            .unwrap_or_else(|e| panic!("{unit}: {:#?}", e.diagnostics));
+        assert!(loaded.warnings.is_empty(), "{unit}");
+    }
+}

@@ -23,7 +23,7 @@ pub struct RawScenario {
     /// Simulated time to run, e.g. `"1h"`.
     pub horizon: String,
     /// Seed of every random stream.
-    #[serde(default = "default_seed")]
+    #[serde(default = "default_seed", deserialize_with = "whole_seed")]
     pub seed: u64,
     /// Overrides of the default price book.
     #[serde(default)]
@@ -170,6 +170,36 @@ pub enum RawRedrive {
 
 fn default_seed() -> u64 {
     1
+}
+
+/// A seed: a whole number from 0 to 2^64 − 1. Read as any number, so that `1.5` or `-1` is
+/// told why it is refused (ron's own error for `1.5` would be "Expected comma" at the `.`).
+fn whole_seed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct Seed;
+    impl serde::de::Visitor<'_> for Seed {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "the seed as a whole number from 0 to {}", u64::MAX)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| {
+                E::custom(format!(
+                    "seed must be a whole number from 0 to {}, found {v}",
+                    u64::MAX
+                ))
+            })
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+            Err(E::custom(format!(
+                "seed must be a whole number from 0 to {}, found {v}",
+                u64::MAX
+            )))
+        }
+    }
+    d.deserialize_any(Seed)
 }
 
 /// Price overrides [USD]; any field left out keeps its published default.

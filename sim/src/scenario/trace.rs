@@ -190,7 +190,11 @@ pub fn parse_timestamps(
                 "timestamp must be a number of seconds, found {field:?}"
             ))
         })?;
-        if !(secs.is_finite() && secs >= 0.0) {
+        if !secs.is_finite() {
+            let message = format!("timestamp must be a finite number of seconds, found {field}");
+            return Err(row(message));
+        }
+        if secs < 0.0 {
             let message = format!("timestamp must be zero or more, found {field}");
             return Err(row(message));
         }
@@ -201,6 +205,15 @@ pub fn parse_timestamps(
         times.push(ns.round() as SimTime);
     }
     if times.is_empty() {
+        // A lone line that is a number is a timestamp without the header line before it.
+        let first = headers.get(col).unwrap_or("");
+        if first.parse::<f64>().is_ok() {
+            return Err(TraceError::Header(format!(
+                "the first line is the header, but it is a number ({first}): \
+                 start the file with a line naming the columns, e.g. \"time\", \
+                 then one timestamp [s] per line"
+            )));
+        }
         return Err(TraceError::Empty);
     }
     times.sort_unstable();
@@ -338,9 +351,20 @@ mod tests {
             err("t\n1\nNaN\n", None),
             TraceError::Row {
                 line: 3,
-                message: "timestamp must be zero or more, found NaN".into()
+                message: "timestamp must be a finite number of seconds, found NaN".into()
             }
         );
+        assert_eq!(
+            err("t\ninf\n", None),
+            TraceError::Row {
+                line: 2,
+                message: "timestamp must be a finite number of seconds, found inf".into()
+            }
+        );
+        assert!(matches!(
+            err("12.5\n", None),
+            TraceError::Header(m) if m.contains("the first line is the header")
+        ));
         assert_eq!(
             err("t\r\n1\r\n\r\n\r\nlater\r\n", None),
             TraceError::Row {

@@ -3,7 +3,8 @@
 use crate::engine::SimTime;
 
 /// Parses a duration such as `"250ms"`, `"1.5s"`, `"5m"`, `"1h"`, `"2d"`, `"300us"` or
-/// `"10ns"` into nanoseconds. Negative, non-finite and unit-less values are errors.
+/// `"10ns"` into nanoseconds. Microseconds are `us`, `µs` (micro sign, U+00B5) or `μs` (Greek
+/// mu, U+03BC): keyboards give either. Negative, non-finite and unit-less values are errors.
 pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let t = text.trim();
     let split = t
@@ -22,7 +23,7 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
         .map_err(|_| format!("{number:?} is not a number in duration {text:?}"))?;
     let scale = match unit {
         "ns" => 1.0,
-        "us" | "µs" => 1e3,
+        "us" | "\u{b5}s" | "\u{3bc}s" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
         "m" | "min" => 60e9,
@@ -81,6 +82,12 @@ mod tests {
         assert_eq!(parse_duration("2d"), Ok(172_800_000_000_000));
         assert_eq!(parse_duration(" 90 s "), Ok(90_000_000_000));
         assert_eq!(parse_duration("1_000ms"), Ok(1_000_000_000));
+    }
+
+    #[test]
+    fn microseconds_accept_the_micro_sign_and_the_greek_mu() {
+        assert_eq!(parse_duration("1\u{b5}s"), Ok(1_000));
+        assert_eq!(parse_duration("1\u{3bc}s"), Ok(1_000));
     }
 
     #[test]

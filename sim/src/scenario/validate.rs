@@ -15,6 +15,8 @@ use super::units::parse_duration;
 use super::*;
 use crate::calibration as cal;
 
+mod sanity;
+
 /// Collects diagnostics, locating each by its field path.
 struct Ctx<'a> {
     file: &'a str,
@@ -236,6 +238,7 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         }
         architectures.push(architecture(ctx, &format!("architectures[{i}]"), a, &kinds));
     }
+    sanity::check(ctx, &raw, horizon);
     Some(Scenario {
         name: raw.name,
         about: raw.about,
