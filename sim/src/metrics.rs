@@ -40,7 +40,8 @@ impl Latency {
     }
 
     /// An empty distribution covering 1 µs to `max_us`, to `digits` significant digits
-    /// (1 to 5): smaller ones for the many windows of the isolation report.
+    /// (1 to 5): smaller ones for the isolation report's figures (three windows per fault
+    /// and kind).
     pub fn with_precision(max_us: u64, digits: u8) -> Self {
         // Clamped to what hdrhistogram accepts, so the constructor cannot fail.
         let hist = Histogram::new_with_bounds(1, max_us.max(2), digits.clamp(1, 5))
