@@ -50,7 +50,7 @@ fn costs_csv_equals_the_hand_computed_bill() {
     // message (batches of one, as each message finds the consumer idle).
     let expected = "\
 architecture,component,item,quantity,unit,unit_price_usd,cost_usd
-server,app,instance hours,0.055556,hours,0.0416,0.002311111
+server,app,instance hours,0.0555556,hours,0.0416,0.002311111
 server,db,write requests,199.000000,requests,0.000000625,0.000124375
 server,db,read requests,0.000000,requests,0.000000125,0.000000000
 serverless,api,requests,199.000000,requests,0.000001,0.000199000

@@ -54,6 +54,25 @@ fn num(v: f64, decimals: usize) -> String {
     }
 }
 
+/// An amount [USD] or a billed quantity: at least `min_decimals` decimals, and more where
+/// that would show fewer than 6 significant digits (a $0.000000242 bill is 0.000000242, not
+/// 0.000000); the extra decimals carry no trailing zeros. NaN and infinities are empty.
+fn amount(v: f64, min_decimals: usize) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return num(v, min_decimals);
+    }
+    let magnitude = v.abs().log10().floor() as i64;
+    let decimals = (5 - magnitude).clamp(min_decimals as i64, 30) as usize;
+    let text = num(v, decimals);
+    if decimals == min_decimals {
+        return text;
+    }
+    // Trailing zeros beyond `min_decimals` only.
+    let keep = text.len() - (decimals - min_decimals);
+    let trimmed = text.trim_end_matches('0');
+    text[..trimmed.len().max(keep)].to_string()
+}
+
 /// A unit price with up to 12 decimals and no float noise (0.0000004, not 0.00000040000000000000003).
 fn price(v: f64) -> String {
     let text = format!("{v:.12}");
@@ -169,8 +188,8 @@ pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
                 m.lost_in_crashes.to_string(),
                 a.collateral_failures().to_string(),
                 recovery(a.recovery_s()),
-                num(cost, 6),
-                num(per_million, 6),
+                amount(cost, 6),
+                amount(per_million, 6),
             ]
         })
         .collect()
@@ -261,7 +280,7 @@ fn recovery(s: f64) -> String {
 }
 
 /// The header of `isolation.csv`.
-pub const ISOLATION_COLUMNS: [&str; 17] = [
+pub const ISOLATION_COLUMNS: [&str; 18] = [
     "architecture",
     "fault",
     "component",
@@ -279,6 +298,7 @@ pub const ISOLATION_COLUMNS: [&str; 17] = [
     "collateral_failures",
     "recovery_s",
     "recovered",
+    "windows",
 ];
 
 /// Writes `isolation.csv`: per architecture, fault, window (before, during, after) and
@@ -289,12 +309,10 @@ pub fn write_isolation(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for a in &report.architectures {
         let arch = &report.scenario.architectures[a.index];
         for r in a.isolation.rows() {
-            let recovered = if r.end_s.is_nan() {
-                ""
-            } else if r.recovery_s.is_nan() {
-                "no"
-            } else {
-                "yes"
+            let recovered = match r.recovered {
+                None => "",
+                Some(false) => "no",
+                Some(true) => "yes",
             };
             w.write_record([
                 a.name.as_str(),
@@ -314,6 +332,7 @@ pub fn write_isolation(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 &r.collateral_failures.to_string(),
                 &num(r.recovery_s, 3),
                 recovered,
+                &r.windows.to_string(),
             ])
             .map_err(csv_error)?;
         }
@@ -340,10 +359,10 @@ pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 a.name.as_str(),
                 &c.component,
                 c.item,
-                &num(c.quantity, 6),
+                &amount(c.quantity, 6),
                 c.unit,
                 &price(c.unit_price_usd),
-                &num(c.cost_usd, 9),
+                &amount(c.cost_usd, 9),
             ])
             .map_err(csv_error)?;
         }

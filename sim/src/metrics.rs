@@ -2,7 +2,10 @@
 //!
 //! [`Metrics`] is an [`Observer`]: it sees only [`SimEvent`]s. Latencies go into HDR
 //! histograms (Tene's HdrHistogram: bounded memory, 3 significant digits) in microseconds;
-//! exact sums are kept beside them for means. Memory does not grow with run length.
+//! exact sums, minima and maxima are kept beside them: means are exact, and a quantile (the
+//! upper end of the histogram bucket that holds it) is clamped to the observed range, so no
+//! percentile exceeds the largest value or falls below the smallest. Memory does not grow
+//! with run length.
 
 pub mod isolation;
 
@@ -13,11 +16,15 @@ use crate::engine::{NS_PER_S, SimTime};
 use crate::observe::{Observer, Op, Outcome, SimEvent};
 use crate::scenario::{Architecture, Capacity, Cpu, Spec};
 
-/// A latency distribution: HDR histogram [µs] plus an exact sum [ns].
+/// A latency distribution: HDR histogram [µs] plus the exact sum, minimum and maximum [ns].
 #[derive(Debug, Clone)]
 pub struct Latency {
     hist: Histogram<u64>,
     sum_ns: u128,
+    /// Smallest value recorded [ns] (`SimTime::MAX` when empty).
+    min_ns: SimTime,
+    /// Largest value recorded [ns] (0 when empty).
+    max_ns: SimTime,
 }
 
 impl Default for Latency {
@@ -33,12 +40,18 @@ impl Latency {
     }
 
     /// An empty distribution covering 1 µs to `max_us`, to `digits` significant digits
-    /// (1 to 5): smaller ones for the many windows of the isolation report.
+    /// (1 to 5): smaller ones for the isolation report's figures (three windows per fault
+    /// and kind).
     pub fn with_precision(max_us: u64, digits: u8) -> Self {
         // Clamped to what hdrhistogram accepts, so the constructor cannot fail.
         let hist = Histogram::new_with_bounds(1, max_us.max(2), digits.clamp(1, 5))
             .expect("bounds and precision clamped to valid values");
-        Self { hist, sum_ns: 0 }
+        Self {
+            hist,
+            sum_ns: 0,
+            min_ns: SimTime::MAX,
+            max_ns: 0,
+        }
     }
 
     /// Adds every value of `other`.
@@ -46,11 +59,15 @@ impl Latency {
         // Values beyond this histogram's range are dropped rather than failing the report.
         let _ = self.hist.add(&other.hist);
         self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
     }
 
     /// Records one latency [ns].
     pub fn record(&mut self, ns: SimTime) {
         self.sum_ns += u128::from(ns);
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
         // Values beyond the upper bound are clamped (saturating record).
         self.hist.saturating_record((ns / 1_000).max(1));
     }
@@ -60,12 +77,15 @@ impl Latency {
         self.hist.len()
     }
 
-    /// The q-quantile [ms], or NaN when empty.
+    /// The q-quantile [ms], or NaN when empty: the upper end of the histogram bucket that
+    /// holds it (at most 0.1 % above at 3 significant digits, and values are recorded in
+    /// whole µs), clamped to the smallest and largest values recorded.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.hist.is_empty() {
             return f64::NAN;
         }
-        self.hist.value_at_quantile(q) as f64 / 1_000.0
+        let ms = self.hist.value_at_quantile(q) as f64 / 1_000.0;
+        ms.clamp(self.min_ns as f64 / 1e6, self.max_ns as f64 / 1e6)
     }
 
     /// The exact mean [ms], or NaN when empty.
@@ -80,6 +100,8 @@ impl Latency {
     pub fn clear(&mut self) {
         self.hist.reset();
         self.sum_ns = 0;
+        self.min_ns = SimTime::MAX;
+        self.max_ns = 0;
     }
 }
 

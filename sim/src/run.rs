@@ -116,16 +116,19 @@ impl ArchReport {
             .isolation
             .faults()
             .iter()
-            .filter(|f| f.end.is_some())
-            .map(|f| self.isolation.recovery_s(f))
+            .filter_map(|f| {
+                let recovered = self.isolation.recovered(f)?;
+                Some(if recovered {
+                    self.isolation.recovery_s(f)
+                } else {
+                    f64::INFINITY
+                })
+            })
             .collect();
         if ended.is_empty() {
             return f64::NAN;
         }
-        ended.iter().fold(
-            0.0,
-            |m, &r| if r.is_nan() { f64::INFINITY } else { m.max(r) },
-        )
+        ended.iter().fold(0.0, |m, &r| m.max(r))
     }
 }
 

@@ -439,7 +439,7 @@ fn repeating_faults_hit_every_architecture_in_the_same_windows() {
             .isolation
             .faults()
             .iter()
-            .map(|f| (f.start, f.end))
+            .flat_map(|f| f.windows())
             .collect()
     };
     assert!(windows(0).len() >= 5, "{:?}", windows(0));

@@ -8,22 +8,31 @@
 //! (for a server fault limited to one handler: when it is that handler's kind); failures of
 //! kinds that do not touch it, during it, are **collateral failures**.
 //!
-//! **Recovery time**: arrivals are also counted in buckets of the timeseries interval. After
-//! a fault ends, recovery is reached at the start of the first bucket (starting at or after
-//! the end) whose failure ratio is within one percentage point of the "before" window's ratio,
-//! and whose next non-empty bucket is too; `recovery_s` is that bucket's start minus the
-//! fault's end. Empty buckets are skipped. A fault whose "during" failure ratio stayed within
-//! that tolerance needs no recovery (0 s). A fault that has not ended, or whose failure ratio
-//! never comes back before the horizon, has no recovery time.
+//! A `Repeat` fault keeps one id for all its windows, and its figures are **aggregated over
+//! its windows**: "during" is every transaction that arrived while one of its windows was in
+//! force, "before" and "after" the segments before and after each window. So memory does not
+//! grow with the number of repetitions: a fault holds one set of histograms per window role
+//! and kind, and per window only the four counts its recovery time needs. Segments are kept
+//! only while transactions that arrived in them are in flight; the histograms of the current
+//! segment are merged into its faults' figures when it is cut.
+//!
+//! **Recovery time** of one window: arrivals are also counted in buckets of the timeseries
+//! interval. After the window ends, recovery is reached at the start of the first bucket
+//! (starting at or after the end) whose failure ratio is within one percentage point of the
+//! "before" window's ratio, and whose next non-empty bucket is too; the recovery time is that
+//! bucket's start minus the window's end. Empty buckets are skipped. A window during which
+//! nothing arrived, or whose "during" failure ratio stayed within that tolerance, harmed
+//! nothing and needs no recovery (0 s). A window that never comes back before the horizon
+//! has no recovery time. A fault's `recovery_s` is the longest over its windows that ended.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Latency;
 use crate::engine::{SimTime, secs};
 use crate::observe::{Observer, Outcome, SimEvent, TxnId};
 use crate::scenario::{Architecture, CompId, FaultKind, KindId};
 
-/// Largest latency the per-window histograms hold [µs]: about 28 hours.
+/// Largest latency the per-fault histograms hold [µs]: about 28 hours.
 const WINDOW_MAX_US: u64 = 100_000_000_000;
 
 /// How far above the "before" failure ratio still counts as recovered.
@@ -53,14 +62,61 @@ impl KindStats {
         self.response.merge(&other.response);
         self.done.merge(&other.done);
     }
+
+    fn is_empty(&self) -> bool {
+        self.arrived == 0
+            && self.failed == 0
+            && self.response.count() == 0
+            && self.done.count() == 0
+    }
+
+    fn clear(&mut self) {
+        self.arrived = 0;
+        self.failed = 0;
+        self.response.clear();
+        self.done.clear();
+    }
 }
 
-#[derive(Debug, Clone)]
-struct Segment {
-    kinds: Vec<KindStats>,
+/// The windows of a fault's report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// The segment that ends at the start of a fault window.
+    Before,
+    /// From a window's start to its end.
+    During,
+    /// The segment that begins at a window's end.
+    After,
 }
 
-/// A fault as observed.
+impl Window {
+    /// Its name in `isolation.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::Before => "before",
+            Window::During => "during",
+            Window::After => "after",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One window in force of a fault (a `Repeat` fault has many): what its recovery time needs.
+#[derive(Debug, Clone, Copy)]
+struct Repetition {
+    start: SimTime,
+    end: Option<SimTime>,
+    /// (arrived, failed) of all kinds in the segment before it.
+    before: (u64, u64),
+    /// (arrived, failed) of all kinds while it was in force.
+    during: (u64, u64),
+}
+
+/// A fault as observed: one scenario fault (all the windows of a `Repeat` one) or one live
+/// fault.
 #[derive(Debug, Clone)]
 pub struct FaultRecord {
     /// Fault id.
@@ -71,12 +127,25 @@ pub struct FaultRecord {
     pub handler: Option<KindId>,
     /// What went wrong.
     pub kind: FaultKind,
-    /// Start [ns].
+    /// Start of its first window [ns].
     pub start: SimTime,
-    /// End [ns], if it ended.
+    /// End of its last window [ns]; None while that one is in force.
     pub end: Option<SimTime>,
-    first_segment: usize,
-    after_segment: Option<usize>,
+    reps: Vec<Repetition>,
+    /// Figures by window role, then kind.
+    stats: [Vec<KindStats>; 3],
+}
+
+impl FaultRecord {
+    /// Its windows in force, (start, end) [ns], in order: one unless it repeats.
+    pub fn windows(&self) -> impl Iterator<Item = (SimTime, Option<SimTime>)> + '_ {
+        self.reps.iter().map(|r| (r.start, r.end))
+    }
+
+    /// How many windows it had.
+    pub fn window_count(&self) -> u64 {
+        self.reps.len() as u64
+    }
 }
 
 /// One row of `isolation.csv`.
@@ -88,9 +157,9 @@ pub struct IsolationRow {
     pub component: CompId,
     /// Fault kind name.
     pub fault_kind: &'static str,
-    /// Fault start [s].
+    /// Start of the fault's first window [s].
     pub start_s: f64,
-    /// Fault end [s] (NaN if it has not ended).
+    /// End of its last window [s] (NaN if that one has not ended).
     pub end_s: f64,
     /// "before", "during" or "after".
     pub window: &'static str,
@@ -98,7 +167,7 @@ pub struct IsolationRow {
     pub kind: KindId,
     /// Whether this kind can reach the faulty component (code path).
     pub touches: bool,
-    /// Transactions of this kind arrived in the window.
+    /// Transactions of this kind arrived in the window (over all the fault's windows).
     pub arrived: u64,
     /// Of those, failed.
     pub failed: u64,
@@ -110,8 +179,30 @@ pub struct IsolationRow {
     pub done_p99_ms: f64,
     /// Failures of a kind that does not touch the fault, during it.
     pub collateral_failures: u64,
-    /// The fault's recovery time [s] (NaN if none).
+    /// The fault's recovery time [s]: the longest over its windows that ended (NaN if none
+    /// ended, or one never recovered).
     pub recovery_s: f64,
+    /// Whether every window that ended recovered; None when none ended.
+    pub recovered: Option<bool>,
+    /// The fault's windows in force (more than one for a `Repeat` fault).
+    pub windows: u64,
+}
+
+/// Where a segment's figures go: a role of one window of one fault.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    record: usize,
+    rep: usize,
+    window: Window,
+}
+
+/// A stretch of arrival time between two cuts, kept while transactions that arrived in it
+/// are in flight.
+#[derive(Debug, Clone, Default)]
+struct Segment {
+    targets: Vec<Target>,
+    /// Transactions that arrived in it and have not finished.
+    open: u64,
 }
 
 /// The observer that measures isolation for one architecture.
@@ -122,10 +213,17 @@ pub struct Isolation {
     bucket: SimTime,
     /// (arrived, failed) per bucket of arrival time.
     buckets: Vec<(u64, u64)>,
-    segments: Vec<Segment>,
+    /// Live segments by number; the last one is the current segment. Never iterated.
+    segments: BTreeMap<u64, Segment>,
+    /// Number of the current segment.
+    current: u64,
+    /// Figures of the current segment by kind, merged into its targets when it is cut.
+    pending: Vec<KindStats>,
     faults: Vec<FaultRecord>,
+    /// Windows in force: (record, repetition).
+    active: Vec<(usize, usize)>,
     /// In-flight transactions: kind, segment, bucket. Never iterated.
-    open: HashMap<TxnId, (KindId, usize, usize)>,
+    open: HashMap<TxnId, (KindId, u64, usize)>,
 }
 
 impl Isolation {
@@ -135,20 +233,100 @@ impl Isolation {
             reach: (0..kinds).map(|k| arch.reachable(k)).collect(),
             bucket: bucket.max(1),
             buckets: Vec::new(),
-            segments: vec![Segment {
-                kinds: vec![KindStats::new(); kinds],
-            }],
+            segments: BTreeMap::from([(0, Segment::default())]),
+            current: 0,
+            pending: vec![KindStats::new(); kinds],
             faults: Vec::new(),
+            active: Vec::new(),
             open: HashMap::new(),
         }
     }
 
-    fn cut(&mut self) -> usize {
-        let kinds = self.reach.len();
-        self.segments.push(Segment {
-            kinds: vec![KindStats::new(); kinds],
-        });
-        self.segments.len() - 1
+    /// Ends the current segment (the window before `before`, if given) and starts the next,
+    /// during every window in force and after `after`, if given.
+    fn cut(&mut self, before: Option<(usize, usize)>, after: Option<(usize, usize)>) {
+        let mut seg = self.segments.remove(&self.current).unwrap_or_default();
+        if let Some((record, rep)) = before {
+            seg.targets.push(Target {
+                record,
+                rep,
+                window: Window::Before,
+            });
+        }
+        let (arrived, failed) = self
+            .pending
+            .iter()
+            .fold((0, 0), |(a, f), k| (a + k.arrived, f + k.failed));
+        for t in &seg.targets {
+            let record = &mut self.faults[t.record];
+            for (into, from) in record.stats[t.window.index()].iter_mut().zip(&self.pending) {
+                if !from.is_empty() {
+                    into.merge(from);
+                }
+            }
+            let rep = &mut record.reps[t.rep];
+            match t.window {
+                Window::Before => add(&mut rep.before, arrived, failed),
+                Window::During => add(&mut rep.during, arrived, failed),
+                Window::After => {}
+            }
+        }
+        for k in self.pending.iter_mut().filter(|k| !k.is_empty()) {
+            k.clear();
+        }
+        if seg.open > 0 {
+            self.segments.insert(self.current, seg);
+        }
+        let mut targets: Vec<Target> = self
+            .active
+            .iter()
+            .map(|&(record, rep)| Target {
+                record,
+                rep,
+                window: Window::During,
+            })
+            .collect();
+        if let Some((record, rep)) = after {
+            targets.push(Target {
+                record,
+                rep,
+                window: Window::After,
+            });
+        }
+        self.current += 1;
+        self.segments
+            .insert(self.current, Segment { targets, open: 0 });
+    }
+
+    /// Applies `f` to the figures of kind `kind` wherever transactions of segment `seg` count.
+    fn update(
+        &mut self,
+        seg: u64,
+        kind: KindId,
+        mut f: impl FnMut(&mut KindStats, Window, &mut Repetition),
+    ) {
+        if seg == self.current {
+            // Counted in the segment's figures, merged when it is cut.
+            let mut unused = Repetition {
+                start: 0,
+                end: None,
+                before: (0, 0),
+                during: (0, 0),
+            };
+            f(&mut self.pending[kind], Window::After, &mut unused);
+            return;
+        }
+        let Some(s) = self.segments.get(&seg) else {
+            return;
+        };
+        for t in &s.targets {
+            let record = &mut self.faults[t.record];
+            f(
+                &mut record.stats[t.window.index()][kind],
+                t.window,
+                &mut record.reps[t.rep],
+            );
+        }
     }
 
     /// The faults seen so far.
@@ -161,14 +339,6 @@ impl Isolation {
         self.reach[kind][f.comp] && f.handler.is_none_or(|h| h == kind)
     }
 
-    fn merged(&self, segments: std::ops::Range<usize>, kind: KindId) -> KindStats {
-        let mut s = KindStats::new();
-        for seg in &self.segments[segments] {
-            s.merge(&seg.kinds[kind]);
-        }
-        s
-    }
-
     fn ratio(arrived: u64, failed: u64) -> f64 {
         if arrived == 0 {
             f64::NAN
@@ -177,72 +347,96 @@ impl Isolation {
         }
     }
 
-    /// Recovery time of fault `f` [s], or NaN.
-    pub fn recovery_s(&self, f: &FaultRecord) -> f64 {
-        let Some(end) = f.end else { return f64::NAN };
-        let before = f.first_segment.checked_sub(1).map(|s| &self.segments[s]);
-        let (arrived, failed) = before.map_or((0, 0), |s| {
-            s.kinds
-                .iter()
-                .fold((0, 0), |(a, b), k| (a + k.arrived, b + k.failed))
-        });
+    /// Recovery time of one window [s]: None if it ended but never recovered.
+    fn rep_recovery_s(&self, rep: &Repetition, end: SimTime) -> Option<f64> {
+        let (arrived, failed) = rep.before;
         let baseline = if arrived == 0 {
             0.0
         } else {
             failed as f64 / arrived as f64
         };
-        // A fault that did not raise the failure ratio needs no recovery.
-        let during = f.first_segment..f.after_segment.unwrap_or(self.segments.len());
-        let (da, df) = self.segments[during]
-            .iter()
-            .flat_map(|s| &s.kinds)
-            .fold((0, 0), |(a, b), k| (a + k.arrived, b + k.failed));
-        if da > 0 && df as f64 / da as f64 <= baseline + RECOVERY_TOLERANCE {
-            return 0.0;
+        // A window during which nothing arrived, or that did not raise the failure ratio,
+        // harmed nothing: it needs no recovery.
+        let (da, df) = rep.during;
+        if da == 0 || df as f64 / da as f64 <= baseline + RECOVERY_TOLERANCE {
+            return Some(0.0);
         }
         let first = end.div_ceil(self.bucket) as usize;
         let ok = |(a, f): (u64, u64)| f as f64 / a as f64 <= baseline + RECOVERY_TOLERANCE;
-        let nonempty: Vec<(usize, (u64, u64))> = self
+        let mut nonempty = self
             .buckets
             .iter()
             .copied()
             .enumerate()
             .skip(first)
             .filter(|(_, (a, _))| *a > 0)
-            .collect();
-        for (i, &(b, counts)) in nonempty.iter().enumerate() {
-            if ok(counts) && nonempty.get(i + 1).is_none_or(|&(_, next)| ok(next)) {
-                return secs(b as SimTime * self.bucket - end);
+            .peekable();
+        while let Some((b, counts)) = nonempty.next() {
+            if ok(counts) && nonempty.peek().is_none_or(|&(_, next)| ok(next)) {
+                return Some(secs(b as SimTime * self.bucket - end));
             }
         }
-        f64::NAN
+        None
+    }
+
+    /// Whether every window of fault `f` that ended recovered; None when none ended.
+    pub fn recovered(&self, f: &FaultRecord) -> Option<bool> {
+        let mut ended = f
+            .reps
+            .iter()
+            .filter_map(|r| r.end.map(|end| (r, end)))
+            .peekable();
+        ended.peek()?;
+        Some(ended.all(|(r, end)| self.rep_recovery_s(r, end).is_some()))
+    }
+
+    /// Recovery time of fault `f` [s]: the longest over its windows that ended; NaN if none
+    /// ended or one never recovered.
+    pub fn recovery_s(&self, f: &FaultRecord) -> f64 {
+        let mut longest: Option<f64> = None;
+        for r in &f.reps {
+            if let Some(end) = r.end {
+                match self.rep_recovery_s(r, end) {
+                    Some(s) => longest = Some(longest.map_or(s, |l: f64| l.max(s))),
+                    None => return f64::NAN,
+                }
+            }
+        }
+        longest.unwrap_or(f64::NAN)
     }
 
     /// Collateral failures of fault `f`: failures during it of kinds that do not touch it.
     pub fn collateral_failures(&self, f: &FaultRecord) -> u64 {
-        let during = f.first_segment..f.after_segment.unwrap_or(self.segments.len());
         (0..self.reach.len())
             .filter(|&k| !self.touches(f, k))
-            .map(|k| self.merged(during.clone(), k).failed)
+            .map(|k| f.stats[Window::During.index()][k].failed)
             .sum()
     }
 
-    /// The rows of `isolation.csv`: per fault, window and kind.
+    /// The rows of `isolation.csv`: per fault, window and kind. Figures of the segment in
+    /// progress count too.
     pub fn rows(&self) -> Vec<IsolationRow> {
+        let current = self.segments.get(&self.current);
         let mut rows = Vec::new();
-        for f in &self.faults {
-            let during = f.first_segment..f.after_segment.unwrap_or(self.segments.len());
-            let mut windows = vec![
-                ("before", f.first_segment - 1..f.first_segment),
-                ("during", during),
-            ];
-            if let Some(a) = f.after_segment {
-                windows.push(("after", a..a + 1));
+        for (index, f) in self.faults.iter().enumerate() {
+            let mut windows = vec![Window::Before, Window::During];
+            if f.reps.iter().any(|r| r.end.is_some()) {
+                windows.push(Window::After);
             }
             let recovery_s = self.recovery_s(f);
-            for (window, range) in windows {
+            let recovered = self.recovered(f);
+            for window in windows {
+                // The current segment counts in this window of this fault?
+                let in_current = current.is_some_and(|s| {
+                    s.targets
+                        .iter()
+                        .any(|t| t.record == index && t.window == window)
+                });
                 for kind in 0..self.reach.len() {
-                    let s = self.merged(range.clone(), kind);
+                    let mut s = f.stats[window.index()][kind].clone();
+                    if in_current {
+                        s.merge(&self.pending[kind]);
+                    }
                     let touches = self.touches(f, kind);
                     rows.push(IsolationRow {
                         fault: f.id,
@@ -250,7 +444,7 @@ impl Isolation {
                         fault_kind: f.kind.name(),
                         start_s: secs(f.start),
                         end_s: f.end.map_or(f64::NAN, secs),
-                        window,
+                        window: window.name(),
                         kind,
                         touches,
                         arrived: s.arrived,
@@ -258,12 +452,14 @@ impl Isolation {
                         failure_ratio: Self::ratio(s.arrived, s.failed),
                         response_p99_ms: s.response.quantile_ms(0.99),
                         done_p99_ms: s.done.quantile_ms(0.99),
-                        collateral_failures: if window == "during" && !touches {
+                        collateral_failures: if window == Window::During && !touches {
                             s.failed
                         } else {
                             0
                         },
                         recovery_s,
+                        recovered,
+                        windows: f.window_count(),
                     });
                 }
             }
@@ -272,18 +468,25 @@ impl Isolation {
     }
 }
 
+fn add(counts: &mut (u64, u64), arrived: u64, failed: u64) {
+    counts.0 += arrived;
+    counts.1 += failed;
+}
+
 impl Observer for Isolation {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
             SimEvent::TransactionArrived { txn, kind } => {
-                let segment = self.segments.len() - 1;
                 let bucket = (time / self.bucket) as usize;
                 if self.buckets.len() <= bucket {
                     self.buckets.resize(bucket + 1, (0, 0));
                 }
                 self.buckets[bucket].0 += 1;
-                self.segments[segment].kinds[kind].arrived += 1;
-                self.open.insert(txn, (kind, segment, bucket));
+                self.pending[kind].arrived += 1;
+                if let Some(s) = self.segments.get_mut(&self.current) {
+                    s.open += 1;
+                }
+                self.open.insert(txn, (kind, self.current, bucket));
             }
             SimEvent::ResponseSent {
                 txn,
@@ -291,10 +494,8 @@ impl Observer for Isolation {
                 latency_ns,
                 ..
             } => {
-                if let Some(&(kind, segment, _)) = self.open.get(&txn) {
-                    self.segments[segment].kinds[kind]
-                        .response
-                        .record(latency_ns);
+                if let Some(&(kind, seg, _)) = self.open.get(&txn) {
+                    self.update(seg, kind, |s, _, _| s.response.record(latency_ns));
                 }
             }
             SimEvent::TransactionDone {
@@ -303,15 +504,30 @@ impl Observer for Isolation {
                 latency_ns,
                 ..
             } => {
-                if let Some((kind, segment, bucket)) = self.open.remove(&txn) {
-                    let stats = &mut self.segments[segment].kinds[kind];
-                    match outcome {
-                        Outcome::Failed => {
-                            stats.failed += 1;
-                            self.buckets[bucket].1 += 1;
-                        }
-                        Outcome::Completed => stats.done.record(latency_ns),
-                        Outcome::DeadLettered => {}
+                let Some((kind, seg, bucket)) = self.open.remove(&txn) else {
+                    return;
+                };
+                match outcome {
+                    Outcome::Failed => {
+                        self.buckets[bucket].1 += 1;
+                        self.update(seg, kind, |s, window, rep| {
+                            s.failed += 1;
+                            match window {
+                                Window::Before => rep.before.1 += 1,
+                                Window::During => rep.during.1 += 1,
+                                Window::After => {}
+                            }
+                        });
+                    }
+                    Outcome::Completed => {
+                        self.update(seg, kind, |s, _, _| s.done.record(latency_ns));
+                    }
+                    Outcome::DeadLettered => {}
+                }
+                if let Some(s) = self.segments.get_mut(&seg) {
+                    s.open -= 1;
+                    if s.open == 0 && seg != self.current {
+                        self.segments.remove(&seg);
                     }
                 }
             }
@@ -321,24 +537,57 @@ impl Observer for Isolation {
                 kind,
                 handler,
             } => {
-                let first_segment = self.cut();
-                self.faults.push(FaultRecord {
-                    id: fault,
-                    comp,
-                    handler,
-                    kind,
+                // A `Repeat` fault's next window has the id of its first.
+                let record = match self.faults.iter().position(|f| f.id == fault) {
+                    Some(r) => r,
+                    None => {
+                        let kinds = self.reach.len();
+                        self.faults.push(FaultRecord {
+                            id: fault,
+                            comp,
+                            handler,
+                            kind,
+                            start: time,
+                            end: None,
+                            reps: Vec::new(),
+                            stats: std::array::from_fn(|_| vec![KindStats::new(); kinds]),
+                        });
+                        self.faults.len() - 1
+                    }
+                };
+                let f = &mut self.faults[record];
+                f.end = None;
+                f.reps.push(Repetition {
                     start: time,
                     end: None,
-                    first_segment,
-                    after_segment: None,
+                    before: (0, 0),
+                    during: (0, 0),
                 });
+                let rep = f.reps.len() - 1;
+                self.cut(Some((record, rep)), None);
+                // In force from this cut on: the new segment is during it.
+                self.active.push((record, rep));
+                if let Some(s) = self.segments.get_mut(&self.current) {
+                    s.targets.push(Target {
+                        record,
+                        rep,
+                        window: Window::During,
+                    });
+                }
             }
             SimEvent::FaultEnded { fault, .. } => {
-                let after = self.cut();
-                if let Some(f) = self.faults.iter_mut().find(|f| f.id == fault) {
-                    f.end = Some(time);
-                    f.after_segment = Some(after);
-                }
+                let Some(pos) = self
+                    .active
+                    .iter()
+                    .position(|&(record, _)| self.faults[record].id == fault)
+                else {
+                    return;
+                };
+                let (record, rep) = self.active.remove(pos);
+                let f = &mut self.faults[record];
+                f.end = Some(time);
+                f.reps[rep].end = Some(time);
+                self.cut(None, Some((record, rep)));
             }
             _ => {}
         }

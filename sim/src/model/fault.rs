@@ -18,9 +18,10 @@ use rand::RngExt;
 
 use super::work::Caller;
 use super::{Ev, Plan, State};
+use crate::dist::Dist;
 use crate::engine::SimTime;
 use crate::observe::SimEvent;
-use crate::rng;
+use crate::rng::{self, SimRng};
 use crate::scenario::{
     Architecture, CompId, CrashRule, FaultKind, FaultSchedule, KindId, Redrive, Scenario, Spec,
 };
@@ -34,53 +35,88 @@ pub(super) struct ActiveFault {
     pub kind: FaultKind,
 }
 
-/// A window of a scenario fault.
-#[derive(Debug, Clone, Copy)]
+/// A scenario fault planned for this architecture.
+#[derive(Debug, Clone)]
 pub(super) struct Planned {
     comp: CompId,
     handler: Option<KindId>,
     kind: FaultKind,
-    /// Its id while in force.
+    /// Its id, from its first window on: every window of a `Repeat` fault has the same one.
     id: Option<u32>,
+    /// Whether one of its windows is in force.
+    in_force: bool,
+    /// How its next window is drawn (`Repeat` faults).
+    repeat: Option<Box<Repeating>>,
 }
 
+/// The state of a `Repeat` fault: its windows are drawn one at a time, each when the one
+/// before it ends, so a fault that repeats a million times holds one pending window.
+#[derive(Debug, Clone)]
+struct Repeating {
+    between: Dist,
+    repair: Dist,
+    /// The fault's own stream: the same windows in every architecture.
+    rng: SimRng,
+    /// The scenario's horizon: no window starts at or after it.
+    horizon: SimTime,
+}
+
+impl Repeating {
+    /// The shortest time between failures or to repair that a draw gives [ns]: the horizon
+    /// over [`REPEAT_DRAW_FLOOR_DIVISOR`], and at least 1 ns.
+    fn floor(&self) -> SimTime {
+        (self.horizon / REPEAT_DRAW_FLOOR_DIVISOR).max(1)
+    }
+
+    /// The next window after `from`: its start and end, or None at or after the horizon.
+    fn next_window(&mut self, from: SimTime) -> Option<(SimTime, SimTime)> {
+        let floor = self.floor();
+        let start = from.saturating_add(self.between.sample(&mut self.rng).max(floor));
+        if start >= self.horizon {
+            return None;
+        }
+        let end = start.saturating_add(self.repair.sample(&mut self.rng).max(floor));
+        Some((start, end))
+    }
+}
+
+/// Each draw of a `Repeat` fault's `between` and `repair` lasts at least the horizon over
+/// this, so a fault has at most half as many windows (500,000) whatever its distributions.
+pub const REPEAT_DRAW_FLOOR_DIVISOR: SimTime = 1_000_000;
+
 impl State {
-    /// Schedules the windows of every scenario fault that hits this architecture.
+    /// Schedules the first window of every scenario fault that hits this architecture (the
+    /// next window of a `Repeat` fault is scheduled when one ends).
     pub(super) fn plan_faults(&mut self, scenario: &Scenario, arch: usize) {
         let a = &scenario.architectures[arch];
         for (i, f) in scenario.faults.iter().enumerate() {
             let Some(comp) = f.target_in(arch, a) else {
                 continue;
             };
-            let mut windows = Vec::new();
-            match &f.schedule {
-                FaultSchedule::Once { at, lasts } => windows.push((*at, at + lasts)),
+            let (window, repeat) = match &f.schedule {
+                FaultSchedule::Once { at, lasts } => (Some((*at, at + lasts)), None),
                 FaultSchedule::Repeat { between, repair } => {
-                    // Drawn from the fault's own stream: the same windows in every architecture.
-                    let mut r = rng::stream(scenario.seed, &format!("faults/{i}"));
-                    let mut t: SimTime = 0;
-                    loop {
-                        t = t.saturating_add(between.sample(&mut r).max(1));
-                        if t >= scenario.horizon {
-                            break;
-                        }
-                        let end = t.saturating_add(repair.sample(&mut r).max(1));
-                        windows.push((t, end));
-                        t = end;
-                    }
+                    let mut r = Repeating {
+                        between: between.clone(),
+                        repair: repair.clone(),
+                        rng: rng::stream(scenario.seed, &format!("faults/{i}")),
+                        horizon: scenario.horizon,
+                    };
+                    (r.next_window(0), Some(Box::new(r)))
                 }
-            }
-            for (start, end) in windows {
-                let planned = self.planned.len() as u32;
-                self.planned.push(Planned {
-                    comp,
-                    handler: f.handler,
-                    kind: f.kind,
-                    id: None,
-                });
-                self.cal.schedule(start, Ev::FaultBegin { planned });
-                self.cal.schedule(end, Ev::FaultEnd { planned });
-            }
+            };
+            let Some((start, end)) = window else { continue };
+            let planned = self.planned.len() as u32;
+            self.planned.push(Planned {
+                comp,
+                handler: f.handler,
+                kind: f.kind,
+                id: None,
+                in_force: false,
+                repeat,
+            });
+            self.cal.schedule(start, Ev::FaultBegin { planned });
+            self.cal.schedule(end, Ev::FaultEnd { planned });
         }
     }
 
@@ -96,13 +132,35 @@ impl State {
     }
 
     pub(super) fn planned_fault_begins(&mut self, plan: &Plan, planned: usize) {
-        let p = self.planned[planned];
-        let id = self.fault_begins(plan, p.comp, p.kind, p.handler);
-        self.planned[planned].id = Some(id);
+        let (comp, kind, handler, id) = {
+            let p = &self.planned[planned];
+            (p.comp, p.kind, p.handler, p.id)
+        };
+        let id = match id {
+            Some(id) => {
+                self.fault_in_force(id, comp, kind, handler);
+                id
+            }
+            None => self.fault_begins(plan, comp, kind, handler),
+        };
+        let p = &mut self.planned[planned];
+        p.id = Some(id);
+        p.in_force = true;
     }
 
     pub(super) fn planned_fault_ends(&mut self, plan: &Plan, planned: usize) {
-        if let Some(id) = self.planned[planned].id.take() {
+        let now = self.now();
+        let p = &mut self.planned[planned];
+        let was_in_force = std::mem::replace(&mut p.in_force, false);
+        let id = p.id;
+        let next = p.repeat.as_mut().and_then(|r| r.next_window(now));
+        if let Some((start, end)) = next {
+            let planned = planned as u32;
+            self.cal.schedule(start, Ev::FaultBegin { planned });
+            self.cal.schedule(end, Ev::FaultEnd { planned });
+        }
+        // Ended live meanwhile (`end_fault`), it is not in force any more: nothing to end.
+        if let (true, Some(id)) = (was_in_force, id) {
             self.fault_ends(plan, id);
         }
     }
@@ -117,6 +175,12 @@ impl State {
     ) -> u32 {
         let id = self.next_fault_id;
         self.next_fault_id += 1;
+        self.fault_in_force(id, comp, kind, handler);
+        id
+    }
+
+    /// Puts fault `id` in force (again, for the next window of a `Repeat` fault).
+    fn fault_in_force(&mut self, id: u32, comp: CompId, kind: FaultKind, handler: Option<KindId>) {
         self.active.push(ActiveFault {
             id,
             comp,
@@ -129,7 +193,6 @@ impl State {
             kind,
             handler,
         });
-        id
     }
 
     /// Ends a fault; false if it was not in force.

@@ -223,7 +223,7 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         }
     }
 
-    let faults = faults(ctx, &raw.faults, &raw.architectures, &kinds);
+    let faults = faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
     if raw.architectures.is_empty() {
         ctx.error("architectures", "at least one architecture is needed");
     }
@@ -253,11 +253,16 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     })
 }
 
+/// The most windows a `Repeat` fault may be expected to have over the horizon (the horizon
+/// over the mean time between failures plus the mean time to repair); more is refused.
+const MAX_REPEAT_WINDOWS: u64 = 100_000;
+
 fn faults(
     ctx: &mut Ctx,
     raw: &[RawFault],
     archs: &[RawArchitecture],
     kinds: &[String],
+    horizon: Option<SimTime>,
 ) -> Option<Vec<Fault>> {
     let mut out = Vec::new();
     let mut ok = true;
@@ -406,10 +411,27 @@ fn faults(
                 let repair = ctx.dist(&format!("{}.repair", field("repeat")), &r.repair);
                 match (between, repair) {
                     (Some(b), Some(r)) if b.mean_ns() >= 1.0 && r.mean_ns() >= 1.0 => {
-                        Some(FaultSchedule::Repeat {
-                            between: b,
-                            repair: r,
-                        })
+                        // Expected windows over the horizon (each lasts between + repair).
+                        let windows =
+                            horizon.map_or(0.0, |h| h as f64) / (b.mean_ns() + r.mean_ns());
+                        if windows > MAX_REPEAT_WINDOWS as f64 {
+                            ctx.error(
+                                &field("repeat"),
+                                format!(
+                                    "failures every {} for {} make about {:.0} windows over the horizon, \
+                                     more than the {MAX_REPEAT_WINDOWS} allowed: make `between` or `repair` longer",
+                                    units::format_duration(b.mean_ns().round() as SimTime),
+                                    units::format_duration(r.mean_ns().round() as SimTime),
+                                    windows
+                                ),
+                            );
+                            None
+                        } else {
+                            Some(FaultSchedule::Repeat {
+                                between: b,
+                                repair: r,
+                            })
+                        }
                     }
                     (Some(_), Some(_)) => {
                         ctx.error(
