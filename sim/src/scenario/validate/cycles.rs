@@ -117,6 +117,7 @@ fn sure_sends(arch: &Architecture, id: CompId, kind: Option<KindId>) -> Vec<(Com
         }
         Spec::Queue(q) => q.consumer.into_iter().for_each(|c| add(c, false)),
         Spec::Topic(t) => t.subscribers.iter().for_each(|&s| add(s, false)),
+        // Only a `Put` leads here (see `flow_sends`): each starts one event.
         Spec::Storage(s) => s.on_put.into_iter().for_each(|t| add(t, false)),
         Spec::Orchestrator(o) => {
             if let Some(main) = o.flows.first() {
@@ -129,15 +130,15 @@ fn sure_sends(arch: &Architecture, id: CompId, kind: Option<KindId>) -> Vec<(Com
 }
 
 /// Adds the targets of the steps of `work` to `add`, following parallel branches (flows of
-/// an orchestrator), not choices or catch handlers.
+/// an orchestrator), not choices or catch handlers. A `Get` is left out: it starts nothing
+/// further at a storage, whose event (`on_put`) follows a `Put` only.
 fn flow_sends(work: &Work, flows: &[Work], depth: usize, add: &mut impl FnMut(CompId, bool)) {
     for step in work {
         match step {
             Step::Compute(_) | Step::Cpu(_) | Step::Transition(_) | Step::Choice { .. } => {}
             Step::Task { target, .. } => add(*target, true),
-            Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) | Step::Put(t) => {
-                add(*t, true)
-            }
+            Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Put(t) => add(*t, true),
+            Step::Get(_) => {}
             Step::Emit(t) | Step::Send { to: t, .. } => add(*t, false),
             Step::Parallel(branches) => {
                 // Flows form a tree; the depth bound only guards against a malformed one.
