@@ -485,8 +485,12 @@ impl Simulation {
         }
     }
 
-    /// The time of the next pending event, if any before the horizon.
+    /// The time of the next pending event, if any before the horizon (none once the run was
+    /// stopped by a runaway transaction).
     pub fn next_event_time(&mut self) -> Option<SimTime> {
+        if self.st.runaway.is_some() {
+            return None;
+        }
         self.st.cal.peek_time().filter(|&t| t <= self.st.horizon)
     }
 
@@ -500,8 +504,7 @@ impl Simulation {
     /// stopped by a runaway transaction ([`Simulation::runaway`]).
     pub fn step(&mut self, observer: &mut impl Observer) -> bool {
         // Events made by live fault control since the last step go out first.
-        let next = self.next_event_time().filter(|_| self.st.runaway.is_none());
-        let ran = match next.and_then(|_| self.st.cal.pop()) {
+        let ran = match self.next_event_time().and_then(|_| self.st.cal.pop()) {
             Some((_, ev)) => {
                 self.st.steps += 1;
                 self.st.handle(&self.plan, ev);
