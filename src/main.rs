@@ -470,7 +470,11 @@ fn run_command(
             error,
         }
     };
-    let (report, writers) = run::run_scenario_with(s, options, make)?;
+    // A run stopped by a runaway transaction is the scenario's fault: bad input (exit 2).
+    let (report, writers) = run::run_scenario_with(s, options, make).map_err(|e| match e {
+        run::RunError::Runaway { .. } => bad(e.to_string()),
+        e => e.into(),
+    })?;
     let write = |file: &str, f: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
         let path = out.join(file);
         export::write_atomic(&path, f).with_context(|| format!("writing {}", path.display()))

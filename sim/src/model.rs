@@ -41,6 +41,55 @@ use store::StoreState;
 use transaction::Txn;
 use work::Act;
 
+/// The most pieces of work one transaction may have outstanding at once (asynchronous
+/// events, messages and received copies, detached calls, and its request). A transaction
+/// past it is running away, almost surely round an asynchronous cycle that starts more than
+/// one piece of work per pass; the run stops (see [`Simulation::runaway`]). A fan-out tree
+/// without a cycle would need ten thousand leaves to reach it; memory stays in megabytes.
+pub const MAX_OUTSTANDING_PER_TXN: u32 = 10_000;
+
+/// The most pieces of work one transaction may start over its life. A transaction past it
+/// goes round an asynchronous cycle that starts one piece of work per pass (which may do so
+/// at one instant, never letting time advance); the run stops (see [`Simulation::runaway`]).
+/// Redeliveries and retries of a finite design stay orders of magnitude below it.
+pub const MAX_WORK_PER_TXN: u32 = 100_000;
+
+/// Which limit a runaway transaction passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// More than [`MAX_OUTSTANDING_PER_TXN`] pieces of work outstanding at once.
+    Outstanding,
+    /// More than [`MAX_WORK_PER_TXN`] pieces of work started in all.
+    Caused,
+}
+
+impl Limit {
+    /// The limit's value.
+    pub fn value(self) -> u32 {
+        match self {
+            Limit::Outstanding => MAX_OUTSTANDING_PER_TXN,
+            Limit::Caused => MAX_WORK_PER_TXN,
+        }
+    }
+}
+
+/// Why a run stopped before its horizon: one transaction's work ran away. Fatal: nothing
+/// more is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runaway {
+    /// The transaction.
+    pub txn: crate::observe::TxnId,
+    /// Its kind.
+    pub kind: KindId,
+    /// The component that started the piece of work past the limit.
+    pub comp: CompId,
+    /// The limit passed.
+    pub limit: Limit,
+    /// When [ns].
+    pub at: SimTime,
+}
+
 /// Calendar entries of the model. Keys index the state's slabs; tokens say which wait of an
 /// activation a completion answers (see `work`).
 #[derive(Debug, Clone, Copy)]
@@ -238,6 +287,8 @@ struct State {
     ready: std::collections::VecDeque<work::Ready>,
     /// Events produced while handling the current calendar entry.
     out: Vec<(SimTime, SimEvent)>,
+    /// Set when a transaction passes a limit of its work: the run stops.
+    runaway: Option<Runaway>,
 }
 
 impl State {
@@ -343,6 +394,7 @@ impl Simulation {
             counts: Counts::default(),
             steps: 0,
             out: Vec::new(),
+            runaway: None,
         };
         for i in 0..st.sources.len() {
             st.schedule_next_arrival(i);
@@ -433,12 +485,23 @@ impl Simulation {
         }
     }
 
-    /// The time of the next pending event, if any before the horizon.
+    /// The time of the next pending event, if any before the horizon (none once the run was
+    /// stopped by a runaway transaction).
     pub fn next_event_time(&mut self) -> Option<SimTime> {
+        if self.st.runaway.is_some() {
+            return None;
+        }
         self.st.cal.peek_time().filter(|&t| t <= self.st.horizon)
     }
 
-    /// Runs the next event; false when nothing is left before the horizon.
+    /// Why the run stopped early, if a transaction's work ran away (see [`Runaway`]); from
+    /// then on [`Simulation::step`] runs nothing.
+    pub fn runaway(&self) -> Option<&Runaway> {
+        self.st.runaway.as_ref()
+    }
+
+    /// Runs the next event; false when nothing is left before the horizon, or the run was
+    /// stopped by a runaway transaction ([`Simulation::runaway`]).
     pub fn step(&mut self, observer: &mut impl Observer) -> bool {
         // Events made by live fault control since the last step go out first.
         let ran = match self.next_event_time().and_then(|_| self.st.cal.pop()) {
@@ -456,17 +519,21 @@ impl Simulation {
     }
 
     /// Runs every event up to and including time `t` [ns] (capped at the horizon) and
-    /// moves the clock to `t`.
+    /// moves the clock to `t`; a run stopped by a runaway transaction stays where it stopped.
     pub fn step_until(&mut self, t: SimTime, observer: &mut impl Observer) {
         let t = t.min(self.st.horizon);
         while self.st.cal.peek_time().is_some_and(|next| next <= t) {
-            self.step(observer);
+            if !self.step(observer) {
+                break;
+            }
         }
         // Hand over events of live fault control even when nothing else happened.
         for (time, e) in self.st.out.drain(..) {
             observer.on_event(time, &e);
         }
-        self.st.cal.advance_to(t);
+        if self.st.runaway.is_none() {
+            self.st.cal.advance_to(t);
+        }
     }
 
     /// Runs to the horizon.

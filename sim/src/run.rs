@@ -6,7 +6,7 @@ use crate::calibration::MB_PER_GB;
 use crate::engine::{NS_PER_S, SimTime};
 use crate::metrics::isolation::Isolation;
 use crate::metrics::{CostLine, Metrics};
-use crate::model::{ComponentState, Counts, FunctionUsage, Simulation};
+use crate::model::{ComponentState, Counts, FunctionUsage, Limit, Runaway, Simulation};
 use crate::observe::Observer;
 use crate::scenario::{CompId, Scenario};
 
@@ -155,6 +155,27 @@ pub enum RunError {
         /// The names available.
         known: String,
     },
+    /// A transaction's work ran away (see [`crate::model::Runaway`]): the architecture's run
+    /// stopped before its horizon. The scenario's fault, almost surely an asynchronous cycle.
+    #[error(
+        "{architecture:?} stopped at {at_s} s: a transaction of kind {kind:?} has {what} (the last started at {component:?}); its work runs away, most likely round an asynchronous cycle {cause}; `choreo validate` warns of such cycles"
+    )]
+    Runaway {
+        /// Architecture.
+        architecture: String,
+        /// Transaction kind.
+        kind: String,
+        /// The component that started the piece of work past the limit.
+        component: String,
+        /// Which limit.
+        limit: Limit,
+        /// The limit passed, in words, with its value.
+        what: String,
+        /// The likely cause, in words.
+        cause: &'static str,
+        /// Simulated time of the stop [s].
+        at_s: f64,
+    },
     /// Transactions were lost or invented: an internal error, always a bug.
     #[error(
         "internal error: conservation broken in {architecture:?}: arrived {} ≠ completed {} + failed {} + dead-lettered {} + in flight {}",
@@ -267,6 +288,9 @@ pub fn run_architecture(
     while t < horizon {
         t = (t + interval).min(horizon);
         sim.step_until(t, &mut ((&mut metrics, &mut isolation), &mut *extra));
+        if let Some(r) = sim.runaway() {
+            return Err(runaway_error(&scenario, sim.architecture(), r));
+        }
         sample(&sim, &mut metrics, t, &mut timeseries);
     }
     let counts = sim.counts();
@@ -291,6 +315,40 @@ pub fn run_architecture(
         isolation,
         functions,
     })
+}
+
+/// The error for a run stopped by `r`.
+fn runaway_error(
+    scenario: &Scenario,
+    arch: &crate::scenario::Architecture,
+    r: &Runaway,
+) -> RunError {
+    let (what, cause) = match r.limit {
+        Limit::Outstanding => (
+            format!(
+                "more than {} pieces of work outstanding at once",
+                r.limit.value()
+            ),
+            "that grows: each pass starts more than one piece of work on it, e.g. two Emits back into it or a topic with two subscribers on it",
+        ),
+        Limit::Caused => (
+            format!("started more than {} pieces of work", r.limit.value()),
+            "that never ends: each pass starts the next",
+        ),
+    };
+    RunError::Runaway {
+        architecture: arch.name.clone(),
+        kind: scenario.kinds.get(r.kind).cloned().unwrap_or_default(),
+        component: arch
+            .components
+            .get(r.comp)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        limit: r.limit,
+        what,
+        cause,
+        at_s: r.at as f64 / NS_PER_S as f64,
+    }
 }
 
 /// Appends one interval's samples and restarts the interval counters.

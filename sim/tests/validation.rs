@@ -424,3 +424,111 @@ fn microseconds_may_be_written_with_the_greek_mu_or_the_micro_sign() {
         assert!(loaded.warnings.is_empty(), "{unit}");
     }
 }
+
+// ---- Cycles are checked per transaction kind (issue 10, defect 8).
+
+/// `orders` calls `inventory` only for `order`, `inventory` calls `orders` only for `stock`;
+/// `cycle` makes `orders` call `inventory` for `stock` too, closing a real cycle.
+fn two_servers(stock_at_orders: &str) -> String {
+    format!(
+        r#"Scenario(name: "x", horizon: "10s",
+  workload: [
+    Source(kind: "order", arrivals: Poisson(per_second: 5.0)),
+    Source(kind: "stock", arrivals: Poisson(per_second: 5.0))],
+  architectures: [Architecture(name: "shop", entry: "api", components: [
+    Gateway(name: "api", routes: {{"order": "orders", "stock": "inventory"}}),
+    Server(name: "orders", handlers: {{"order": [Call("inventory")], "stock": [{stock_at_orders}]}}),
+    Server(name: "inventory", handlers: {{"stock": [Call("orders")], "order": [Compute("1ms")]}})])])"#
+    )
+}
+
+#[test]
+fn calls_that_cross_only_in_handlers_of_different_kinds_are_no_cycle() {
+    let loaded = scenario::load("s.ron", &two_servers(r#"Compute("1ms")"#))
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn a_synchronous_cycle_of_one_kind_through_server_handlers_is_still_an_error() {
+    assert_eq!(
+        errors(&two_servers(r#"Call("inventory")"#)),
+        [
+            "s.ron:7:5: architectures[0].components[1]: synchronous calls form a cycle (orders → inventory → orders): each would wait on itself forever"
+        ]
+    );
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    match scenario::load("s.ron", text) {
+        Ok(l) => l.warnings.iter().map(Diagnostic::to_string).collect(),
+        Err(e) => panic!("{:#?}", e.diagnostics),
+    }
+}
+
+fn one_architecture(components: &str) -> String {
+    format!(
+        r#"Scenario(name: "x", horizon: "1s",
+  workload: [Source(kind: "hit", arrivals: Poisson(per_second: 30.0))],
+  architectures: [Architecture(name: "a", entry: "f", components: [
+{components}])])"#
+    )
+}
+
+#[test]
+fn an_asynchronous_cycle_with_two_sends_per_pass_is_warned_about_as_growing() {
+    let w = warnings(&one_architecture(
+        r#"    Function(name: "f", work: [Emit("f"), Emit("f")]),"#,
+    ));
+    assert_eq!(
+        w,
+        [
+            r#"s.ron:4:5: architectures[0].components[0]: warning: asynchronous work forms a cycle that grows (f → f) for transaction kind "hit": each run of "f" starts 2 pieces of work on it, so a transaction's work multiplies every pass and never ends; the run stops with an error when a transaction has 10000 pieces of work outstanding"#
+        ]
+    );
+}
+
+#[test]
+fn a_topic_with_two_subscribers_publishing_back_to_it_is_a_growing_cycle() {
+    let w = warnings(&one_architecture(
+        r#"    Function(name: "f", work: [Emit("t")]),
+    Topic(name: "t", subscribers: ["a", "b"]),
+    Function(name: "a", work: [Emit("t")]),
+    Function(name: "b", work: [Compute("1ms"), Emit("t")]),"#,
+    ));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with(r#"s.ron:5:5: architectures[0].components[1]: warning: asynchronous work forms a cycle that grows (t → a → b → t) for transaction kind "hit": each run of "t" starts 2 pieces of work on it"#),
+        "{}",
+        w[0]
+    );
+}
+
+#[test]
+fn an_asynchronous_cycle_with_one_send_per_pass_is_warned_about_as_never_ending() {
+    // Through a queue and a server: the server's handler of the kind is the one taken.
+    let w = warnings(&one_architecture(
+        r#"    Function(name: "f", work: [Send(to: "q", kb: 2.0)]),
+    Queue(name: "q", consumer: "g"),
+    Function(name: "g", work: [Call("srv")]),
+    Server(name: "srv", handlers: {"hit": [Emit("q")]}),"#,
+    ));
+    assert_eq!(
+        w,
+        [
+            r#"s.ron:5:5: architectures[0].components[1]: warning: asynchronous work forms a cycle (q → g → srv → q) for transaction kind "hit": each pass starts the next, so a transaction goes round it until a failure ends it, and never completes; the run stops with an error when a transaction has caused 100000 pieces of work"#
+        ]
+    );
+}
+
+#[test]
+fn a_loop_closed_only_by_a_failure_path_is_a_retry_pattern_not_warned_about() {
+    // A failed event goes to a queue whose consumer is the function again: it loops only
+    // while the function fails.
+    let w = warnings(&one_architecture(
+        r#"    Function(name: "f", work: [Call("ext")], on_failure: "retries"),
+    Queue(name: "retries", consumer: "f"),
+    External(name: "ext", latency: "10ms", error_rate: 0.1),"#,
+    ));
+    assert!(w.is_empty(), "{w:?}");
+}

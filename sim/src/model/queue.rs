@@ -286,10 +286,9 @@ impl State {
                 msg.received_at = now;
                 // Each received copy is work of its transaction until it finishes, so the
                 // transaction outlives any duplicate still running.
-                let owner = msg.txn;
-                self.txns[owner as usize].outstanding += 1;
-                batch_kb += msg.kb;
                 let txn = msg.txn;
+                batch_kb += msg.kb;
+                self.add_work(txn, 1, queue);
                 let id = self.txns[txn as usize].id;
                 self.emit(SimEvent::Request {
                     txn: id,

@@ -237,7 +237,7 @@ impl State {
             && let Spec::Storage(st) = plan.spec(comp)
             && let Some(target) = st.on_put
         {
-            self.txns[txn as usize].outstanding += 1;
+            self.add_work(txn, 1, comp);
             self.deliver_async(plan, txn, comp, target, crate::calibration::EVENT_KB);
         }
         self.call_done(plan, act, token, ok);

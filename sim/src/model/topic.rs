@@ -23,7 +23,7 @@ impl State {
         let Spec::Topic(t) = plan.spec(topic) else {
             unreachable!("publish is only called on topics")
         };
-        self.txns[txn as usize].outstanding += t.subscribers.len() as u32;
+        self.add_work(txn, t.subscribers.len() as u32, topic);
         for &sub in &t.subscribers {
             self.deliver_async(plan, txn, topic, sub, kb);
         }

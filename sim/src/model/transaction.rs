@@ -5,11 +5,11 @@
 //! reaches zero the transaction is done, and its outcome decided.
 
 use super::work::Caller;
-use super::{Ev, Plan, State};
+use super::{Ev, Limit, MAX_OUTSTANDING_PER_TXN, MAX_WORK_PER_TXN, Plan, Runaway, State};
 use crate::engine::SimTime;
 use crate::observe::{Outcome, SimEvent, TxnId};
 use crate::rng;
-use crate::scenario::KindId;
+use crate::scenario::{CompId, KindId};
 
 /// An in-flight transaction.
 #[derive(Debug)]
@@ -24,6 +24,8 @@ pub(super) struct Txn {
     pub seed: u64,
     /// Pieces of work not yet finished.
     pub outstanding: u32,
+    /// Pieces of work started for it so far, the request included (see [`State::add_work`]).
+    pub caused: u32,
     /// Whether the response succeeded (meaningful once sent).
     pub response_ok: bool,
     /// Whether some asynchronous work was dropped.
@@ -56,6 +58,7 @@ impl State {
             arrived: self.now(),
             seed: rng::mix(self.source_seeds[source], ordinal),
             outstanding: 1,
+            caused: 1,
             response_ok: false,
             failed: false,
             dead_lettered: false,
@@ -82,6 +85,32 @@ impl State {
         };
         self.emit(event);
         self.work_done(txn);
+    }
+
+    /// `n` more pieces of work of `txn` are outstanding, started at `comp`. Past a limit of
+    /// [`MAX_OUTSTANDING_PER_TXN`] at once or [`MAX_WORK_PER_TXN`] in all, the run is marked
+    /// to stop (see [`State::runaway`]): the handler in progress ends normally, and
+    /// nothing else runs.
+    pub(super) fn add_work(&mut self, txn: u32, n: u32, comp: CompId) {
+        let t = &mut self.txns[txn as usize];
+        t.outstanding = t.outstanding.saturating_add(n);
+        t.caused = t.caused.saturating_add(n);
+        let limit = if t.outstanding > MAX_OUTSTANDING_PER_TXN {
+            Limit::Outstanding
+        } else if t.caused > MAX_WORK_PER_TXN {
+            Limit::Caused
+        } else {
+            return;
+        };
+        if self.runaway.is_none() {
+            self.runaway = Some(Runaway {
+                txn: t.id,
+                kind: t.kind,
+                comp,
+                limit,
+                at: self.cal.now(),
+            });
+        }
     }
 
     /// One outstanding piece of work finished.

@@ -201,7 +201,10 @@ impl State {
     /// frees its worker, which takes the next request of a backlog; were that request run
     /// inside the release, a backlog of a million would nest a million frames deep.
     pub(super) fn run_ready(&mut self, plan: &Plan) {
-        while let Some(r) = self.ready.pop_front() {
+        // A run stopped by a runaway transaction runs nothing more (see `add_work`).
+        while self.runaway.is_none()
+            && let Some(r) = self.ready.pop_front()
+        {
             // An activation aborted meanwhile (its process crashed) is gone or re-armed.
             if self.live(r.act, r.token) {
                 self.run_begun(plan, r.act, r.cold);
@@ -329,7 +332,7 @@ impl State {
                     }
                     self.acts[act as usize].pc += 1;
                     self.acts[act as usize].retries = 0;
-                    self.txns[txn as usize].outstanding += 1;
+                    self.add_work(txn, 1, comp);
                     self.deliver_async(plan, txn, comp, target, kb);
                 }
                 Step::Call(target) | Step::Task { target, .. } => {
@@ -570,12 +573,12 @@ impl State {
     pub(super) fn detach_child(&mut self, act: u32) {
         let a = &mut self.acts[act as usize];
         let child = std::mem::replace(&mut a.child, NONE);
-        let (txn, wait) = (a.txn, a.wait);
+        let (txn, wait, comp) = (a.txn, a.wait, a.comp);
         if let Some(c) = self.acts.get_mut(child as usize)
             && c.caller == (Caller::Sync { act, token: wait })
         {
             c.caller = Caller::Detached;
-            self.txns[txn as usize].outstanding += 1;
+            self.add_work(txn, 1, comp);
         }
     }
 

@@ -6,15 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::DiGraph;
-
 use super::locate::Locations;
 use super::raw::*;
 use super::units::parse_duration;
 use super::*;
 use crate::calibration as cal;
 
+mod cycles;
 mod sanity;
 
 /// Collects diagnostics, locating each by its field path.
@@ -1853,7 +1851,8 @@ pub(crate) fn successors(
     out
 }
 
-/// Whole-architecture checks: every kind handled, no cycles of synchronous calls,
+/// Whole-architecture checks: every kind handled, no cycles of synchronous calls (and
+/// warnings for asynchronous ones),
 /// functions with no trigger, components nothing reaches.
 fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[String]) {
     let comp_path = |id: CompId| format!("{path}.components[{id}]");
@@ -1887,38 +1886,14 @@ fn check_topology(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[Strin
             stack.extend(successors(arch, id, Some(k)).into_iter().map(|(t, _)| t));
         }
     }
-    // Cycles of synchronous calls would wait on themselves forever.
-    let mut graph = DiGraph::<CompId, ()>::new();
-    let nodes: Vec<_> = (0..arch.components.len())
-        .map(|i| graph.add_node(i))
-        .collect();
+    // Cycles, per transaction kind (see `cycles`).
+    cycles::check_synchronous(ctx, path, arch, kinds.len());
+    cycles::check_asynchronous(ctx, path, arch, kinds);
     let mut referenced = vec![false; arch.components.len()];
     referenced[arch.entry] = true;
     for id in 0..arch.components.len() {
-        for (t, sync) in successors(arch, id, None) {
+        for (t, _) in successors(arch, id, None) {
             referenced[t] = true;
-            if sync {
-                graph.add_edge(nodes[id], nodes[t], ());
-            }
-        }
-    }
-    for scc in tarjan_scc(&graph) {
-        let looped = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
-        if looped {
-            let mut ids: Vec<CompId> = scc.iter().map(|n| graph[*n]).collect();
-            ids.sort_unstable();
-            let cycle: Vec<&str> = ids
-                .iter()
-                .map(|&i| arch.components[i].name.as_str())
-                .collect();
-            ctx.error(
-                &comp_path(ids[0]),
-                format!(
-                    "synchronous calls form a cycle ({} → {}): each would wait on itself forever",
-                    cycle.join(" → "),
-                    cycle[0]
-                ),
-            );
         }
     }
     let dead_letter_queues: Vec<CompId> = arch
