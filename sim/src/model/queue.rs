@@ -61,6 +61,28 @@ pub(super) struct Msg {
     pub timer: Option<crate::engine::TimerKey>,
 }
 
+impl Msg {
+    /// A message of `kb` KB for transaction `txn` on `queue`, not yet received.
+    fn new(txn: u32, queue: CompId, kb: f64) -> Self {
+        Self {
+            txn,
+            queue,
+            receives: 0,
+            received_at: 0,
+            poison: false,
+            dead_lettered: false,
+            redriven: false,
+            kb,
+            copies: 0,
+            running: 0,
+            done: false,
+            moved: false,
+            visible: false,
+            timer: None,
+        }
+    }
+}
+
 /// Run-time state of one queue.
 pub(super) struct QueueState {
     visible: VecDeque<u32>,
@@ -156,20 +178,9 @@ impl State {
             rng::unit_from_key(rng::mix(self.txns[txn as usize].seed, site)) < rate
         };
         let msg = Msg {
-            txn,
-            queue,
-            receives: 0,
-            received_at: 0,
             poison,
             dead_lettered,
-            redriven: false,
-            kb,
-            copies: 0,
-            running: 0,
-            done: false,
-            moved: false,
-            visible: false,
-            timer: None,
+            ..Msg::new(txn, queue, kb)
         };
         let msg = self.msgs.insert(msg) as u32;
         self.push_visible(plan, queue, msg);
@@ -464,20 +475,9 @@ impl State {
                     let m = &mut self.msgs[msg as usize];
                     m.moved = true;
                     let copy = Msg {
-                        txn,
-                        queue,
-                        receives: 0,
-                        received_at: 0,
                         poison: m.poison,
-                        dead_lettered: false,
                         redriven: m.redriven,
-                        kb: m.kb,
-                        copies: 0,
-                        running: 0,
-                        done: false,
-                        moved: false,
-                        visible: false,
-                        timer: None,
+                        ..Msg::new(txn, queue, m.kb)
                     };
                     self.msgs.insert(copy) as u32
                 };
