@@ -317,8 +317,8 @@ pub fn run_architecture(
     })
 }
 
-/// The error for a run stopped by `r`.
-fn runaway_error(
+/// The error for a run of `arch` stopped by `r` (the CLI and the viewer say the same).
+pub fn runaway_error(
     scenario: &Scenario,
     arch: &crate::scenario::Architecture,
     r: &Runaway,

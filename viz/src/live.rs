@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use bevy::prelude::*;
-use choreo_sim::bundled;
+use choreo_sim::{bundled, run};
 use choreo_sim::engine::{NS_PER_S, SimTime};
 use choreo_sim::metrics::Metrics;
 use choreo_sim::model::{ComponentState, Simulation};
@@ -229,9 +229,25 @@ impl Viewer {
         self.generation += 1;
     }
 
-    /// Simulated time: the slowest architecture's clock [ns].
+    /// Simulated time: the slowest architecture's clock [ns], leaving out architectures
+    /// whose run stopped on a runaway transaction (their clocks stay where they stopped).
     pub fn now(&self) -> SimTime {
-        self.archs.iter().map(|a| a.sim.now()).min().unwrap_or(0)
+        let running = self.archs.iter().filter(|a| a.sim.runaway().is_none());
+        match running.map(|a| a.sim.now()).min() {
+            Some(t) => t,
+            None => self.archs.iter().map(|a| a.sim.now()).max().unwrap_or(0),
+        }
+    }
+
+    /// Why each stopped architecture stopped, in the words `choreo run` uses.
+    pub fn stopped(&self) -> Vec<String> {
+        self.archs
+            .iter()
+            .filter_map(|a| {
+                let r = a.sim.runaway()?;
+                Some(run::runaway_error(&self.scenario, a.sim.architecture(), r).to_string())
+            })
+            .collect()
     }
 }
 

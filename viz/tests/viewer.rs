@@ -375,3 +375,38 @@ fn the_layout_puts_no_two_nodes_on_top_of_each_other() {
         }
     }
 }
+
+#[test]
+fn an_architecture_stopped_by_runaway_work_says_why_while_the_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loop.ron");
+    std::fs::write(
+        &path,
+        r#"Scenario(name: "loop", horizon: "1h",
+  workload: [Source(kind: "hit", arrivals: Poisson(per_second: 30.0))],
+  architectures: [
+    Architecture(name: "looping", entry: "f", components: [
+      Function(name: "f", work: [Compute("1ms"), Emit("f"), Emit("f")])]),
+    Architecture(name: "plain", entry: "g", components: [
+      Function(name: "g", work: [Compute("1ms")])])])"#,
+    )
+    .unwrap();
+    let mut app = app(&path.display().to_string(), 20.0);
+    for _ in 0..60 {
+        app.update();
+    }
+    let viewer = app.world().resource::<Viewer>();
+    let stopped = viewer.stopped();
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    assert!(
+        stopped[0].starts_with("\"looping\" stopped at") && stopped[0].contains("\"f\""),
+        "{stopped:?}"
+    );
+    let (looping, plain) = (&viewer.archs[0].sim, &viewer.archs[1].sim);
+    assert!(looping.runaway().is_some() && plain.runaway().is_none());
+    // 60 frames at 20× are 40 simulated seconds: the plain architecture got there, and the
+    // viewer's clock follows it rather than the stopped one.
+    assert!(plain.now() > 39 * NS_PER_S, "{}", plain.now());
+    assert!(looping.now() < plain.now());
+    assert_eq!(viewer.now(), plain.now());
+}

@@ -88,6 +88,9 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             "the simulation cannot keep up with this speed: it runs as fast as it can",
         );
     }
+    for why in p.viewer.stopped() {
+        ui.colored_label(egui::Color32::from_rgb(230, 110, 100), why);
+    }
     ui.separator();
 
     ui.label(egui::RichText::new("load").strong());
