@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use bevy::prelude::*;
-use choreo_sim::{bundled, run};
 use choreo_sim::engine::{NS_PER_S, SimTime};
 use choreo_sim::metrics::Metrics;
 use choreo_sim::model::{ComponentState, Simulation};
 use choreo_sim::observe::SimEvent;
 use choreo_sim::scenario::{CompId, FaultKind, Scenario, Spec};
+use choreo_sim::{bundled, run};
 
 use crate::figures::Figures;
 use crate::layout::{SceneLayout, layout_scenario};
