@@ -309,6 +309,22 @@ fn graph_prints_the_topology_as_dot() {
     assert!(dot.matches("style=dashed").count() >= 4, "{dot}");
 }
 
+#[cfg(not(feature = "viz"))]
+#[test]
+fn view_in_a_headless_build_says_it_has_no_viewer_and_points_to_run() {
+    for args in [&["view"][..], &[][..], &["view", "cold-starts"][..]] {
+        let out = choreo(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(
+            err.contains("built without the viewer") && err.contains("choreo run"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(feature = "viz")]
 #[test]
 fn view_without_a_display_says_so_in_one_line_and_points_to_run() {
     for args in [&["view"][..], &[][..]] {
@@ -336,6 +352,7 @@ fn view_without_a_display_says_so_in_one_line_and_points_to_run() {
     assert!(stderr(&out).contains(":987"), "{}", stderr(&out));
 }
 
+#[cfg(feature = "viz")]
 #[test]
 fn view_rejects_unknown_scenarios_and_bad_arguments_before_opening_a_window() {
     let out = choreo(&["view", "no-such-scenario"]);

@@ -34,6 +34,8 @@ struct Shot {
     taken: bool,
     /// Captures that came back blank (the renderer still compiling its pipelines).
     blank: u32,
+    /// Simulated time of the frame captured [ns] (the time the panel shows).
+    at: SimTime,
 }
 
 /// Blank captures tolerated before giving up (about a minute at software-rendering speed).
@@ -47,6 +49,7 @@ impl Plugin for ScreenshotPlugin {
             frames: 0,
             taken: false,
             blank: 0,
+            at: 0,
         })
         .add_systems(Startup, prerun)
         .add_systems(Update, take.after(LiveSet::Animate));
@@ -83,6 +86,7 @@ fn take(
     // Freeze the picture and take it; the app exits once a non-blank one is written.
     clock.paused = true;
     shot.taken = true;
+    shot.at = viewer.now();
     commands.spawn(Screenshot::primary_window()).observe(saved);
 }
 
@@ -137,6 +141,12 @@ fn saved(
         });
     match result {
         Ok(()) => {
+            // The time the panel shows, for scripts that check what was captured.
+            println!(
+                "saved {} at simulated time {:.3} s",
+                shot.path.display(),
+                shot.at as f64 / NS_PER_S as f64
+            );
             exit.write(AppExit::Success);
         }
         Err(e) => {
