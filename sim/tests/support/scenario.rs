@@ -54,7 +54,7 @@ pub fn assert_close_replicated(what: &str, xs: &[f64], reference: f64, tolerance
     let (mean, se) = mean_se(xs);
     let rel_se = se / reference.abs();
     eprintln!(
-        "{what}: {} replications, relative SE {rel_se:.4} (tolerance = {:.1} SE)",
+        "{what}: {} replications, mean {mean:.6}, relative SE {rel_se:.4} (tolerance = {:.1} SE)",
         xs.len(),
         tolerance / rel_se
     );
