@@ -153,7 +153,12 @@ fn mm1_response_time_quantiles_match_the_exponential_distribution() {
     for (i, p) in [0.5f64, 0.95, 0.99].into_iter().enumerate() {
         let xs: Vec<f64> = reports.iter().map(|q| q[i]).collect();
         let theory = -(1.0 - p).ln() / 3.0;
-        assert_close_replicated(&format!("M/M/1 ρ=0.7 response p{}", p * 100.0), &xs, theory, 0.03);
+        assert_close_replicated(
+            &format!("M/M/1 ρ=0.7 response p{}", p * 100.0),
+            &xs,
+            theory,
+            0.03,
+        );
     }
 }
 
@@ -184,7 +189,12 @@ fn mmc_mean_wait_matches_erlang_c() {
     .into_iter()
     .unzip();
     assert_close_replicated("M/M/4 ρ=0.75 Wq", &waits, mmc_wait(4, 30.0, 10.0), 0.03);
-    assert_close_replicated("M/M/4 ρ=0.75 W", &responses, 0.1 + mmc_wait(4, 30.0, 10.0), 0.03);
+    assert_close_replicated(
+        "M/M/4 ρ=0.75 W",
+        &responses,
+        0.1 + mmc_wait(4, 30.0, 10.0),
+        0.03,
+    );
 }
 
 #[test]
