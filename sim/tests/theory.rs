@@ -247,14 +247,15 @@ fn lone_function_cold_start_fraction_matches_exp_minus_lambda_t() {
         architectures: vec!["function".into()],
         ..Default::default()
     };
-    // The bundled scenario (10 days, about 8,640 requests) and three more seeds of it:
+    // The bundled scenario (10 days, about 8,640 requests) and three more seeds of it (102–104):
     // n ≈ 34,500 requests; relative SE of P(cold) = √((1 − p)/(p n)) = 0.49% (binomial: each
-    // request is cold when its gap exceeds T, independently), 0.38% from the spread;
+    // request is cold when its gap exceeds T, independently), 0.36% from the spread;
     // tolerance 3% (over 6 SE).
     let ratios = replicate(4, |seed| {
         let mut scenario = loaded.scenario.clone();
         if seed > 1 {
-            scenario.seed = seed;
+            // Not 2–4: the bundled scenario's own seed is 3.
+            scenario.seed = 100 + seed;
         }
         let report = run::run_scenario(&scenario, &options).unwrap();
         let m = &report.architectures[0].metrics;
