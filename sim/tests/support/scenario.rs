@@ -24,3 +24,43 @@ pub fn assert_close(what: &str, measured: f64, reference: f64, tolerance: f64) {
         "{what}: measured {measured:.6}, reference {reference:.6}, relative error {err:.4} > {tolerance}"
     );
 }
+
+/// Runs `f(seed)` for seeds 1..=`reps` (independent replications) in parallel threads and
+/// returns the results in seed order.
+pub fn replicate<T: Send>(reps: u64, f: impl Fn(u64) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..=reps)
+            .map(|seed| {
+                let f = &f;
+                scope.spawn(move || f(seed))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// Mean of `xs` and its standard error from their spread (sample sd / √n).
+pub fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// Asserts the mean of independent replications `xs` is within a relative `tolerance` of
+/// `reference`, and that the test has the power it claims: the tolerance is at least three
+/// standard errors of that mean (estimated from the spread of the replications).
+pub fn assert_close_replicated(what: &str, xs: &[f64], reference: f64, tolerance: f64) {
+    let (mean, se) = mean_se(xs);
+    let rel_se = se / reference.abs();
+    eprintln!(
+        "{what}: {} replications, mean {mean:.6}, relative SE {rel_se:.4} (tolerance = {:.1} SE)",
+        xs.len(),
+        tolerance / rel_se
+    );
+    assert!(
+        tolerance >= 3.0 * rel_se,
+        "{what}: tolerance {tolerance} is under 3 standard errors (relative SE {rel_se:.4})"
+    );
+    assert_close(what, mean, reference, tolerance);
+}
