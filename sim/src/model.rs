@@ -541,6 +541,65 @@ impl Simulation {
         self.step_until(self.st.horizon, observer);
     }
 
+    /// After the run: lets the work in flight finish, with no new arrivals, for at most
+    /// `limit` [ns] of simulated time more; returns when no transaction is in flight but
+    /// those parked for a redrive that will not come ([`Simulation::parked_for_redrive`]),
+    /// or at the limit. The horizon moves to where the drain stopped. Arrivals end at the
+    /// horizon already (none is scheduled past it), so none starts here.
+    pub fn drain(&mut self, limit: SimTime, observer: &mut impl Observer) {
+        self.st.horizon = self.st.now().saturating_add(limit);
+        loop {
+            // Each waiting transaction has a parked message of its own, so while more
+            // transactions are in flight than messages are parked, some are not waiting;
+            // only then is the exact count worth taking.
+            let in_flight = self.st.txns.len();
+            if (in_flight <= self.parked_messages().count()
+                && in_flight as u64 == self.parked_for_redrive())
+                || !self.step(observer)
+            {
+                break;
+            }
+        }
+        self.st.horizon = self.st.now();
+    }
+
+    /// Messages parked in queues that have no consumer but a redrive.
+    fn parked_messages(&self) -> impl Iterator<Item = u32> + '_ {
+        self.plan
+            .arch()
+            .components
+            .iter()
+            .zip(&self.st.comps)
+            .filter_map(|(c, state)| match (&c.spec, state) {
+                (Spec::Queue(q), CompState::Queue(qs))
+                    if q.consumer.is_none() && q.redrive.is_some() =>
+                {
+                    Some(qs.parked())
+                }
+                _ => None,
+            })
+            .flatten()
+    }
+
+    /// Transactions waiting only for a redrive: all their outstanding work is messages
+    /// parked in queues that have no consumer but a redrive. They stay in flight if no
+    /// redrive is to come.
+    pub fn parked_for_redrive(&self) -> u64 {
+        let mut txns: Vec<u32> = self
+            .parked_messages()
+            .map(|m| self.st.msgs[m as usize].txn)
+            .collect();
+        txns.sort_unstable();
+        txns.chunk_by(|a, b| a == b)
+            .filter(|run| {
+                self.st
+                    .txns
+                    .get(run[0] as usize)
+                    .is_some_and(|t| t.outstanding as usize == run.len())
+            })
+            .count() as u64
+    }
+
     /// Starts a fault on component `comp` now (the viewer's fault panel); returns its id.
     /// Its events reach the observer with the next [`Simulation::step`].
     /// `handler` limits a server fault to one transaction kind's code path.

@@ -109,6 +109,11 @@ impl Default for QueueState {
 }
 
 impl QueueState {
+    /// The messages waiting on the queue (visible), oldest first.
+    pub(super) fn parked(&self) -> impl Iterator<Item = u32> + '_ {
+        self.visible.iter().copied()
+    }
+
     pub(super) fn snapshot(&self) -> ComponentState {
         ComponentState::Queue {
             visible: self.visible.len() as u32,
