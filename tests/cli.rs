@@ -559,3 +559,62 @@ fn trace_errors_say_the_value_must_be_finite_and_the_header_is_missing() {
         "{err}"
     );
 }
+
+/// The lines of the README's text block that shows `$ cargo run --release -- run NAME`,
+/// from the line after the command to the end of the block.
+fn readme_output(name: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let command = format!("$ cargo run --release -- run {name}");
+    let start = readme
+        .lines()
+        .position(|l| l == command)
+        .unwrap_or_else(|| panic!("README shows no `{command}`"));
+    readme
+        .lines()
+        .skip(start + 1)
+        .take_while(|l| !l.starts_with("```"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_readme_tour_table_is_what_choreo_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = stdout(&run_into(dir.path(), &["photo-sharing"]));
+    let printed: Vec<&str> = printed
+        .lines()
+        .filter(|l| !l.starts_with("wrote "))
+        .collect();
+    let shown = readme_output("photo-sharing");
+    let shown: Vec<&str> = shown
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.starts_with("wrote "))
+        .collect();
+    assert_eq!(
+        printed, shown,
+        "README's tour table differs from `choreo run photo-sharing`"
+    );
+}
+
+#[test]
+fn the_readme_failure_isolation_figures_are_what_choreo_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = stdout(&run_into(dir.path(), &["failure-isolation"]));
+    let shown = readme_output("failure-isolation");
+    let shown: Vec<&String> = shown.iter().filter(|l| l.as_str() != "...").collect();
+    assert!(shown.len() >= 3, "{shown:?}");
+    for line in shown {
+        assert!(
+            printed.lines().any(|l| l == line),
+            "README's line {line:?} is not in the output:\n{printed}"
+        );
+    }
+    // The prose beside it quotes the collateral failures.
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.starts_with("collateral failures") && l.contains(" 1040 "))
+    );
+}
