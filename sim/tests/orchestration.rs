@@ -9,7 +9,7 @@ use choreo_sim::engine::{NS_PER_MS, NS_PER_S};
 use choreo_sim::observe::SimEvent;
 use choreo_sim::run::{ArchReport, run_architecture};
 use choreo_sim::scenario::Scenario;
-use support::load;
+use support::{docs_example, load};
 
 fn run(s: &Arc<Scenario>) -> (ArchReport, Vec<(u64, SimEvent)>) {
     let mut ev = Vec::new();
@@ -133,4 +133,48 @@ fn a_failing_branch_fails_the_parallel_state_after_all_branches_end() {
     );
     // The failure is reported when the slower branch ends, not before.
     assert!(ev.iter().any(|(_, e)| matches!(e, SimEvent::ResponseSent { ok: false, latency_ns, .. } if *latency_ns == 500 * NS_PER_MS)));
+}
+
+#[test]
+fn the_orchestrator_example_of_the_docs_gives_its_figures() {
+    // The docs' orchestrator, run as the docs' worked example describes: one order a
+    // second for 100 s, the functions' compute times given there, no cold starts.
+    let (orchestrator, docs) = docs_example("Orchestrator(\n    name: \"flow\"");
+    let s = load(&format!(
+        r#"Scenario(name: "orders", horizon: "100s",
+  workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
+  architectures: [Architecture(name: "workflow", entry: "flow", components: [
+    {orchestrator},
+    Function(name: "validate", cold_start: "0ms", work: [Compute("50ms")]),
+    Function(name: "report", cold_start: "0ms", work: [Compute("5ms")]),
+    Function(name: "review", cold_start: "0ms", work: [Compute("2s")]),
+    Function(name: "resize", cold_start: "0ms", work: [Compute("300ms")]),
+    Function(name: "tag", cold_start: "0ms", work: [Compute("100ms")]),
+    Function(name: "index", cold_start: "0ms", work: [Compute("100ms")])])])"#
+    ));
+    let (r, ev) = run(&s);
+    assert_eq!(r.counts.arrived, 99);
+    assert_eq!(r.counts.completed, 99);
+    let review = s.architectures[0]
+        .components
+        .iter()
+        .position(|c| c.name == "review")
+        .unwrap();
+    let sent_to_review = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, SimEvent::InvocationStarted { comp, .. } if *comp == review))
+        .count();
+    assert_eq!(sent_to_review, 11);
+    assert_eq!(r.metrics.usage[0].transitions, 88 * 7 + 11 * 8);
+    // An ordinary order takes 550 ms, one sent to review 2,570 ms (HDR: 3 digits).
+    let p50 = r.metrics.response.quantile_ms(0.5);
+    assert!((p50 - 550.0).abs() < 0.6, "{p50}");
+    assert_eq!(r.metrics.response.quantile_ms(1.0), 2570.0);
+    for quoted in [
+        "= 704",
+        "response 4 × 20 + 50 + 100 + 320 = 550 ms",
+        "take 2,570 ms",
+    ] {
+        assert!(docs.contains(quoted), "the docs no longer say {quoted:?}");
+    }
 }

@@ -733,3 +733,25 @@ fn a_timed_out_instance_starts_afresh() {
         "every invocation after a timeout starts afresh"
     );
 }
+
+#[test]
+fn the_connection_example_of_the_docs_gives_its_figures() {
+    let (ron, docs) = docs_example(r#"Scenario(name: "conn""#);
+    let s = load(&ron);
+    let function = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
+    let monolith = run_architecture(Arc::clone(&s), 1, NS_PER_S, &mut ()).unwrap();
+    // The figures the docs quote, under the scenario's default seed.
+    assert_eq!(function.counts.arrived, 119_759);
+    assert_eq!(function.counts.failed, 98_662);
+    assert_eq!(function.metrics.rejected, 98_662);
+    assert!(
+        (function.mean_instances() - 77.98).abs() < 0.005,
+        "{}",
+        function.mean_instances()
+    );
+    assert_eq!(monolith.counts.failed, 0);
+    assert_eq!(monolith.metrics.rejected, 0);
+    for quoted in ["98,662 of 119,759", "`mean_instances` 77.98"] {
+        assert!(docs.contains(quoted), "the docs no longer say {quoted:?}");
+    }
+}

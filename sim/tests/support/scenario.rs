@@ -64,3 +64,18 @@ pub fn assert_close_replicated(what: &str, xs: &[f64], reference: f64, tolerance
     );
     assert_close(what, mean, reference, tolerance);
 }
+
+/// The first RON block of docs/scenarios.md that starts with `start`.
+pub fn docs_example(start: &str) -> (String, String) {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/scenarios.md"),
+    )
+    .expect("docs/scenarios.md");
+    let block = docs
+        .split("```ron\n")
+        .skip(1)
+        .find(|b| b.starts_with(start))
+        .unwrap_or_else(|| panic!("no example starting {start:?} in the docs"));
+    let ron = block.split("```").next().unwrap_or_default().to_string();
+    (ron, docs)
+}
