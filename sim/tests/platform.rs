@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use choreo_sim::engine::NS_PER_S;
 use choreo_sim::run::run_architecture;
-use support::{assert_close_replicated, load, replicate};
+use support::{assert_close_replicated, docs_example, load, replicate};
 
 /// Erlang B: blocking probability of c servers with offered load a, by its stable recursion.
 fn erlang_b(c: u32, a: f64) -> f64 {
