@@ -118,17 +118,22 @@ fn hybrid_histogram_policy_beats_a_fixed_window_on_a_periodic_workload() {
         fixed.metrics.cold_starts, n,
         "a 10-minute window never survives a 15-minute gap"
     );
-    assert!(
-        hybrid.metrics.cold_starts <= 2,
-        "{} cold starts",
-        hybrid.metrics.cold_starts
-    );
+    // Only the first request is cold: later ones find an instance kept warm (while the
+    // histogram learns) or pre-warmed.
+    assert_eq!(hybrid.metrics.cold_starts, 1);
     let (w_fixed, w_hybrid) = (fixed.wasted_gb_s(&s), hybrid.wasted_gb_s(&s));
     // Fixed: 191 windows of 600 s at 1 GB.
     assert!((w_fixed / (191.0 * 600.0) - 1.0).abs() < 0.01, "{w_fixed}");
+    // Hybrid, derived: requests every 900 s, each running 100 ms (the first after a 250 ms
+    // cold start). Until the histogram holds 5 idle times (min_samples) the window is the
+    // whole 4-hour range, so the instance idles through the first 5 gaps: 899.65 s, then
+    // 4 × 899.9 s. From then on every idle time falls in the 14-15 min bin: pre-warm at
+    // 0.9 × 840 = 756 s after the release, so each of the remaining 185 gaps, and the
+    // stretch after the last request up to the horizon, holds 900 − 0.1 − 756 = 143.9 s.
+    let expected = 899.65 + 4.0 * 899.9 + 186.0 * 143.9;
     assert!(
-        w_hybrid < w_fixed,
-        "hybrid idle memory {w_hybrid} GB-s, fixed {w_fixed} GB-s"
+        (w_hybrid - expected).abs() < 1.0,
+        "hybrid idle memory {w_hybrid} GB-s, derived {expected} GB-s"
     );
 }
 
