@@ -149,3 +149,88 @@ fn diurnal_arrivals_follow_their_cosine() {
         "{near_peak} arrivals near the peaks, {expected} expected"
     );
 }
+
+#[test]
+fn an_event_out_of_retries_goes_to_its_function_failure_destination() {
+    // f fails every time: each event runs three times (now, 1 min and 3 min later), then
+    // goes to on_failure "h" as an asynchronous event, which succeeds: nothing fails.
+    let r = run(
+        r#"Scenario(name: "dest", horizon: "1h",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "a", entry: "app", components: [
+            Server(name: "app", handlers: {"r": [Emit("f")]}),
+            Function(name: "f", cold_start: "0ms", on_failure: "h", work: [Call("x")]),
+            External(name: "x", latency: "1ms", error_rate: 1.0),
+            Function(name: "h", cold_start: "0ms", work: [Compute("1ms")])])])"#,
+        0,
+    );
+    let c = r.counts;
+    // Arrivals every 10 s; the last ones are still within their 3 minutes of retries.
+    assert_eq!(c.failed, 0, "{c:?}");
+    assert_eq!(c.dead_lettered, 0, "{c:?}");
+    assert!(c.in_flight <= 19, "{c:?}");
+    assert_eq!(r.metrics.dead_letter_moves, c.completed);
+    // Two platform retries per event (those still retrying have had fewer).
+    let retries = r.metrics.retries;
+    assert!(
+        retries >= 2 * c.completed && retries <= 2 * c.arrived,
+        "{retries}"
+    );
+    let invocations = |name: &str| {
+        r.costs
+            .iter()
+            .find(|l| l.component == name && l.item == "requests")
+            .map_or(0, |l| l.quantity as u64)
+    };
+    // Three invocations of f per completed event, and one of h (plus those still retrying).
+    assert!(invocations("f") >= 3 * c.completed && invocations("f") <= 3 * c.arrived);
+    assert_eq!(invocations("h"), c.completed);
+}
+
+#[test]
+fn a_dead_letter_queue_with_a_consumer_processes_its_messages() {
+    // Every message fails its one receive on "jobs" and moves to "dlq", whose consumer
+    // succeeds: the transactions complete (not dead-lettered).
+    let r = run(
+        r#"Scenario(name: "dlq", horizon: "10m",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "a", entry: "app", components: [
+            Server(name: "app", handlers: {"r": [Emit("jobs")]}),
+            Queue(name: "jobs", consumer: "bad", batch: 1, max_receives: 1, dead_letter: "dlq"),
+            Queue(name: "dlq", consumer: "good", batch: 1),
+            Function(name: "bad", cold_start: "0ms", work: [Call("x")]),
+            External(name: "x", latency: "1ms", error_rate: 1.0),
+            Function(name: "good", cold_start: "0ms", work: [Compute("1ms")])])])"#,
+        0,
+    );
+    let c = r.counts;
+    assert_eq!(c.dead_lettered, 0, "{c:?}");
+    assert_eq!(c.failed, 0, "{c:?}");
+    assert!(c.in_flight <= 1, "{c:?}");
+    assert_eq!(r.metrics.dead_letter_moves, c.completed);
+}
+
+#[test]
+fn queue_max_concurrency_caps_the_batches_in_flight() {
+    // 200 messages at once, 10 s each, batches of one: pollers grow from 5 by one every
+    // 200 ms, but never past max_concurrency 8.
+    let s = load(
+        r#"Scenario(name: "cap", horizon: "2m",
+          workload: [Source(kind: "m", arrivals: Profile(points: [("0s", 200.0), ("1s", 0.0)]))],
+          architectures: [Architecture(name: "q", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1, max_concurrency: 8, visibility_timeout: "10m"),
+            Function(name: "worker", cold_start: "0ms", work: [Compute("10s")])])])"#,
+    );
+    let mut sim = choreo_sim::model::Simulation::new(Arc::clone(&s), 0);
+    let mut most = 0;
+    for t in 1..120 {
+        sim.step_until(t * NS_PER_S, &mut ());
+        if let choreo_sim::model::ComponentState::Function { busy, starting, .. } =
+            sim.snapshot()[2]
+        {
+            most = most.max(busy + starting);
+        }
+    }
+    assert_eq!(most, 8, "at most 8 batches at once, and the cap is reached");
+}
