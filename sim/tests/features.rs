@@ -234,3 +234,78 @@ fn queue_max_concurrency_caps_the_batches_in_flight() {
     }
     assert_eq!(most, 8, "at most 8 batches at once, and the cap is reached");
 }
+
+#[test]
+fn a_slowdown_limited_to_one_handler_slows_only_that_kind() {
+    // Slow(factor: 3) on the server's "a" handler from 10 s to 20 s: "a" computes 30 ms
+    // instead of 10 ms meanwhile, "b" is untouched.
+    let text = |kind: &str| {
+        format!(
+            r#"Scenario(name: "slow", horizon: "30s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0)),
+                     Source(kind: "b", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", workers: 100, handlers: {{"a": [Compute("10ms")], "b": [Compute("10ms")]}})])],
+          faults: [Fault(target: "app", handler: "a", at: "10s", lasts: "10s", kind: {kind})])"#
+        )
+    };
+    let s = load(&text("Slow(factor: 3.0)"));
+    let mut sim = choreo_sim::model::Simulation::new(Arc::clone(&s), 0);
+    let mut ev = Vec::new();
+    sim.run(&mut ev);
+    let (mut slow_a, mut slow_b) = (0, 0);
+    for (t, e) in &ev {
+        if let choreo_sim::observe::SimEvent::ResponseSent {
+            kind, latency_ns, ..
+        } = *e
+        {
+            let during = (10 * NS_PER_S..20 * NS_PER_S).contains(&(t - latency_ns));
+            let ms = latency_ns / 1_000_000;
+            match (kind, during) {
+                (0, true) => {
+                    assert_eq!(ms, 30, "a during the fault");
+                    slow_a += 1;
+                }
+                (1, true) => {
+                    assert_eq!(ms, 10, "b during the fault");
+                    slow_b += 1;
+                }
+                _ => assert_eq!(ms, 10, "outside the fault"),
+            }
+        }
+    }
+    assert_eq!((slow_a, slow_b), (100, 100));
+}
+
+/// The fraction of transactions that fail when `target` has `Errors(rate: 0.25)` for the
+/// whole run of 40,000 arrivals (binomial SE 0.0022; tolerance 0.0075 = 3% of 0.25, 3.5 SE).
+fn fraction_failed_with_errors_on(target: &str) -> f64 {
+    let r = run(
+        &format!(
+            r#"Scenario(name: "errors", horizon: "400s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 100.0))],
+          architectures: [Architecture(name: "a", entry: "api", components: [
+            Gateway(name: "api", routes: {{"r": "f"}}),
+            Function(name: "f", cold_start: "0ms", work: [Emit("t"), Emit("q")]),
+            Topic(name: "t", subscribers: ["sink"]),
+            Queue(name: "q", consumer: "g"),
+            Function(name: "g", cold_start: "0ms", work: [Compute("1ms")]),
+            Queue(name: "sink")])],
+          faults: [Fault(target: "{target}", at: "0s", lasts: "1h", kind: Errors(rate: 0.25))])"#
+        ),
+        0,
+    );
+    let c = r.counts;
+    c.failed as f64 / (c.completed + c.failed) as f64
+}
+
+#[test]
+fn errors_on_a_gateway_a_topic_or_a_queue_fail_that_fraction_of_transactions() {
+    for target in ["api", "t", "q"] {
+        let f = fraction_failed_with_errors_on(target);
+        assert!(
+            (f - 0.25).abs() < 0.0075,
+            "Errors(0.25) on {target}: {f} failed"
+        );
+    }
+}
