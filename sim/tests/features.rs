@@ -309,3 +309,32 @@ fn errors_on_a_gateway_a_topic_or_a_queue_fail_that_fraction_of_transactions() {
         );
     }
 }
+
+#[test]
+fn a_capacity_cut_on_a_function_lowers_its_concurrency_and_overlapping_cuts_multiply() {
+    // Reserved concurrency 20, 100 requests/s of 1 s each: 20 busy. CapacityCut 0.5 from
+    // 10 s to 30 s and another of 0.5 from 20 s to 40 s: 10 busy, 5 while both hold, 10,
+    // then 20 again.
+    let s = load(
+        r#"Scenario(name: "cut", horizon: "50s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 100.0))],
+          architectures: [Architecture(name: "a", entry: "f", components: [
+            Function(name: "f", cold_start: "0ms", concurrency: 20, work: [Compute("1s")])])],
+          faults: [Fault(target: "f", at: "10s", lasts: "20s", kind: CapacityCut(factor: 0.5)),
+                   Fault(target: "f", at: "20s", lasts: "20s", kind: CapacityCut(factor: 0.5))])"#,
+    );
+    let mut sim = choreo_sim::model::Simulation::new(Arc::clone(&s), 0);
+    let busy_at = |sim: &mut choreo_sim::model::Simulation, t: u64| {
+        sim.step_until(t * NS_PER_S + NS_PER_S / 2, &mut ());
+        match sim.snapshot()[0] {
+            choreo_sim::model::ComponentState::Function { busy, starting, .. } => busy + starting,
+            other => panic!("{other:?}"),
+        }
+    };
+    let busy: Vec<u32> = [5, 15, 25, 35, 45]
+        .iter()
+        .map(|&t| busy_at(&mut sim, t))
+        .collect();
+    assert_eq!(busy, vec![20, 10, 5, 10, 20]);
+    assert!(sim.counts().conserved());
+}

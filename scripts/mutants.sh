@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Mutation testing of the simulator with cargo-mutants (crates.io): each mutant is the
+# source with one change (a comparison flipped, a value replaced, a function body emptied);
+# the test suite should fail on it. Too slow for CI on two cores (every mutant rebuilds
+# choreo-sim and runs its tests): run it by hand, then read mutants.out/missed.txt.
+#
+#   scripts/mutants.sh                      # model, metrics, engine, dist (hours)
+#   scripts/mutants.sh sim/src/engine.rs    # one file
+#
+# The score is caught / (caught + missed); unviable mutants (that do not compile) and
+# timeouts are reported apart. Install once: cargo install cargo-mutants --locked
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=("$@")
+if [ ${#files[@]} -eq 0 ]; then
+    files=(sim/src/model.rs 'sim/src/model/*.rs' sim/src/metrics.rs 'sim/src/metrics/*.rs'
+           sim/src/engine.rs sim/src/dist.rs)
+fi
+args=()
+for f in "${files[@]}"; do args+=(--file "$f"); done
+cargo mutants --package choreo-sim "${args[@]}" --timeout 300 || true
+out=mutants.out
+caught=$(wc -l < "$out/caught.txt"); missed=$(wc -l < "$out/missed.txt")
+unviable=$(wc -l < "$out/unviable.txt"); timeout=$(wc -l < "$out/timeout.txt" 2>/dev/null || echo 0)
+echo "caught $caught, missed $missed, timeouts $timeout, unviable $unviable"
+echo "score: $(( 100 * caught / (caught + missed) ))% of viable mutants caught (missed ones: $out/missed.txt)"
