@@ -255,4 +255,64 @@ mod tests {
         assert!(!cal.cancel(new));
         assert!(cal.is_empty());
     }
+
+    #[test]
+    fn secs_converts_nanoseconds_to_seconds() {
+        assert_eq!(secs(0), 0.0);
+        assert_eq!(secs(1_500_000_000), 1.5);
+        assert_eq!(secs(250 * NS_PER_MS), 0.25);
+    }
+
+    #[test]
+    fn a_thousand_same_time_events_pop_in_schedule_order() {
+        // Ties break by insertion order for any number of them, not by the heap's layout.
+        let mut cal = Calendar::new();
+        for i in 0..1000 {
+            cal.schedule(7, i);
+        }
+        let order: Vec<i32> = std::iter::from_fn(|| cal.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn entries_are_equal_only_at_the_same_time_and_insertion() {
+        let entry = |time, seq| Entry {
+            time,
+            seq,
+            timer_slot: NO_TIMER,
+            generation: 0,
+            event: (),
+        };
+        assert!(entry(5, 1) == entry(5, 1));
+        assert!(entry(5, 1) != entry(5, 2));
+        assert!(entry(5, 1) != entry(6, 1));
+        assert!(entry(5, 1) != entry(6, 2));
+    }
+
+    #[test]
+    fn len_counts_pending_entries_cancelled_timers_included() {
+        let mut cal = Calendar::new();
+        assert!(cal.is_empty());
+        assert_eq!(cal.len(), 0);
+        cal.schedule(1, "a");
+        let t = cal.schedule_timer(2, "t");
+        assert_eq!(cal.len(), 2);
+        assert!(!cal.is_empty());
+        cal.cancel(t);
+        assert_eq!(cal.len(), 2, "a cancelled timer stays until it is skipped");
+        assert_eq!(cal.pop(), Some((1, "a")));
+        assert_eq!(cal.pop(), None);
+        assert!(cal.is_empty());
+    }
+
+    #[test]
+    fn advance_to_moves_the_clock_forward_only() {
+        let mut cal: Calendar<()> = Calendar::new();
+        cal.advance_to(50);
+        assert_eq!(cal.now(), 50);
+        cal.advance_to(20);
+        assert_eq!(cal.now(), 50, "time never goes backwards");
+        cal.schedule(10, ());
+        assert_eq!(cal.pop(), Some((50, ())), "an event in the past runs now");
+    }
 }
