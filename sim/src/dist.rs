@@ -662,4 +662,22 @@ mod tests {
         assert!(Dist::gamma(-1.0, 1.0).is_err());
         assert!(Dist::normal(1.0, -1.0).is_err());
     }
+
+    #[test]
+    fn lognormal_parameters_are_checked_with_their_own_messages() {
+        // A p99 below the median is refused for what it is (not for the negative sigma it
+        // would give); a p99 equal to the median is a constant, sigma 0.
+        let e = Dist::lognormal_median_p99(2e9, 1e9).unwrap_err();
+        assert!(e.contains("must be at least the median"), "{e}");
+        let d = Dist::lognormal_median_p99(1e9, 1e9).unwrap();
+        let mut rng = crate::rng::stream(1, "lognormal");
+        assert!((0..100).all(|_| d.sample(&mut rng) == 1_000_000_000));
+        for sigma in [-1.0, f64::INFINITY, f64::NAN] {
+            let e = Dist::lognormal(0.0, sigma).unwrap_err();
+            assert!(
+                e.contains("sigma must be zero or more"),
+                "sigma {sigma}: {e}"
+            );
+        }
+    }
 }
