@@ -17,6 +17,14 @@ fn run(text: &str, arch: usize) -> ArchReport {
     r
 }
 
+/// Instances of function `comp` busy or starting now (what its concurrency counts).
+fn executing(sim: &choreo_sim::model::Simulation, comp: usize) -> u32 {
+    match sim.snapshot()[comp] {
+        choreo_sim::model::ComponentState::Function { busy, starting, .. } => busy + starting,
+        other => panic!("component {comp} is no function: {other:?}"),
+    }
+}
+
 #[test]
 fn a_gateway_adds_its_latency_to_every_response() {
     // 7 ms at the gateway, then 10 ms in a function that never cold-starts: every response
@@ -226,11 +234,7 @@ fn queue_max_concurrency_caps_the_batches_in_flight() {
     let mut most = 0;
     for t in 1..120 {
         sim.step_until(t * NS_PER_S, &mut ());
-        if let choreo_sim::model::ComponentState::Function { busy, starting, .. } =
-            sim.snapshot()[2]
-        {
-            most = most.max(busy + starting);
-        }
+        most = most.max(executing(&sim, 2));
     }
     assert_eq!(most, 8, "at most 8 batches at once, and the cap is reached");
 }
@@ -326,10 +330,7 @@ fn a_capacity_cut_on_a_function_lowers_its_concurrency_and_overlapping_cuts_mult
     let mut sim = choreo_sim::model::Simulation::new(Arc::clone(&s), 0);
     let busy_at = |sim: &mut choreo_sim::model::Simulation, t: u64| {
         sim.step_until(t * NS_PER_S + NS_PER_S / 2, &mut ());
-        match sim.snapshot()[0] {
-            choreo_sim::model::ComponentState::Function { busy, starting, .. } => busy + starting,
-            other => panic!("{other:?}"),
-        }
+        executing(sim, 0)
     };
     let busy: Vec<u32> = [5, 15, 25, 35, 45]
         .iter()
