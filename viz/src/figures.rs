@@ -29,12 +29,10 @@ struct Bucket {
     failed: u64,
     cold_starts: u64,
     throttled: u64,
-    /// Cost so far when the bucket began [USD].
-    cost_at_start: f64,
 }
 
 impl Bucket {
-    fn new(start: SimTime, cost_at_start: f64) -> Self {
+    fn new(start: SimTime) -> Self {
         Self {
             start,
             // 1 µs .. 1 h at two significant digits: a few KB each.
@@ -45,7 +43,6 @@ impl Bucket {
             failed: 0,
             cold_starts: 0,
             throttled: 0,
-            cost_at_start,
         }
     }
 }
@@ -93,6 +90,9 @@ pub struct Summary {
 /// Rolling figures and chart history of one architecture.
 pub struct Figures {
     buckets: VecDeque<Bucket>,
+    /// (time, cost so far) at refreshes, at most one per 1/10 bucket, back to the last
+    /// one at or before the window's start: the baseline of the spending rate.
+    costs: VecDeque<(SimTime, f64)>,
     history: Vec<HistoryPoint>,
     history_every: SimTime,
     next_history: SimTime,
@@ -109,9 +109,10 @@ impl Figures {
     /// Empty figures starting at time zero.
     pub fn new() -> Self {
         let mut buckets = VecDeque::with_capacity(BUCKETS + 1);
-        buckets.push_back(Bucket::new(0, 0.0));
+        buckets.push_back(Bucket::new(0));
         Self {
             buckets,
+            costs: VecDeque::from([(0, 0.0)]),
             history: Vec::new(),
             history_every: NS_PER_S,
             next_history: NS_PER_S,
@@ -133,18 +134,25 @@ impl Figures {
         &self.history
     }
 
-    /// Starts new buckets up to `now`, dropping those older than the window.
-    fn roll(&mut self, now: SimTime, cost_now: f64) {
-        let width = WINDOW / BUCKETS as SimTime;
-        loop {
-            let start = self.buckets.back().map_or(0, |b| b.start);
-            if now < start + width {
-                break;
-            }
-            let next = start + width * ((now - start) / width);
-            self.buckets.push_back(Bucket::new(next, cost_now));
+    /// Width of a bucket [ns].
+    const WIDTH: SimTime = WINDOW / BUCKETS as SimTime;
+
+    /// Start of the window at `now`: the window is the bucket `now` falls in and the
+    /// `BUCKETS - 1` before it (buckets start at multiples of their width).
+    fn window_start(now: SimTime) -> SimTime {
+        let current = now - now % Self::WIDTH;
+        current.saturating_sub((BUCKETS as SimTime - 1) * Self::WIDTH)
+    }
+
+    /// Starts the bucket `now` falls in, dropping those that began before the window (a
+    /// stretch without events leaves no buckets, so this goes by time, not by count).
+    fn roll(&mut self, now: SimTime) {
+        let current = now - now % Self::WIDTH;
+        if self.buckets.back().is_none_or(|b| b.start < current) {
+            self.buckets.push_back(Bucket::new(current));
         }
-        while self.buckets.len() > BUCKETS {
+        let oldest = Self::window_start(now);
+        while self.buckets.front().is_some_and(|b| b.start < oldest) {
             self.buckets.pop_front();
         }
     }
@@ -154,11 +162,9 @@ impl Figures {
         if self
             .buckets
             .back()
-            .is_none_or(|b| time >= b.start + WINDOW / BUCKETS as SimTime)
+            .is_none_or(|b| time >= b.start + Self::WIDTH)
         {
-            // Costs are only refreshed once a frame; the new bucket starts at the last known.
-            let cost = self.summary.cost_usd;
-            self.roll(time, cost);
+            self.roll(time);
         }
         let Some(b) = self.buckets.back_mut() else {
             return;
@@ -190,7 +196,7 @@ impl Figures {
     /// Recomputes the summary at `now` from the window, and appends chart
     /// points due by `now`; `instances` is the live instance count.
     pub fn refresh(&mut self, now: SimTime, cost_usd: f64, instances: f64) {
-        self.roll(now, cost_usd);
+        self.roll(now);
         let mut response = Latency::with_precision(3_600_000_000, 2);
         let mut done = Latency::with_precision(3_600_000_000, 2);
         let (mut arrived, mut completed, mut failed, mut cold, mut throttled) = (0, 0, 0, 0, 0);
@@ -203,8 +209,9 @@ impl Figures {
             cold += b.cold_starts;
             throttled += b.throttled;
         }
-        let first = self.buckets.front().map_or(0, |b| b.start);
-        let span_s = (now.saturating_sub(first)) as f64 / NS_PER_S as f64;
+        // Rates over the window's time, whether or not its buckets saw events.
+        let start = Self::window_start(now);
+        let span_s = (now - start) as f64 / NS_PER_S as f64;
         let rate = |n: u64| if span_s > 0.0 { n as f64 / span_s } else { 0.0 };
         let q = |l: &Latency| {
             if l.count() == 0 {
@@ -213,9 +220,21 @@ impl Figures {
                 [l.quantile_ms(0.5), l.quantile_ms(0.95), l.quantile_ms(0.99)]
             }
         };
-        let cost_then = self.buckets.front().map_or(0.0, |b| b.cost_at_start);
-        let month_usd = if span_s > 0.0 {
-            (cost_usd - cost_then) / span_s * MONTH_S
+        // Spending over the window, from the cost known at its start (or the latest before
+        // it): a frame spanning many buckets is not counted over a shorter time.
+        if self
+            .costs
+            .back()
+            .is_none_or(|&(t, _)| now >= t + Self::WIDTH / 10)
+        {
+            self.costs.push_back((now, cost_usd));
+        }
+        while self.costs.get(1).is_some_and(|&(t, _)| t <= start) {
+            self.costs.pop_front();
+        }
+        let (t0, cost_then) = self.costs.front().copied().unwrap_or((0, 0.0));
+        let month_usd = if now > t0 {
+            (cost_usd - cost_then) / ((now - t0) as f64 / NS_PER_S as f64) * MONTH_S
         } else {
             0.0
         };
@@ -296,5 +315,127 @@ mod tests {
             assert!((p.cost_usd - p.t * 0.01).abs() < 0.0101, "{p:?}");
             assert_eq!(p.instances, 3.0);
         }
+    }
+
+    fn response(ms: u64) -> SimEvent {
+        SimEvent::ResponseSent {
+            txn: 0,
+            kind: 0,
+            ok: true,
+            latency_ns: ms * 1_000_000,
+        }
+    }
+
+    /// Within the histogram's resolution: two significant digits, 1/128 of the value.
+    fn near(measured: f64, reference: f64) -> bool {
+        (measured - reference).abs() <= reference / 100.0
+    }
+
+    #[test]
+    fn window_percentiles_are_those_of_the_last_minute_of_responses() {
+        let mut f = Figures::new();
+        // Seconds 0..60: one response a millisecond-step apart, 1..=1000 ms, all in the
+        // window at t = 60 s: p50 = 500 ms, p95 = 950 ms, p99 = 990 ms.
+        for i in 0..1000u64 {
+            let t = i * 60 * NS_PER_S / 1000;
+            f.record(t, &response(i + 1));
+        }
+        let now = 60 * NS_PER_S - 1;
+        f.refresh(now, 0.0, 1.0);
+        let [p50, p95, p99] = f.summary().response_ms;
+        assert!(near(p50, 500.0), "p50 {p50}");
+        assert!(near(p95, 950.0), "p95 {p95}");
+        assert!(near(p99, 990.0), "p99 {p99}");
+        // Seconds 60..90: 300 responses of 2,000 ms. At 90 s the window is [30 s, 90 s):
+        // 500 of the first responses (those at 30 s and later: 501..=1000 ms) and the 300
+        // new ones. Ranked, 800 values: p50 is the 400th = 900 ms, p95 and p99 2,000 ms.
+        for i in 0..300u64 {
+            f.record(60 * NS_PER_S + i * NS_PER_S / 10, &response(2000));
+        }
+        f.refresh(90 * NS_PER_S - 1, 0.0, 1.0);
+        let [p50, p95, p99] = f.summary().response_ms;
+        assert!(near(p50, 900.0), "p50 {p50}");
+        assert!(
+            near(p95, 2000.0) && near(p99, 2000.0),
+            "p95 {p95}, p99 {p99}"
+        );
+        // A minute with no responses: nothing left to rank.
+        f.refresh(160 * NS_PER_S, 0.0, 1.0);
+        assert!(f.summary().response_ms.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn rates_and_window_counts_cover_the_last_minute() {
+        let mut f = Figures::new();
+        // 10 arrivals a second for 120 s; every fifth one fails, the rest complete; one
+        // cold start and one throttle a second.
+        for i in 0..1200u64 {
+            let t = i * NS_PER_S / 10;
+            f.record(t, &SimEvent::TransactionArrived { txn: i, kind: 0 });
+            let outcome = if i % 5 == 0 {
+                Outcome::Failed
+            } else {
+                Outcome::Completed
+            };
+            f.record(
+                t,
+                &SimEvent::TransactionDone {
+                    txn: i,
+                    kind: 0,
+                    outcome,
+                    latency_ns: 0,
+                },
+            );
+            if i % 10 == 0 {
+                f.record(
+                    t,
+                    &SimEvent::InvocationStarted {
+                        txn: i,
+                        comp: 0,
+                        instance: 0,
+                        cold: true,
+                    },
+                );
+                f.record(t, &SimEvent::Throttled { txn: i, comp: 0 });
+            }
+        }
+        // Just before 120 s the window holds the 12 five-second buckets of [60 s, 120 s):
+        // 600 arrivals over 60 s (less a nanosecond).
+        f.refresh(120 * NS_PER_S - 1, 0.0, 1.0);
+        let s = f.summary();
+        assert!(
+            (s.arrivals_per_s - 10.0).abs() < 1e-6,
+            "{}",
+            s.arrivals_per_s
+        );
+        assert!((s.throughput - 8.0).abs() < 1e-6, "{}", s.throughput);
+        assert_eq!(s.window_failed, 120);
+        assert_eq!(s.window_cold_starts, 60);
+        assert_eq!(s.window_throttled, 60);
+    }
+
+    #[test]
+    fn the_month_figure_extrapolates_the_window_rate_of_spending() {
+        let mut f = Figures::new();
+        // $0.002 a second from t = 0 (each refresh knows the cost so far): a month at
+        // that rate is 0.002 × 2,629,800 s = $5,259.60, however long the run has been.
+        let rate = 0.002;
+        for s in 1..=300u64 {
+            f.refresh(s * NS_PER_S, rate * s as f64, 1.0);
+            if s >= 5 {
+                let m = f.summary().month_usd;
+                assert!((m - rate * MONTH_S).abs() < 1e-6, "at {s} s: {m}");
+            }
+        }
+        assert!((f.summary().cost_usd - 0.6).abs() < 1e-12);
+        // Spending stops: once the window holds only the idle minute, the month is $0.
+        for s in 301..=400u64 {
+            f.refresh(s * NS_PER_S, 0.6, 1.0);
+        }
+        assert!(
+            f.summary().month_usd.abs() < 1e-9,
+            "{}",
+            f.summary().month_usd
+        );
     }
 }

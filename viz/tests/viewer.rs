@@ -410,3 +410,80 @@ fn an_architecture_stopped_by_runaway_work_says_why_while_the_others_go_on() {
     assert!(looping.now() < plain.now());
     assert_eq!(viewer.now(), plain.now());
 }
+
+#[test]
+fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_say() {
+    // 100 requests a second, 10 ms each on a function that never cold-starts.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("steady.ron");
+    std::fs::write(
+        &path,
+        r#"Scenario(name: "steady", horizon: "10m",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 100.0))],
+          architectures: [
+            Architecture(name: "fns", entry: "f", components: [
+              Function(name: "f", cold_start: "0ms", work: [Compute("10ms")])]),
+            Architecture(name: "other", entry: "f", components: [
+              Function(name: "f", cold_start: "0ms", work: [Compute("10ms")])])])"#,
+    )
+    .unwrap();
+    // One simulated second a frame.
+    let mut app = app(path.to_str().unwrap(), 30.0);
+    let frames = |app: &mut App, n| {
+        for _ in 0..n {
+            app.update();
+        }
+    };
+    frames(&mut app, 5);
+    let response = |app: &App, arch: usize| {
+        let r = &app.world().resource::<Viewer>().archs[arch]
+            .metrics
+            .response;
+        (r.quantile_ms(0.0), r.quantile_ms(1.0))
+    };
+    assert_eq!(response(&app, 0), (10.0, 10.0));
+    // The panel's slowdown: work five times as long plus 200 ms, 10 × 5 + 200 = 250 ms.
+    send(
+        &mut app,
+        Command::StartFault {
+            arch: 0,
+            comp: 0,
+            kind: choreo_viz::ui::FaultChoice::Slow.kind(),
+        },
+    );
+    frames(&mut app, 5);
+    assert_eq!(response(&app, 0), (10.0, 250.0));
+    assert_eq!(response(&app, 1), (10.0, 10.0), "the other architecture");
+    let id = app.world().resource::<Viewer>().archs[0]
+        .sim
+        .active_faults()[0]
+        .0;
+    send(&mut app, Command::EndFault { arch: 0, fault: id });
+    frames(&mut app, 2);
+    // The panel's error burst: half of the calls fail. 6,000 arrivals in 60 s: the
+    // fraction's SE is √(0.25 / 6000) = 0.0065, the tolerance 0.025 (5%) is 3.9 SE.
+    let counts = |app: &App| app.world().resource::<Viewer>().archs[0].sim.counts();
+    let before = counts(&app);
+    send(
+        &mut app,
+        Command::StartFault {
+            arch: 0,
+            comp: 0,
+            kind: choreo_viz::ui::FaultChoice::Errors.kind(),
+        },
+    );
+    frames(&mut app, 60);
+    let after = counts(&app);
+    let arrived = (after.arrived - before.arrived) as f64;
+    let failed = (after.failed - before.failed) as f64;
+    assert!((5900.0..=6100.0).contains(&arrived), "{arrived} arrivals");
+    let fraction = failed / arrived;
+    assert!((fraction - 0.5).abs() < 0.025, "failed fraction {fraction}");
+    assert_eq!(
+        app.world().resource::<Viewer>().archs[1]
+            .sim
+            .counts()
+            .failed,
+        0
+    );
+}

@@ -150,6 +150,24 @@ impl Chart {
     }
 }
 
+/// What chart `c` plots: per architecture, its name and (simulated s, value) points.
+pub(super) fn series(viewer: &crate::live::Viewer, c: Chart) -> Vec<(String, Vec<[f64; 2]>)> {
+    viewer
+        .archs
+        .iter()
+        .map(|a| {
+            let points = a
+                .figures
+                .history()
+                .iter()
+                .filter(|h| c.value(h).is_finite())
+                .map(|h| [h.t, c.value(h)])
+                .collect();
+            (a.sim.architecture().name.clone(), points)
+        })
+        .collect()
+}
+
 fn chart(ui: &mut egui::Ui, p: &Panels, c: Chart) {
     Plot::new(c.title())
         .height(160.0)
@@ -159,16 +177,9 @@ fn chart(ui: &mut egui::Ui, p: &Panels, c: Chart) {
         .allow_scroll(false)
         .x_axis_label("simulated s")
         .show(ui, |plot| {
-            for (i, a) in p.viewer.archs.iter().enumerate() {
-                let points: PlotPoints = a
-                    .figures
-                    .history()
-                    .iter()
-                    .filter(|h| c.value(h).is_finite())
-                    .map(|h| [h.t, c.value(h)])
-                    .collect();
+            for (i, (name, points)) in series(p.viewer, c).into_iter().enumerate() {
                 plot.line(
-                    Line::new(a.sim.architecture().name.clone(), points)
+                    Line::new(name, PlotPoints::from(points))
                         .color(ARCH_COLORS[i % ARCH_COLORS.len()]),
                 );
             }

@@ -201,6 +201,16 @@ pub fn time_of_day(ns: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bevy_egui::egui::{self, Event, Pos2, RawInput, Rect, Shape, Ui};
+    use choreo_sim::engine::NS_PER_S;
+    use choreo_sim::model::ComponentState;
+    use choreo_sim::scenario::FaultKind;
+
+    use super::{Panels, UiState, faults, figures, inspector, lesson};
+    use crate::camera::Selected;
+    use crate::live::{Clock, Command, Viewer};
+    use crate::particles::Activity;
+
     #[test]
     fn time_of_day_reads_as_a_clock() {
         assert_eq!(super::time_of_day(0), "day 1, 00:00:00.0");
@@ -208,6 +218,294 @@ mod tests {
         assert_eq!(
             super::time_of_day(86_400_000_000_000 + 60_000_000_000),
             "day 2, 00:01:00.0"
+        );
+    }
+
+    /// One panel drawn by a real egui context without a window: what it painted (texts
+    /// with their rectangles) and the commands it asked for; clicks are pointer events.
+    struct Harness {
+        ctx: egui::Context,
+        viewer: Viewer,
+        clock: Clock,
+        state: UiState,
+        selected: Selected,
+        activity: Activity,
+        part: fn(&mut Ui, &mut Panels),
+        texts: Vec<(String, Rect)>,
+    }
+
+    impl Harness {
+        fn new(viewer: Viewer, part: fn(&mut Ui, &mut Panels)) -> Self {
+            let mut h = Self {
+                ctx: egui::Context::default(),
+                viewer,
+                clock: Clock::default(),
+                state: UiState::default(),
+                selected: Selected::default(),
+                activity: Activity::default(),
+                part,
+                texts: Vec::new(),
+            };
+            h.frame(Vec::new());
+            h
+        }
+
+        /// Runs every architecture to `t` seconds in frames of 0.1 simulated seconds, as
+        /// the viewer would.
+        fn step_to(&mut self, t: u64) {
+            for a in &mut self.viewer.archs {
+                while a.sim.now() < t * NS_PER_S {
+                    a.step_to((a.sim.now() + NS_PER_S / 10).min(t * NS_PER_S), u64::MAX);
+                    a.events.clear();
+                }
+            }
+        }
+
+        fn frame(&mut self, events: Vec<Event>) -> Vec<Command> {
+            let input = RawInput {
+                screen_rect: Some(Rect::from_min_size(Pos2::ZERO, egui::vec2(900.0, 3000.0))),
+                events,
+                ..RawInput::default()
+            };
+            let mut p = Panels {
+                viewer: &self.viewer,
+                clock: &mut self.clock,
+                state: &mut self.state,
+                selected: &mut self.selected,
+                activity: &self.activity,
+                commands: Vec::new(),
+            };
+            let part = self.part;
+            let mut out = self.ctx.run_ui(input, |ui| part(ui, &mut p));
+            // No renderer here to take the font texture.
+            out.textures_delta.clear();
+            let commands = std::mem::take(&mut p.commands);
+            let mut texts = Vec::new();
+            for c in &out.shapes {
+                collect(&c.shape, &mut texts);
+            }
+            self.texts = texts;
+            commands
+        }
+
+        fn has(&self, text: &str) -> bool {
+            self.texts.iter().any(|(t, _)| t == text)
+        }
+
+        fn all(&self) -> String {
+            let t: Vec<_> = self.texts.iter().map(|(t, _)| t.as_str()).collect();
+            t.join(" | ")
+        }
+
+        /// Clicks the widget labelled `text`, the last one painted if several are (press
+        /// in one frame, release in the next, as a mouse does); the commands it gave.
+        fn click(&mut self, text: &str) -> Vec<Command> {
+            let Some(&(_, rect)) = self.texts.iter().rev().find(|(t, _)| t == text) else {
+                panic!("no {text:?} on the panel: {}", self.all());
+            };
+            let pos = rect.center();
+            let button = |pressed| Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::default(),
+            };
+            let mut commands = self.frame(vec![Event::PointerMoved(pos), button(true)]);
+            commands.extend(self.frame(vec![button(false)]));
+            commands.extend(self.frame(Vec::new()));
+            commands
+        }
+    }
+
+    fn collect(shape: &Shape, out: &mut Vec<(String, Rect)>) {
+        match shape {
+            Shape::Vec(v) => v.iter().for_each(|s| collect(s, out)),
+            Shape::Text(t) => out.push((
+                t.galley.text().to_string(),
+                t.galley.rect.translate(t.pos.to_vec2()),
+            )),
+            _ => {}
+        }
+    }
+
+    fn viewer(text: &str) -> Viewer {
+        let loaded = choreo_sim::scenario::load("test.ron", text).unwrap();
+        Viewer::from_scenario("test.ron", "test", loaded.scenario)
+    }
+
+    /// Ten requests a second, each a second of work on a function that starts warm in no
+    /// time: from the first second on exactly ten instances are busy between arrivals.
+    const STEADY: &str = r#"Scenario(name: "steady", horizon: "10m",
+        about: "Ten a second, one second each.",
+        lesson: "Count the busy instances.",
+        workload: [Source(kind: "r", arrivals: Constant(per_second: 10.0))],
+        architectures: [
+          Architecture(name: "fns", entry: "f", components: [
+            Function(name: "f", memory_mb: 1024, cold_start: "0ms", work: [Compute("1s")])]),
+          Architecture(name: "box", entry: "app", components: [
+            Server(name: "app", instances: 2, workers: 8, handlers: {"r": [Compute("1s")]})])])"#;
+
+    #[test]
+    fn the_inspector_shows_the_picked_components_state_costs_and_its_text_as_written() {
+        let mut h = Harness::new(viewer(STEADY), inspector::show);
+        assert!(h.has("click a node to inspect it"), "{}", h.all());
+        // 30.05 s: between arrivals (every 100 ms from 0), ten one-second jobs running.
+        for a in &mut h.viewer.archs {
+            a.step_to(30 * NS_PER_S + NS_PER_S / 20, u64::MAX);
+        }
+        h.selected.0 = Some((0, 0));
+        h.frame(Vec::new());
+        assert!(h.has("f") && h.has("function in fns"), "{}", h.all());
+        let Some(ComponentState::Function { idle, .. }) = h.viewer.archs[0].snapshot.first() else {
+            panic!("not a function");
+        };
+        let line = format!("instances: 10 busy, {idle} idle warm, 0 starting");
+        assert!(h.has(&line), "want {line:?}: {}", h.all());
+        // The bill so far: n requests and, at a second of 1 GB each, n GB-s of duration.
+        let n = h.viewer.archs[0].metrics.usage[0].invocations;
+        assert_eq!(
+            n,
+            h.viewer.archs[0].sim.counts().completed,
+            "one per transaction"
+        );
+        assert!(n >= 290, "{n} invocations by 30.05 s");
+        let duration = format!("${:.4}", n as f64 * 0.000_016_666_7);
+        let requests = format!("${:.4}", n as f64 * 0.2e-6);
+        for text in [
+            "duration",
+            "requests",
+            &format!("{n} GB-s"),
+            &format!("{n} requests"),
+            &duration,
+            &requests,
+        ] {
+            assert!(h.has(text), "want {text:?}: {}", h.all());
+        }
+        // The configuration as the author wrote it, not a debug dump.
+        let source = &h.viewer.archs[0].sim.architecture().components[0].source;
+        assert!(source.contains("Compute(\"1s\")"), "{source}");
+        assert!(h.has(source), "{}", h.all());
+        // The server: 2 × 8 workers, 10 busy (30 started in the last second of 16 workers:
+        // each job ends a second after it began, so ten run at any time).
+        h.selected.0 = Some((1, 0));
+        h.frame(Vec::new());
+        assert!(h.has("server in box"), "{}", h.all());
+        assert!(h.has("workers: 10 of 16 busy, 0 waiting"), "{}", h.all());
+        // The ✖ closes it.
+        h.click("✖");
+        assert_eq!(h.selected.0, None);
+        assert!(h.has("click a node to inspect it"), "{}", h.all());
+    }
+
+    #[test]
+    fn the_lesson_panel_shows_the_scenarios_own_words_or_says_it_has_none() {
+        let h = Harness::new(viewer(STEADY), lesson::show);
+        assert!(h.has("Ten a second, one second each."), "{}", h.all());
+        assert!(h.has("Count the busy instances."), "{}", h.all());
+        let bare = STEADY
+            .replace(r#"about: "Ten a second, one second each.","#, "")
+            .replace(r#"lesson: "Count the busy instances.","#, "");
+        let h = Harness::new(viewer(&bare), lesson::show);
+        assert!(
+            h.has("(this scenario has no about or lesson text)"),
+            "{}",
+            h.all()
+        );
+    }
+
+    #[test]
+    fn the_figures_panel_shows_each_architectures_window_and_total_figures() {
+        let mut h = Harness::new(viewer(STEADY), figures::show);
+        h.step_to(120);
+        h.frame(Vec::new());
+        // Every response takes the second of work (the function never cold-starts).
+        assert!(
+            h.has("1.00 s / 1.00 s / 1.00 s"),
+            "response percentiles: {}",
+            h.all()
+        );
+        assert!(h.has("fns") && h.has("box"), "{}", h.all());
+        // Ten arrivals a second over the window, in both architectures.
+        let tens = h.texts.iter().filter(|(t, _)| t == "10").count();
+        assert!(tens >= 4, "arrivals and throughput of both: {}", h.all());
+        // The function's month at this rate: 10/s × (1 s × 1 GB × $0.0000166667 + $0.0000002)
+        // = $0.00016866700/s × 2,629,800 s = $443.56.
+        let m = h.viewer.archs[0].figures.summary().month_usd;
+        assert!((m - 443.56).abs() < 0.01, "month {m}");
+        assert!(h.has("$443.56"), "{}", h.all());
+    }
+
+    #[test]
+    fn choosing_a_chart_plots_that_series_for_every_architecture() {
+        let mut h = Harness::new(viewer(STEADY), figures::show);
+        h.step_to(30);
+        h.frame(Vec::new());
+        assert_eq!(h.state.chart, figures::Chart::Latency);
+        for c in figures::Chart::ALL {
+            h.click(c.title());
+            assert_eq!(h.state.chart, c);
+            let series = figures::series(&h.viewer, c);
+            assert_eq!(
+                series.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+                ["fns", "box"]
+            );
+            for ((_, points), a) in series.iter().zip(&h.viewer.archs) {
+                let want: Vec<[f64; 2]> = a
+                    .figures
+                    .history()
+                    .iter()
+                    .filter_map(|p| {
+                        let v = match c {
+                            figures::Chart::Latency => p.response_p99_ms,
+                            figures::Chart::Cost => p.cost_usd,
+                            figures::Chart::Instances => p.instances,
+                        };
+                        v.is_finite().then_some([p.t, v])
+                    })
+                    .collect();
+                assert_eq!(points, &want, "{c:?}");
+                // A point a simulated second, 1 s to 30 s; the first response comes at
+                // 1.1 s, so the latency chart starts at 2 s.
+                let n = if c == figures::Chart::Latency { 29 } else { 30 };
+                assert_eq!(points.len(), n, "{c:?}");
+            }
+        }
+        // The values differ between the charts: 1,000 ms p99, dollars, instances.
+        let last = |c| figures::series(&h.viewer, c)[1].1.last().copied().unwrap()[1];
+        assert_eq!(last(figures::Chart::Latency), 1000.0);
+        assert_eq!(last(figures::Chart::Instances), 2.0);
+        assert!(last(figures::Chart::Cost) > 0.0);
+    }
+
+    #[test]
+    fn the_fault_panel_starts_a_slowdown_or_an_error_burst_on_the_picked_component() {
+        let mut h = Harness::new(viewer(STEADY), faults::show);
+        // A node clicked in the scene becomes the target.
+        h.selected.0 = Some((1, 0));
+        h.frame(Vec::new());
+        h.click("slowdown ×5 +200 ms");
+        assert_eq!(h.state.fault_kind, faults::FaultChoice::Slow);
+        let commands = h.click("start fault now");
+        assert_eq!(
+            commands,
+            [Command::StartFault {
+                arch: 1,
+                comp: 0,
+                kind: FaultKind::Slow {
+                    factor: 5.0,
+                    add: NS_PER_S / 5
+                },
+            }]
+        );
+        h.click("errors 50%");
+        let commands = h.click("start fault now");
+        assert_eq!(
+            commands,
+            [Command::StartFault {
+                arch: 1,
+                comp: 0,
+                kind: FaultKind::Errors { rate: 0.5 },
+            }]
         );
     }
 }
