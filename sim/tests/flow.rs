@@ -544,7 +544,7 @@ fn each_hybrid_keep_alive_parameter_written_in_ron_changes_the_outcome_as_derive
     let times: Vec<u64> = (0..20)
         .flat_map(|k| [100 + 1200 * k, 400 + 1200 * k])
         .collect();
-    let base = |change: &str| {
+    let policy = |change: &str| {
         let mut fields = vec![
             ("range", "\"4h\""),
             ("bin", "\"1m\""),
@@ -599,7 +599,7 @@ fn each_hybrid_keep_alive_parameter_written_in_ron_changes_the_outcome_as_derive
         ),
     ];
     for (change, cold, wasted) in cases {
-        let keep = base(change);
+        let keep = policy(change);
         let (c, w) = hybrid_run(dir.path(), &times, &keep);
         eprintln!("{keep}: {c} cold starts, {w:.4} GB-s idle (derived {cold}, {wasted:.4})");
         assert_eq!(c, cold, "{keep}");
@@ -609,8 +609,8 @@ fn each_hybrid_keep_alive_parameter_written_in_ron_changes_the_outcome_as_derive
         );
     }
     // A bare Hybrid is the base: the defaults above.
-    assert_eq!(hybrid_run(dir.path(), &times, "Hybrid").0, 1);
-    let (_, w) = hybrid_run(dir.path(), &times, "Hybrid");
+    let (c, w) = hybrid_run(dir.path(), &times, "Hybrid");
+    assert_eq!(c, 1);
     assert!((w - 16_526.1).abs() < 1e-3, "{w}");
 }
 
