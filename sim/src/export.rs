@@ -13,7 +13,7 @@ use petgraph::graph::DiGraph;
 
 use crate::engine::{NS_PER_S, SimTime, secs};
 use crate::observe::{Observer, SimEvent, TxnId};
-use crate::run::Report;
+use crate::report::{Report, amount, num, summary_header};
 use crate::scenario::{Architecture, Scenario, Spec};
 
 /// Writes `path` atomically: `write` fills a temporary file in the same folder, which is
@@ -44,35 +44,6 @@ pub fn write_atomic(
     Ok(())
 }
 
-/// A float with fixed decimals; NaN and infinities as an empty field.
-fn num(v: f64, decimals: usize) -> String {
-    if v.is_finite() {
-        // `+ 0.0` turns a negative zero (an empty float sum) into zero: no "-0.000".
-        format!("{:.decimals$}", v + 0.0)
-    } else {
-        String::new()
-    }
-}
-
-/// An amount [USD] or a billed quantity: at least `min_decimals` decimals, and more where
-/// that would show fewer than 6 significant digits (a $0.000000242 bill is 0.000000242, not
-/// 0.000000); the extra decimals carry no trailing zeros. NaN and infinities are empty.
-fn amount(v: f64, min_decimals: usize) -> String {
-    if !v.is_finite() || v == 0.0 {
-        return num(v, min_decimals);
-    }
-    let magnitude = v.abs().log10().floor() as i64;
-    let decimals = (5 - magnitude).clamp(min_decimals as i64, 30) as usize;
-    let text = num(v, decimals);
-    if decimals == min_decimals {
-        return text;
-    }
-    // Trailing zeros beyond `min_decimals` only.
-    let keep = text.len() - (decimals - min_decimals);
-    let trimmed = text.trim_end_matches('0');
-    text[..trimmed.len().max(keep)].to_string()
-}
-
 /// A unit price with up to 12 decimals and no float noise (0.0000004, not 0.00000040000000000000003).
 fn price(v: f64) -> String {
     let text = format!("{v:.12}");
@@ -84,199 +55,16 @@ fn csv_error(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// The columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 43] = [
-    "scenario",
-    "architecture",
-    "seed",
-    "horizon_s",
-    "transactions",
-    "completed",
-    "failed",
-    "dead_lettered",
-    "in_flight",
-    "response_p50_ms",
-    "response_p95_ms",
-    "response_p99_ms",
-    "response_mean_ms",
-    "done_p50_ms",
-    "done_p95_ms",
-    "done_p99_ms",
-    "done_mean_ms",
-    "mean_in_flight",
-    "invocations",
-    "cold_starts",
-    "cold_start_ratio",
-    "provisioned_instances",
-    "mean_instances",
-    "mean_idle_instances",
-    "wasted_gb_s",
-    "throttled",
-    "rejected",
-    "retries",
-    "call_retries",
-    "failed_responses",
-    "dead_letter_moves",
-    "redriven",
-    "completed_after_redrive",
-    "timeouts",
-    "function_timeouts",
-    "duplicate_executions",
-    "short_circuited",
-    "crashes",
-    "lost_in_crashes",
-    "collateral_failures",
-    "recovery_s",
-    "cost_usd",
-    "cost_per_million_usd",
-];
-
-/// The rows of `summary.csv`, one per architecture, as strings.
-pub fn summary_rows(report: &Report) -> Vec<Vec<String>> {
-    let s = &report.scenario;
-    report
-        .architectures
-        .iter()
-        .map(|a| {
-            let m = &a.metrics;
-            let c = &a.counts;
-            let cost = a.cost_usd();
-            let per_million = if c.arrived > 0 {
-                cost / c.arrived as f64 * 1e6
-            } else {
-                f64::NAN
-            };
-            vec![
-                s.name.clone(),
-                a.name.clone(),
-                s.seed.to_string(),
-                num(secs(s.horizon), 3),
-                c.arrived.to_string(),
-                c.completed.to_string(),
-                c.failed.to_string(),
-                c.dead_lettered.to_string(),
-                c.in_flight.to_string(),
-                num(m.response.quantile_ms(0.5), 3),
-                num(m.response.quantile_ms(0.95), 3),
-                num(m.response.quantile_ms(0.99), 3),
-                num(m.response.mean_ms(), 3),
-                num(m.done.quantile_ms(0.5), 3),
-                num(m.done.quantile_ms(0.95), 3),
-                num(m.done.quantile_ms(0.99), 3),
-                num(m.done.mean_ms(), 3),
-                num(m.mean_in_flight(s.horizon), 3),
-                m.invocations.to_string(),
-                m.cold_starts.to_string(),
-                num(m.cold_start_ratio(), 6),
-                num(a.provisioned_instances(s), 3),
-                num(a.mean_instances(), 3),
-                num(a.mean_idle_instances(), 3),
-                num(a.wasted_gb_s(s), 3),
-                m.throttled.to_string(),
-                m.rejected.to_string(),
-                m.retries.to_string(),
-                m.call_retries.to_string(),
-                m.failed_responses.to_string(),
-                m.dead_letter_moves.to_string(),
-                m.redriven.to_string(),
-                m.completed_after_redrive.to_string(),
-                m.timeouts.to_string(),
-                m.function_timeouts.to_string(),
-                m.duplicate_executions.to_string(),
-                m.short_circuited.to_string(),
-                m.crashes.to_string(),
-                m.lost_in_crashes.to_string(),
-                a.collateral_failures().to_string(),
-                recovery(a.recovery_s()),
-                amount(cost, 6),
-                amount(per_million, 6),
-            ]
-        })
-        .collect()
-}
-
-/// The side-by-side comparison printed by `choreo run`: one column per architecture.
-pub fn summary_table(report: &Report) -> String {
-    let s = &report.scenario;
-    let rows = summary_rows(report);
-    let mut out = format!(
-        "{} (seed {}, horizon {})\n",
-        s.name,
-        s.seed,
-        crate::scenario::units::format_duration(s.horizon)
-    );
-    let shown = [
-        ("transactions", "transactions"),
-        ("completed", "completed"),
-        ("failed", "failed"),
-        ("dead-lettered", "dead_lettered"),
-        ("in flight", "in_flight"),
-        ("response p50 [ms]", "response_p50_ms"),
-        ("response p95 [ms]", "response_p95_ms"),
-        ("response p99 [ms]", "response_p99_ms"),
-        ("done p50 [ms]", "done_p50_ms"),
-        ("done p95 [ms]", "done_p95_ms"),
-        ("done p99 [ms]", "done_p99_ms"),
-        ("invocations", "invocations"),
-        ("cold starts", "cold_starts"),
-        ("cold-start ratio", "cold_start_ratio"),
-        ("throttled", "throttled"),
-        ("rejected", "rejected"),
-        ("retries", "retries"),
-        ("collateral failures", "collateral_failures"),
-        ("recovery [s]", "recovery_s"),
-        ("cost [USD]", "cost_usd"),
-        ("cost per million [USD]", "cost_per_million_usd"),
-    ];
-    let column = |name: &str| SUMMARY_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-    // Fault figures only when there were faults.
-    let faults = report
-        .architectures
-        .iter()
-        .any(|a| !a.isolation.faults().is_empty());
-    let shown: Vec<(&str, usize)> = shown
-        .iter()
-        .filter(|(_, c)| faults || !matches!(*c, "collateral_failures" | "recovery_s"))
-        .map(|&(label, c)| (label, column(c)))
-        .collect();
-    let width = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(12) + 2;
-    let _ = write!(out, "{:<24}", "");
-    for r in &rows {
-        let _ = write!(out, "{:>width$}", r[1]);
-    }
-    out.push('\n');
-    for (label, col) in shown {
-        let _ = write!(out, "{label:<24}");
-        for r in &rows {
-            let v = if r[col].is_empty() {
-                "-"
-            } else {
-                r[col].as_str()
-            };
-            let _ = write!(out, "{v:>width$}");
-        }
-        out.push('\n');
-    }
-    out
-}
+pub use crate::report::{summary_rows, summary_table};
 
 /// Writes `summary.csv`.
 pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(SUMMARY_COLUMNS).map_err(csv_error)?;
+    w.write_record(summary_header()).map_err(csv_error)?;
     for row in summary_rows(report) {
         w.write_record(&row).map_err(csv_error)?;
     }
     w.flush()
-}
-
-/// A recovery time: empty without faults, "never" when the failure ratio never came back.
-fn recovery(s: f64) -> String {
-    if s.is_infinite() {
-        "never".to_string()
-    } else {
-        num(s, 3)
-    }
 }
 
 /// The header of `isolation.csv`.
@@ -385,7 +173,7 @@ pub fn write_timeseries(report: &Report, out: &mut dyn Write) -> io::Result<()> 
                 a.name.as_str(),
                 &num(secs(s.time), 3),
                 component,
-                s.metric,
+                s.metric.as_str(),
                 &num(s.value, 3),
             ])
             .map_err(csv_error)?;

@@ -11,7 +11,10 @@
 //! - [`model`]: components in motion; one [`model::Simulation`] per architecture.
 //! - [`observe`]: every state change as a plain-data [`observe::SimEvent`].
 //! - [`metrics`]: streaming latency histograms, counters, timeseries and the cost ledger.
+//! - [`report`]: what a run produced, and the table of `summary.csv`'s columns.
 //! - [`export`]: CSV and Graphviz DOT writers.
+//! - [`session`]: one architecture's run in progress (simulation + metrics + isolation +
+//!   timeseries), stepped by `choreo run` and by the viewer alike.
 //! - [`run`]: running every architecture of a scenario and collecting the results.
 //!
 //! ## Determinism
@@ -37,6 +40,8 @@ pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod observe;
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod session;

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::calibration::MB_PER_GB;
 use crate::engine::{NS_PER_S, SimTime};
-use crate::metrics::isolation::Isolation;
-use crate::metrics::{CostLine, Metrics};
-use crate::model::{ComponentState, Counts, FunctionUsage, Limit, Runaway, Simulation};
+use crate::metrics::Metrics;
+use crate::model::{ComponentState, Counts, Limit, Runaway, Simulation};
 use crate::observe::Observer;
-use crate::scenario::{CompId, Scenario};
+use crate::report::Metric;
+use crate::scenario::Scenario;
+use crate::session::Session;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -19,129 +19,7 @@ pub struct RunOptions {
     pub architectures: Vec<String>,
 }
 
-/// One timeseries value: `metric` of `component` (`None`: the whole architecture) at `time`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// End of the interval [ns].
-    pub time: SimTime,
-    /// Component, or `None` for the architecture as a whole.
-    pub component: Option<CompId>,
-    /// Metric name.
-    pub metric: &'static str,
-    /// Value.
-    pub value: f64,
-}
-
-/// The results of one architecture.
-#[derive(Debug, Clone)]
-pub struct ArchReport {
-    /// Index in the scenario.
-    pub index: usize,
-    /// Name.
-    pub name: String,
-    /// Transactions by fate at the horizon.
-    pub counts: Counts,
-    /// Everything measured.
-    pub metrics: Metrics,
-    /// The itemised bill.
-    pub costs: Vec<CostLine>,
-    /// Timeseries samples in time order.
-    pub timeseries: Vec<Sample>,
-    /// Failure isolation around each fault.
-    pub isolation: Isolation,
-    /// Time-average instances of each function, by component.
-    pub functions: Vec<(CompId, FunctionUsage)>,
-}
-
-impl ArchReport {
-    /// Total cost [USD].
-    pub fn cost_usd(&self) -> f64 {
-        self.costs.iter().map(|c| c.cost_usd).sum()
-    }
-
-    /// Time-average provisioned instances, summed over functions.
-    pub fn provisioned_instances(&self, scenario: &Scenario) -> f64 {
-        let seconds = scenario.horizon as f64 / NS_PER_S as f64;
-        scenario.architectures[self.index]
-            .components
-            .iter()
-            .map(|c| match &c.spec {
-                crate::scenario::Spec::Function(f) => {
-                    f.provisioned_seconds(scenario.horizon) / seconds
-                }
-                _ => 0.0,
-            })
-            .sum()
-    }
-
-    /// Mean function instances in all (starting, busy or idle), summed over functions.
-    pub fn mean_instances(&self) -> f64 {
-        self.functions.iter().map(|(_, u)| u.instances()).sum()
-    }
-
-    /// Mean idle (warm, waiting) function instances, summed over functions.
-    pub fn mean_idle_instances(&self) -> f64 {
-        self.functions.iter().map(|(_, u)| u.idle).sum()
-    }
-
-    /// Memory held by idle warm instances over the run [GB-s]: what keep-alive costs the
-    /// platform.
-    pub fn wasted_gb_s(&self, scenario: &Scenario) -> f64 {
-        let arch = &scenario.architectures[self.index];
-        let seconds = scenario.horizon as f64 / NS_PER_S as f64;
-        self.functions
-            .iter()
-            .map(|(c, u)| match &arch.components[*c].spec {
-                crate::scenario::Spec::Function(f) => {
-                    u.idle * f64::from(f.memory_mb) / MB_PER_GB * seconds
-                }
-                _ => 0.0,
-            })
-            .sum()
-    }
-
-    /// Collateral failures summed over every fault.
-    pub fn collateral_failures(&self) -> u64 {
-        self.isolation
-            .faults()
-            .iter()
-            .map(|f| self.isolation.collateral_failures(f))
-            .sum()
-    }
-
-    /// The longest recovery time over the faults that ended [s]; NaN without any, infinite
-    /// when a fault's failure ratio never came back.
-    pub fn recovery_s(&self) -> f64 {
-        let ended: Vec<f64> = self
-            .isolation
-            .faults()
-            .iter()
-            .filter_map(|f| {
-                let recovered = self.isolation.recovered(f)?;
-                Some(if recovered {
-                    self.isolation.recovery_s(f)
-                } else {
-                    f64::INFINITY
-                })
-            })
-            .collect();
-        if ended.is_empty() {
-            return f64::NAN;
-        }
-        ended.iter().fold(0.0, |m, &r| m.max(r))
-    }
-}
-
-/// The results of a whole scenario.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// The scenario run.
-    pub scenario: Arc<Scenario>,
-    /// Timeseries interval used [ns].
-    pub interval: SimTime,
-    /// One report per architecture run, in scenario order.
-    pub architectures: Vec<ArchReport>,
-}
+pub use crate::report::{ArchReport, Report, Sample};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -278,43 +156,10 @@ pub fn run_architecture(
     interval: SimTime,
     extra: &mut impl Observer,
 ) -> Result<ArchReport, RunError> {
-    let mut sim = Simulation::new(Arc::clone(&scenario), index);
-    let mut metrics = Metrics::new(sim.architecture());
-    let mut isolation = Isolation::new(sim.architecture(), scenario.kinds.len(), interval.max(1));
-    let mut timeseries = Vec::new();
-    let horizon = sim.horizon();
-    let interval = interval.max(1);
-    let mut t = 0;
-    while t < horizon {
-        t = (t + interval).min(horizon);
-        sim.step_until(t, &mut ((&mut metrics, &mut isolation), &mut *extra));
-        if let Some(r) = sim.runaway() {
-            return Err(runaway_error(&scenario, sim.architecture(), r));
-        }
-        sample(&sim, &mut metrics, t, &mut timeseries);
-    }
-    let counts = sim.counts();
-    let arch = sim.architecture();
-    if !counts.conserved() {
-        return Err(RunError::Conservation {
-            architecture: arch.name.clone(),
-            counts,
-        });
-    }
-    let costs = metrics.costs(arch, &scenario.prices, horizon);
-    let functions = (0..arch.components.len())
-        .filter_map(|c| sim.function_usage(c).map(|u| (c, u)))
-        .collect();
-    Ok(ArchReport {
-        index,
-        name: arch.name.clone(),
-        counts,
-        metrics,
-        costs,
-        timeseries,
-        isolation,
-        functions,
-    })
+    let mut session = Session::new(scenario, index, interval);
+    let horizon = session.sim().horizon();
+    session.step_to(horizon, u64::MAX, extra);
+    session.finish()
 }
 
 /// The error for a run of `arch` stopped by `r` (the CLI and the viewer say the same).
@@ -352,18 +197,18 @@ pub fn runaway_error(
 }
 
 /// Appends one interval's samples and restarts the interval counters.
-fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sample>) {
+pub(crate) fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sample>) {
     let counts = sim.counts();
     let i = std::mem::take(&mut metrics.interval);
     let all = [
-        ("arrived", i.arrived as f64),
-        ("completed", i.completed as f64),
-        ("failed", i.failed as f64),
-        ("in_flight", counts.in_flight as f64),
-        ("cold_starts", i.cold_starts as f64),
-        ("throttled", i.throttled as f64),
-        ("response_p50_ms", i.response.quantile_ms(0.5)),
-        ("response_p99_ms", i.response.quantile_ms(0.99)),
+        (Metric::Arrived, i.arrived as f64),
+        (Metric::Completed, i.completed as f64),
+        (Metric::Failed, i.failed as f64),
+        (Metric::InFlight, counts.in_flight as f64),
+        (Metric::ColdStarts, i.cold_starts as f64),
+        (Metric::Throttled, i.throttled as f64),
+        (Metric::ResponseP50Ms, i.response.quantile_ms(0.5)),
+        (Metric::ResponseP99Ms, i.response.quantile_ms(0.99)),
     ];
     out.extend(all.into_iter().map(|(metric, value)| Sample {
         time: t,
@@ -372,32 +217,32 @@ fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sam
         value,
     }));
     for (c, state) in sim.snapshot().into_iter().enumerate() {
-        let values: &[(&'static str, u32)] = match state {
+        let values: &[(Metric, u32)] = match state {
             ComponentState::Server {
                 busy,
                 workers,
                 backlog,
             } => &[
-                ("workers_busy", busy),
-                ("workers", workers),
-                ("backlog", backlog),
+                (Metric::WorkersBusy, busy),
+                (Metric::Workers, workers),
+                (Metric::Backlog, backlog),
             ],
             ComponentState::Function {
                 starting,
                 busy,
                 idle,
             } => &[
-                ("instances_starting", starting),
-                ("instances_busy", busy),
-                ("instances_idle", idle),
+                (Metric::InstancesStarting, starting),
+                (Metric::InstancesBusy, busy),
+                (Metric::InstancesIdle, idle),
             ],
             ComponentState::Queue { visible, in_flight } => {
-                &[("visible", visible), ("in_flight", in_flight)]
+                &[(Metric::Visible, visible), (Metric::InFlight, in_flight)]
             }
             ComponentState::Store {
                 in_service,
                 waiting,
-            } => &[("in_service", in_service), ("waiting", waiting)],
+            } => &[(Metric::InService, in_service), (Metric::Waiting, waiting)],
             ComponentState::Stateless => &[],
         };
         out.extend(values.iter().map(|&(metric, v)| Sample {

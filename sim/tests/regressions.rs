@@ -660,7 +660,7 @@ fn a_bill_of_a_fraction_of_a_micro_dollar_keeps_its_significant_digits() {
     assert!((cost - 2.0208e-7).abs() < 1e-10, "{cost}");
     let rows = choreo_sim::export::summary_rows(&report);
     let col = |name: &str| {
-        choreo_sim::export::SUMMARY_COLUMNS
+        choreo_sim::report::summary_header()
             .iter()
             .position(|c| *c == name)
             .unwrap()

@@ -27,8 +27,10 @@ struct Bucket {
     arrived: u64,
     completed: u64,
     failed: u64,
+    dead_lettered: u64,
     cold_starts: u64,
     throttled: u64,
+    rejected: u64,
 }
 
 impl Bucket {
@@ -41,8 +43,10 @@ impl Bucket {
             arrived: 0,
             completed: 0,
             failed: 0,
+            dead_lettered: 0,
             cold_starts: 0,
             throttled: 0,
+            rejected: 0,
         }
     }
 }
@@ -75,12 +79,16 @@ pub struct Summary {
     pub arrivals_per_s: f64,
     /// Completed transactions per second over the window.
     pub throughput: f64,
-    /// Cold starts, throttles and failed transactions in the window.
+    /// Cold starts in the window.
     pub window_cold_starts: u64,
-    /// Throttled requests in the window.
+    /// Requests throttled in the window (`summary.csv`'s `throttled`).
     pub window_throttled: u64,
-    /// Failed transactions in the window.
+    /// Requests rejected in the window (`summary.csv`'s `rejected`).
+    pub window_rejected: u64,
+    /// Transactions that ended failed in the window.
     pub window_failed: u64,
+    /// Transactions that ended dead-lettered in the window.
+    pub window_dead_lettered: u64,
     /// Cost so far [USD].
     pub cost_usd: f64,
     /// Projected cost of a month at the window's rate [USD].
@@ -185,10 +193,12 @@ impl Figures {
                     b.completed += 1;
                     b.done.record(latency_ns);
                 }
-                _ => b.failed += 1,
+                Outcome::Failed => b.failed += 1,
+                Outcome::DeadLettered => b.dead_lettered += 1,
             },
             SimEvent::InvocationStarted { cold: true, .. } => b.cold_starts += 1,
-            SimEvent::Throttled { .. } | SimEvent::Rejected { .. } => b.throttled += 1,
+            SimEvent::Throttled { .. } => b.throttled += 1,
+            SimEvent::Rejected { .. } => b.rejected += 1,
             _ => {}
         }
     }
@@ -199,15 +209,18 @@ impl Figures {
         self.roll(now);
         let mut response = Latency::with_precision(3_600_000_000, 2);
         let mut done = Latency::with_precision(3_600_000_000, 2);
-        let (mut arrived, mut completed, mut failed, mut cold, mut throttled) = (0, 0, 0, 0, 0);
+        let (mut arrived, mut completed, mut failed, mut dead_lettered) = (0, 0, 0, 0);
+        let (mut cold, mut throttled, mut rejected) = (0, 0, 0);
         for b in &self.buckets {
             response.merge(&b.response);
             done.merge(&b.done);
             arrived += b.arrived;
             completed += b.completed;
             failed += b.failed;
+            dead_lettered += b.dead_lettered;
             cold += b.cold_starts;
             throttled += b.throttled;
+            rejected += b.rejected;
         }
         // Rates over the window's time, whether or not its buckets saw events.
         let start = Self::window_start(now);
@@ -245,7 +258,9 @@ impl Figures {
             throughput: rate(completed),
             window_cold_starts: cold,
             window_throttled: throttled,
+            window_rejected: rejected,
             window_failed: failed,
+            window_dead_lettered: dead_lettered,
             cost_usd,
             month_usd,
         };

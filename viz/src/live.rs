@@ -1,4 +1,4 @@
-//! The simulations behind the picture: one [`Simulation`] per architecture, advanced inside
+//! The simulations behind the picture: one [`Session`] per architecture, advanced inside
 //! the frame update to `now × speed` on one clock, with the frame's SimEvents, snapshots and
 //! figures kept for the drawing and panel systems. UI actions arrive as [`Command`]
 //! messages, so everything here runs (and is tested) without a window.
@@ -11,6 +11,7 @@ use choreo_sim::metrics::Metrics;
 use choreo_sim::model::{ComponentState, Simulation};
 use choreo_sim::observe::SimEvent;
 use choreo_sim::scenario::{CompId, FaultKind, Scenario, Spec};
+use choreo_sim::session::Session;
 use choreo_sim::{bundled, run};
 
 use crate::figures::Figures;
@@ -65,10 +66,9 @@ impl Default for Clock {
 
 /// One architecture, live.
 pub struct ArchLive {
-    /// The simulation.
-    pub sim: Simulation,
-    /// Everything measured since the start (counts, usage for costs).
-    pub metrics: Metrics,
+    /// The simulation and what measures it: the same session `choreo run` steps, so the
+    /// panels' totals are `summary.csv`'s.
+    pub session: Session,
     /// Rolling figures and chart history.
     pub figures: Figures,
     /// Component states as of the end of the last frame.
@@ -83,17 +83,16 @@ pub struct ArchLive {
 
 impl ArchLive {
     fn new(scenario: &Arc<Scenario>, index: usize, loads: &[f64]) -> Self {
-        let mut sim = Simulation::new(Arc::clone(scenario), index);
+        let interval = run::default_interval(scenario.horizon);
+        let mut session = Session::new(Arc::clone(scenario), index, interval);
         for (source, &load) in loads.iter().enumerate() {
             if load != 1.0 {
-                sim.set_load(source, load);
+                session.sim_mut().set_load(source, load);
             }
         }
-        let metrics = Metrics::new(sim.architecture());
-        let snapshot = sim.snapshot();
+        let snapshot = session.sim().snapshot();
         Self {
-            sim,
-            metrics,
+            session,
             figures: Figures::new(),
             snapshot,
             events: Vec::new(),
@@ -102,52 +101,43 @@ impl ArchLive {
         }
     }
 
+    /// The simulation.
+    pub fn sim(&self) -> &Simulation {
+        self.session.sim()
+    }
+
+    /// Everything measured since the start (counts, usage for costs).
+    pub fn metrics(&self) -> &Metrics {
+        self.session.metrics()
+    }
+
     /// Advances to `target` handling at most `budget` calendar events, collecting them in
     /// `events` and the figures; returns whether the budget ran out first.
     pub fn step_to(&mut self, target: SimTime, budget: u64) -> bool {
-        let ArchLive {
-            sim,
-            metrics,
-            events,
-            ..
-        } = self;
-        let mut handled = 0u64;
-        let mut observer = (&mut *metrics, &mut *events);
-        while let Some(t) = sim.next_event_time() {
-            if t > target || handled >= budget {
-                break;
-            }
-            sim.step(&mut observer);
-            handled += 1;
-        }
-        let lagging = handled >= budget;
-        if !lagging {
-            sim.step_until(target, &mut observer);
-        }
+        let lagging = self.session.step_to(target, budget, &mut self.events);
         for (t, e) in &self.events {
             self.figures.record(*t, e);
         }
-        self.snapshot = self.sim.snapshot();
-        let (now, cost, instances) = (self.sim.now(), self.cost_usd(), f64::from(self.instances()));
+        self.snapshot = self.session.sim().snapshot();
+        let (now, cost, instances) = (
+            self.sim().now(),
+            self.cost_usd(),
+            f64::from(self.instances()),
+        );
         self.figures.refresh(now, cost, instances);
         lagging
     }
 
     /// Cost so far [USD].
     pub fn cost_usd(&self) -> f64 {
-        let s = self.sim.scenario();
-        self.metrics
-            .costs(self.sim.architecture(), &s.prices, self.sim.now())
-            .iter()
-            .map(|c| c.cost_usd)
-            .sum()
+        self.session.costs().iter().map(|c| c.cost_usd).sum()
     }
 
     /// Live instances: function instances in every state plus server instances.
     pub fn instances(&self) -> u32 {
         self.snapshot
             .iter()
-            .zip(&self.sim.architecture().components)
+            .zip(&self.sim().architecture().components)
             .map(|(s, c)| match (s, &c.spec) {
                 (
                     ComponentState::Function {
@@ -232,10 +222,10 @@ impl Viewer {
     /// Simulated time: the slowest architecture's clock [ns], leaving out architectures
     /// whose run stopped on a runaway transaction (their clocks stay where they stopped).
     pub fn now(&self) -> SimTime {
-        let running = self.archs.iter().filter(|a| a.sim.runaway().is_none());
-        match running.map(|a| a.sim.now()).min() {
+        let running = self.archs.iter().filter(|a| a.sim().runaway().is_none());
+        match running.map(|a| a.sim().now()).min() {
             Some(t) => t,
-            None => self.archs.iter().map(|a| a.sim.now()).max().unwrap_or(0),
+            None => self.archs.iter().map(|a| a.sim().now()).max().unwrap_or(0),
         }
     }
 
@@ -244,8 +234,8 @@ impl Viewer {
         self.archs
             .iter()
             .filter_map(|a| {
-                let r = a.sim.runaway()?;
-                Some(run::runaway_error(&self.scenario, a.sim.architecture(), r).to_string())
+                let r = a.sim().runaway()?;
+                Some(run::runaway_error(&self.scenario, a.sim().architecture(), r).to_string())
             })
             .collect()
     }
@@ -357,21 +347,21 @@ pub fn apply_commands(
                 if let Some(l) = viewer.loads.get_mut(*source) {
                     *l = multiplier.max(0.0);
                     for a in &mut viewer.archs {
-                        a.sim.set_load(*source, multiplier.max(0.0));
+                        a.session.sim_mut().set_load(*source, multiplier.max(0.0));
                     }
                 }
             }
             Command::StartFault { arch, comp, kind } => {
                 if let Some(a) = viewer.archs.get_mut(*arch)
-                    && *comp < a.sim.architecture().components.len()
+                    && *comp < a.sim().architecture().components.len()
                 {
-                    let id = a.sim.start_fault(*comp, *kind, None);
+                    let id = a.session.sim_mut().start_fault(*comp, *kind, None);
                     a.viewer_faults.push((id, *comp, *kind));
                 }
             }
             Command::EndFault { arch, fault } => {
                 if let Some(a) = viewer.archs.get_mut(*arch) {
-                    a.sim.end_fault(*fault);
+                    a.session.sim_mut().end_fault(*fault);
                     a.viewer_faults.retain(|f| f.0 != *fault);
                 }
             }
@@ -401,7 +391,7 @@ pub fn advance(time: Res<Time>, mut clock: ResMut<Clock>, mut viewer: ResMut<Vie
     let now = viewer.now();
     for a in &mut viewer.archs {
         a.events.clear();
-        a.frame_start = a.sim.now();
+        a.frame_start = a.sim().now();
     }
     if clock.paused && !clock.step_once {
         clock.visual_dt = 0.0;
@@ -412,7 +402,7 @@ pub fn advance(time: Res<Time>, mut clock: ResMut<Clock>, mut viewer: ResMut<Vie
     let horizon = viewer
         .archs
         .iter()
-        .map(|a| a.sim.horizon())
+        .map(|a| a.sim().horizon())
         .min()
         .unwrap_or(0);
     let target = if clock.step_once {
@@ -422,7 +412,7 @@ pub fn advance(time: Res<Time>, mut clock: ResMut<Clock>, mut viewer: ResMut<Vie
         viewer
             .archs
             .iter_mut()
-            .filter_map(|a| a.sim.next_event_time())
+            .filter_map(|a| a.session.sim_mut().next_event_time())
             .min()
             .unwrap_or(now)
     } else {

@@ -354,7 +354,7 @@ fn spawn(
         let Some(act) = archs.get_mut(index) else {
             continue;
         };
-        let span = live.sim.now().saturating_sub(live.frame_start).max(1) as f64;
+        let span = live.sim().now().saturating_sub(live.frame_start).max(1) as f64;
         for (t, event) in &live.events {
             let Some((lane, path, pulse)) = route(layout, act, event, clock.visual) else {
                 continue;

@@ -112,7 +112,7 @@ fn particles_are_spawned_from_sim_events_and_despawned_on_arrival() {
         app.update();
     }
     let viewer = app.world().resource::<Viewer>();
-    assert!(viewer.archs.iter().all(|a| a.sim.counts().in_flight == 0));
+    assert!(viewer.archs.iter().all(|a| a.sim().counts().in_flight == 0));
     assert!(particles(&mut app).is_empty());
     let act = app.world().resource::<Activity>();
     assert_eq!(act.arrived, act.spawned);
@@ -151,7 +151,7 @@ fn single_step_advances_to_the_next_event_and_pauses() {
         .resource_mut::<Viewer>()
         .archs
         .iter_mut()
-        .filter_map(|a| a.sim.next_event_time())
+        .filter_map(|a| a.session.sim_mut().next_event_time())
         .min()
         .expect("events pending");
     app.world_mut().resource_mut::<Clock>().step_once = true;
@@ -194,7 +194,7 @@ fn a_load_multiplier_changes_the_arrival_rate() {
         }
         let viewer = app.world().resource::<Viewer>();
         assert!(viewer.now() >= 590 * NS_PER_S);
-        viewer.archs[0].sim.counts().arrived as f64
+        viewer.archs[0].sim().counts().arrived as f64
     };
     let (one, three) = (arrivals(1.0), arrivals(3.0));
     let ratio = three / one;
@@ -215,10 +215,10 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     let (arch, comp) = {
         let viewer = app.world().resource::<Viewer>();
         let a = &viewer.archs[0];
-        (0, a.sim.architecture().entry)
+        (0, a.sim().architecture().entry)
     };
     let failed_before = app.world().resource::<Viewer>().archs[arch]
-        .sim
+        .sim()
         .counts()
         .failed;
     send(
@@ -231,14 +231,14 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     );
     app.update();
     let faults = app.world().resource::<Viewer>().archs[arch]
-        .sim
+        .sim()
         .active_faults();
     assert_eq!(faults.len(), 1);
     assert_eq!((faults[0].1, faults[0].2), (comp, FaultKind::Outage));
     // Other architectures are untouched.
     assert!(
         app.world().resource::<Viewer>().archs[1]
-            .sim
+            .sim()
             .active_faults()
             .is_empty()
     );
@@ -246,7 +246,7 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
         app.update();
     }
     let failed = app.world().resource::<Viewer>().archs[arch]
-        .sim
+        .sim()
         .counts()
         .failed;
     assert!(
@@ -258,7 +258,7 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     app.update();
     assert!(
         app.world().resource::<Viewer>().archs[arch]
-            .sim
+            .sim()
             .active_faults()
             .is_empty()
     );
@@ -307,7 +307,7 @@ fn restart_with_a_new_seed_starts_from_zero_with_other_arrivals() {
         app.update();
     }
     let first = app.world().resource::<Viewer>().archs[0]
-        .sim
+        .sim()
         .counts()
         .arrived;
     let seed = app.world().resource::<Viewer>().scenario.seed + 1;
@@ -319,7 +319,7 @@ fn restart_with_a_new_seed_starts_from_zero_with_other_arrivals() {
         app.update();
     }
     let second = app.world().resource::<Viewer>().archs[0]
-        .sim
+        .sim()
         .counts()
         .arrived;
     assert_ne!(first, second, "another seed, other arrivals");
@@ -402,7 +402,7 @@ fn an_architecture_stopped_by_runaway_work_says_why_while_the_others_go_on() {
         stopped[0].starts_with("\"looping\" stopped at") && stopped[0].contains("\"f\""),
         "{stopped:?}"
     );
-    let (looping, plain) = (&viewer.archs[0].sim, &viewer.archs[1].sim);
+    let (looping, plain) = (&viewer.archs[0].sim(), &viewer.archs[1].sim());
     assert!(looping.runaway().is_some() && plain.runaway().is_none());
     // 60 frames at 20× are 40 simulated seconds: the plain architecture got there, and the
     // viewer's clock follows it rather than the stopped one.
@@ -437,7 +437,7 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     frames(&mut app, 5);
     let response = |app: &App, arch: usize| {
         let r = &app.world().resource::<Viewer>().archs[arch]
-            .metrics
+            .metrics()
             .response;
         (r.quantile_ms(0.0), r.quantile_ms(1.0))
     };
@@ -455,14 +455,14 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     assert_eq!(response(&app, 0), (10.0, 250.0));
     assert_eq!(response(&app, 1), (10.0, 10.0), "the other architecture");
     let id = app.world().resource::<Viewer>().archs[0]
-        .sim
+        .sim()
         .active_faults()[0]
         .0;
     send(&mut app, Command::EndFault { arch: 0, fault: id });
     frames(&mut app, 2);
     // The panel's error burst: half of the calls fail. 6,000 arrivals in 60 s: the
     // fraction's SE is √(0.25 / 6000) = 0.0065, the tolerance 0.025 (5%) is 3.9 SE.
-    let counts = |app: &App| app.world().resource::<Viewer>().archs[0].sim.counts();
+    let counts = |app: &App| app.world().resource::<Viewer>().archs[0].sim().counts();
     let before = counts(&app);
     send(
         &mut app,
@@ -481,7 +481,7 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     assert!((fraction - 0.5).abs() < 0.025, "failed fraction {fraction}");
     assert_eq!(
         app.world().resource::<Viewer>().archs[1]
-            .sim
+            .sim()
             .counts()
             .failed,
         0

@@ -27,7 +27,7 @@ fn ms(x: f64) -> String {
     }
 }
 
-fn usd(x: f64) -> String {
+pub(super) fn usd(x: f64) -> String {
     if x >= 1000.0 {
         format!("${}", compact(x))
     } else if x >= 1.0 {
@@ -54,7 +54,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             for (i, a) in archs.iter().enumerate() {
                 ui.colored_label(
                     ARCH_COLORS[i % ARCH_COLORS.len()],
-                    egui::RichText::new(&a.sim.architecture().name).strong(),
+                    egui::RichText::new(&a.sim().architecture().name).strong(),
                 );
             }
             ui.end_row();
@@ -76,29 +76,45 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             row("throughput /s", &|a| {
                 compact(a.figures.summary().throughput)
             });
+            // Totals are `summary.csv`'s figures: the same session's metrics and counts.
+            row("transactions", &|a| a.sim().counts().arrived.to_string());
+            row("completed", &|a| a.sim().counts().completed.to_string());
             row("cold starts (window / all)", &|a| {
                 format!(
                     "{} / {}",
                     a.figures.summary().window_cold_starts,
-                    a.metrics.cold_starts
+                    a.metrics().cold_starts
                 )
             });
             row("throttled (window / all)", &|a| {
                 format!(
                     "{} / {}",
                     a.figures.summary().window_throttled,
-                    a.metrics.throttled + a.metrics.rejected
+                    a.metrics().throttled
+                )
+            });
+            row("rejected (window / all)", &|a| {
+                format!(
+                    "{} / {}",
+                    a.figures.summary().window_rejected,
+                    a.metrics().rejected
                 )
             });
             row("failed (window / all)", &|a| {
-                let c = a.sim.counts();
                 format!(
                     "{} / {}",
                     a.figures.summary().window_failed,
-                    c.failed + c.dead_lettered
+                    a.sim().counts().failed
                 )
             });
-            row("in flight", &|a| a.sim.counts().in_flight.to_string());
+            row("dead-lettered (window / all)", &|a| {
+                format!(
+                    "{} / {}",
+                    a.figures.summary().window_dead_lettered,
+                    a.sim().counts().dead_lettered
+                )
+            });
+            row("in flight", &|a| a.sim().counts().in_flight.to_string());
             row("instances", &|a| a.instances().to_string());
             row("cost so far", &|a| usd(a.figures.summary().cost_usd));
             row("per month at this rate", &|a| {
@@ -163,7 +179,7 @@ pub(super) fn series(viewer: &crate::live::Viewer, c: Chart) -> Vec<(String, Vec
                 .filter(|h| c.value(h).is_finite())
                 .map(|h| [h.t, c.value(h)])
                 .collect();
-            (a.sim.architecture().name.clone(), points)
+            (a.sim().architecture().name.clone(), points)
         })
         .collect()
 }

@@ -14,7 +14,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     let Some(live) = p.viewer.archs.get(a) else {
         return;
     };
-    let arch = live.sim.architecture();
+    let arch = live.sim().architecture();
     let Some(comp) = arch.components.get(c) else {
         return;
     };
@@ -46,7 +46,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         _ => "stateless".to_string(),
     };
     ui.label(state);
-    if let Some(u) = live.sim.function_usage(c) {
+    if let Some(u) = live.sim().function_usage(c) {
         ui.label(format!(
             "time-average instances: {:.2} ({:.2} busy, {:.2} idle)",
             u.instances(),
@@ -56,8 +56,8 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     }
     let s = p.viewer.scenario.as_ref();
     let costs = live
-        .metrics
-        .costs(arch, &s.prices, live.sim.now())
+        .metrics()
+        .costs(arch, &s.prices, live.sim().now())
         .into_iter()
         .filter(|l| l.component == comp.name && l.cost_usd > 0.0)
         .collect::<Vec<_>>();
@@ -76,7 +76,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             }
         });
     }
-    for (_, _, kind) in live.sim.active_faults().iter().filter(|f| f.1 == c) {
+    for (_, _, kind) in live.sim().active_faults().iter().filter(|f| f.1 == c) {
         ui.colored_label(
             egui::Color32::from_rgb(255, 110, 100),
             format!("fault active: {kind:?}"),

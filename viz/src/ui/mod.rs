@@ -254,8 +254,8 @@ mod tests {
         /// the viewer would.
         fn step_to(&mut self, t: u64) {
             for a in &mut self.viewer.archs {
-                while a.sim.now() < t * NS_PER_S {
-                    a.step_to((a.sim.now() + NS_PER_S / 10).min(t * NS_PER_S), u64::MAX);
+                while a.sim().now() < t * NS_PER_S {
+                    a.step_to((a.sim().now() + NS_PER_S / 10).min(t * NS_PER_S), u64::MAX);
                     a.events.clear();
                 }
             }
@@ -362,10 +362,10 @@ mod tests {
         let line = format!("instances: 10 busy, {idle} idle warm, 0 starting");
         assert!(h.has(&line), "want {line:?}: {}", h.all());
         // The bill so far: n requests and, at a second of 1 GB each, n GB-s of duration.
-        let n = h.viewer.archs[0].metrics.usage[0].invocations;
+        let n = h.viewer.archs[0].metrics().usage[0].invocations;
         assert_eq!(
             n,
-            h.viewer.archs[0].sim.counts().completed,
+            h.viewer.archs[0].sim().counts().completed,
             "one per transaction"
         );
         assert!(n >= 290, "{n} invocations by 30.05 s");
@@ -382,7 +382,7 @@ mod tests {
             assert!(h.has(text), "want {text:?}: {}", h.all());
         }
         // The configuration as the author wrote it, not a debug dump.
-        let source = &h.viewer.archs[0].sim.architecture().components[0].source;
+        let source = &h.viewer.archs[0].sim().architecture().components[0].source;
         assert!(source.contains("Compute(\"1s\")"), "{source}");
         assert!(h.has(source), "{}", h.all());
         // The server: 2 × 8 workers, 10 busy (30 started in the last second of 16 workers:
@@ -507,5 +507,82 @@ mod tests {
                 kind: FaultKind::Errors { rate: 0.5 },
             }]
         );
+    }
+
+    /// The values shown beside `label` in the figures grid, one per architecture.
+    fn row(h: &Harness, label: &str) -> Vec<String> {
+        let Some(i) = h.texts.iter().position(|(t, _)| t == label) else {
+            panic!("no row {label:?}: {}", h.all());
+        };
+        let n = h.viewer.archs.len();
+        h.texts[i + 1..i + 1 + n]
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_figures_panels_totals_are_what_choreo_run_writes_at_the_same_time() {
+        // Each scenario stepped as the viewer steps it (frames of a simulated second, an
+        // event budget a frame, the horizon extended), then `choreo run --horizon t`.
+        for (name, t) in [
+            ("photo-sharing", 300),
+            ("failure-isolation", 900),
+            ("platform-limits", 600),
+            ("connection-limits", 600),
+            ("orchestration-vs-choreography", 3600),
+        ] {
+            let viewer = Viewer::open(name).unwrap();
+            let mut h = Harness::new(viewer, figures::show);
+            for a in &mut h.viewer.archs {
+                while a.sim().now() < t * NS_PER_S {
+                    let frame = (a.sim().now() / NS_PER_S + 1) * NS_PER_S;
+                    a.step_to(frame, 400_000);
+                    a.events.clear();
+                }
+            }
+            h.frame(Vec::new());
+            let mut scenario = choreo_sim::bundled::load(name).unwrap().unwrap().scenario;
+            scenario.horizon = t * NS_PER_S;
+            let report =
+                choreo_sim::run::run_scenario(&scenario, &choreo_sim::run::RunOptions::default())
+                    .unwrap();
+            let header = choreo_sim::report::summary_header();
+            let rows = choreo_sim::report::summary_rows(&report);
+            let csv = |arch: usize, column: &str| {
+                let i = header.iter().position(|c| *c == column).unwrap();
+                rows[arch][i].clone()
+            };
+            let all = |label: &str| -> Vec<String> {
+                row(&h, label)
+                    .iter()
+                    .map(|v| v.rsplit(" / ").next().unwrap().to_string())
+                    .collect()
+            };
+            let mut nonzero = 0;
+            for (label, column) in [
+                ("transactions", "transactions"),
+                ("completed", "completed"),
+                ("cold starts (window / all)", "cold_starts"),
+                ("throttled (window / all)", "throttled"),
+                ("rejected (window / all)", "rejected"),
+                ("failed (window / all)", "failed"),
+                ("dead-lettered (window / all)", "dead_lettered"),
+                ("in flight", "in_flight"),
+            ] {
+                let shown = all(label);
+                for (arch, v) in shown.iter().enumerate() {
+                    assert_eq!(*v, csv(arch, column), "{name} at {t} s: {label} of {arch}");
+                    nonzero += usize::from(v != "0");
+                }
+            }
+            assert!(nonzero > 0, "{name}");
+            let cost = row(&h, "cost so far");
+            for (arch, v) in cost.iter().enumerate() {
+                let billed: f64 = csv(arch, "cost_usd").parse().unwrap();
+                assert_eq!(*v, figures::usd(billed), "{name}: cost of {arch}");
+            }
+        }
+        // Between them the scenarios show failures, rejections and dead letters.
     }
 }
