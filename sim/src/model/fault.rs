@@ -218,7 +218,9 @@ impl State {
                 );
             }
         }
-        // Capacity may be back: queues hand out messages again.
+        // Capacity may be back: databases start what waits in their lines, queues hand
+        // out messages again.
+        self.store_capacity_freed(plan);
         self.capacity_freed(plan);
         true
     }

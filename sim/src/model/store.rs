@@ -78,8 +78,8 @@ impl State {
         let factor = self.capacity_factor(comp);
         let limit = match plan.spec(comp) {
             Spec::Database(d) => match d.capacity {
-                Capacity::Concurrency(n) => {
-                    let n = ((f64::from(n) * factor) as u32).max(1);
+                Capacity::Concurrency(_) => {
+                    let n = self.concurrency_now(plan, comp).unwrap_or(1);
                     let s = self.store_state(comp);
                     if s.in_service >= n {
                         s.waiting.push_back((act, token, op));
@@ -100,6 +100,46 @@ impl State {
             return self.refuse(plan, act, token, comp);
         }
         self.run_op(plan, act, token, comp, op);
+    }
+
+    /// The operations a `Concurrency(n)` database `comp` may have in service now: n under its
+    /// capacity cuts, rounded down and at least 1 (`None` for other components).
+    fn concurrency_now(&self, plan: &Plan, comp: CompId) -> Option<u32> {
+        match plan.spec(comp) {
+            Spec::Database(d) => match d.capacity {
+                Capacity::Concurrency(n) => {
+                    Some(((f64::from(n) * self.capacity_factor(comp)) as u32).max(1))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A fault ended, so capacity may be back: each `Concurrency(n)` database starts the
+    /// operations waiting in its line, oldest first, up to what it may have in service now.
+    /// (Before, only a finishing operation started the next one, so after a `CapacityCut`
+    /// the line drained one at a time while later operations, finding room, went first:
+    /// against "at most n in service; the rest wait in a FIFO line".)
+    pub(super) fn store_capacity_freed(&mut self, plan: &Plan) {
+        for comp in 0..self.comps.len() {
+            let Some(n) = self.concurrency_now(plan, comp) else {
+                continue;
+            };
+            loop {
+                let s = self.store_state(comp);
+                if s.in_service >= n {
+                    break;
+                }
+                let Some((act, token, op)) = s.waiting.pop_front() else {
+                    break;
+                };
+                // Skipping callers that gave up (timeout) or died (crash) meanwhile.
+                if self.live(act, token) {
+                    self.run_op(plan, act, token, comp, op);
+                }
+            }
+        }
     }
 
     /// Answers the operation of `act` (waiting with `token`) on `comp` with a failure, at once.

@@ -96,6 +96,10 @@ pub(super) struct Act {
     pub started: u64,
     /// Its own deadline's generation, on an instance serving several invocations at once.
     pub deadline: u64,
+    /// Mixed into the keys of its draws: which try of its callers this is (0 for a first
+    /// try of every caller up the chain), so that a retried call draws afresh (see
+    /// [`Act::lineage_of_children`]).
+    pub lineage: u64,
 }
 
 impl Act {
@@ -129,6 +133,22 @@ impl Act {
             on_core: false,
             started: now,
             deadline: 0,
+            lineage: 0,
+        }
+    }
+
+    /// The lineage of a child activation it starts now (a call's callee, a workflow's
+    /// flow): its own, with its current try (platform attempt and retries of the step)
+    /// mixed in. Without it a callee made the same draws on every retry of the call (the
+    /// child's keys held only its own tries), so a retry of a call failed by an `Errors`
+    /// fault always failed again, against "the retry makes fresh random draws". First tries
+    /// keep lineage 0, so their draws are unchanged.
+    pub(super) fn lineage_of_children(&self) -> u64 {
+        let tries = (u64::from(self.attempt) << 32) | u64::from(self.retries);
+        if self.lineage == 0 && tries == 0 {
+            0
+        } else {
+            rng::mix(self.lineage, tries)
         }
     }
 }
@@ -156,9 +176,11 @@ impl State {
             Spec::Function(_) | Spec::Orchestrator(_) => 0,
             _ => kind as u32,
         };
-        let act = self
-            .acts
-            .insert(Act::new(txn, to, from, slot, caller, self.now())) as u32;
+        let mut child = Act::new(txn, to, from, slot, caller, self.now());
+        if let Caller::Sync { act: parent, .. } = caller {
+            child.lineage = self.acts[parent as usize].lineage_of_children();
+        }
+        let act = self.acts.insert(child) as u32;
         if let Caller::Sync { act: parent, .. } = caller {
             self.acts[parent as usize].child = act;
         }
@@ -261,6 +283,11 @@ impl State {
             rng::mix(site, plan.comp_keys[target]),
         );
         let tries = (u64::from(a.attempt) << 32) | u64::from(a.retries);
+        let key = if a.lineage == 0 {
+            key
+        } else {
+            rng::mix(key, a.lineage)
+        };
         SimRng::seed_from_u64(rng::mix(key, tries))
     }
 
@@ -419,8 +446,8 @@ impl State {
     /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for.
     fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) {
         let a = &self.acts[act as usize];
-        let (txn, comp) = (a.txn, a.comp);
-        let child = Act::new(
+        let (txn, comp, lineage) = (a.txn, a.comp, a.lineage_of_children());
+        let mut child = Act::new(
             txn,
             comp,
             Some(comp),
@@ -428,6 +455,7 @@ impl State {
             Caller::Sync { act, token },
             self.now(),
         );
+        child.lineage = lineage;
         let child = self.acts.insert(child) as u32;
         self.acts[act as usize].child = child;
         self.advance(plan, child);
