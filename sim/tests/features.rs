@@ -339,3 +339,27 @@ fn a_capacity_cut_on_a_function_lowers_its_concurrency_and_overlapping_cuts_mult
     assert_eq!(busy, vec![20, 10, 5, 10, 20]);
     assert!(sim.counts().conserved());
 }
+
+#[test]
+fn mean_in_flight_counts_transactions_still_running_at_the_horizon() {
+    // Three transactions arrive at 0 s, 1 s and 2 s and run 2 h, past the 1 h horizon:
+    // Little's L over [0, 3600 s] is (3600 + 3599 + 3598) / 3600 = 2.999167 exactly, all of
+    // it in the stretch after the last arrival (a mutant `*` → `+` there gives ≈ 1.0).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("three.csv");
+    std::fs::write(&file, "t\n0\n1\n2\n").unwrap();
+    let s = load(&format!(
+        r#"Scenario(name: "l", horizon: "1h",
+          workload: [Source(kind: "r", arrivals: Trace(file: {:?}))],
+          architectures: [Architecture(name: "a", entry: "app", components: [
+            Server(name: "app", workers: 4, handlers: {{"r": [Compute("2h")]}})])])"#,
+        file.to_str().unwrap()
+    ));
+    let r = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
+    assert_eq!(r.counts.in_flight, 3);
+    let l = r.metrics.mean_in_flight(s.horizon);
+    assert!(
+        (l - (3600.0 + 3599.0 + 3598.0) / 3600.0).abs() < 1e-12,
+        "{l}"
+    );
+}
