@@ -1,16 +1,14 @@
 //! `choreo`: the command line. Parses arguments, maps results to exit codes; the work is
 //! done by `choreo-sim`.
 
-use std::fs::File;
-use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use choreo_sim::export::{self, TraceWriter, TransactionWriter};
-use choreo_sim::observe::Observer;
+use choreo_sim::export;
+use choreo_sim::output;
 use choreo_sim::run::{self, RunOptions};
 use choreo_sim::scenario::units::{format_duration, parse_duration};
 use choreo_sim::scenario::{Loaded, Scenario};
@@ -117,14 +115,6 @@ fn bad(message: impl Into<String>) -> anyhow::Error {
 /// interval is one sample of every series, all kept in memory until timeseries.csv is
 /// written, so a tiny interval on a long run would exhaust memory before writing anything.
 const MAX_INTERVALS: u64 = 1_000_000;
-
-/// The files `choreo run` writes only on request, with the header row each starts with, so
-/// that a later run into the same folder can remove those it does not write — and only if
-/// choreo wrote them.
-const OPTIONAL_FILES: [(&str, &[&str]); 2] = [
-    ("transactions.csv", &export::TRANSACTION_COLUMNS),
-    ("events.csv", &export::TRACE_COLUMNS),
-];
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -389,35 +379,6 @@ fn is_root(path: &Path) -> bool {
     resolved.has_root() && resolved.parent().is_none()
 }
 
-/// Removes the optional files a run did not write (`wanted` false) but an earlier run into
-/// the same folder did, so that the folder holds one run's files. A file is removed only if
-/// it begins with the header choreo writes; any other file of that name is left alone.
-fn remove_leftovers(out: &Path, wanted: [bool; 2]) -> Result<()> {
-    for ((file, header), wanted) in OPTIONAL_FILES.iter().zip(wanted) {
-        let path = out.join(file);
-        if wanted || !written_by_choreo(&path, header) {
-            continue;
-        }
-        std::fs::remove_file(&path)
-            .with_context(|| format!("removing {} from an earlier run", path.display()))?;
-    }
-    Ok(())
-}
-
-/// Whether the file at `path` starts with the header row `header`.
-fn written_by_choreo(path: &Path, header: &[&str]) -> bool {
-    use std::io::{BufRead, Read};
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    let mut first = String::new();
-    // A header is short: a file of that name whose first 4 KB hold no line end is not ours.
-    match io::BufReader::new(file.take(4096)).read_line(&mut first) {
-        Ok(_) => first.trim_end_matches(['\n', '\r']) == header.join(","),
-        Err(_) => false,
-    }
-}
-
 /// Loads a scenario from a file, or a bundled one by name. Returns a name for the output
 /// folder and the scenario.
 fn load(arg: &str) -> Result<(String, Loaded)> {
@@ -430,25 +391,6 @@ fn print_warnings(loaded: &Loaded) {
     }
 }
 
-/// Per-architecture writers of the optional per-transaction and per-event files, each into
-/// an anonymous temporary file; they are joined in architecture order when the run is done.
-struct Writers {
-    transactions: Option<TransactionWriter<File>>,
-    trace: Option<TraceWriter<File>>,
-    error: Option<io::Error>,
-}
-
-impl Observer for Writers {
-    fn on_event(&mut self, time: SimTime, event: &choreo_sim::observe::SimEvent) {
-        if let Some(w) = &mut self.transactions {
-            w.on_event(time, event);
-        }
-        if let Some(w) = &mut self.trace {
-            w.on_event(time, event);
-        }
-    }
-}
-
 fn run_command(
     s: &Scenario,
     options: &RunOptions,
@@ -456,68 +398,18 @@ fn run_command(
     transactions: bool,
     trace: bool,
 ) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let make = |i: usize| {
-        let arch = &s.architectures[i];
-        let mut error = None;
-        let mut file = || tempfile::tempfile().map_err(|e| error = Some(e)).ok();
-        let transactions_file = if transactions { file() } else { None };
-        let trace_file = if trace { file() } else { None };
-        Writers {
-            transactions: transactions_file
-                .map(|f| TransactionWriter::new(f, s, &arch.name, false)),
-            trace: trace_file.map(|f| TraceWriter::new(f, arch, false)),
-            error,
-        }
+    let files = output::Files {
+        transactions,
+        trace,
     };
     // A run stopped by a runaway transaction is the scenario's fault: bad input (exit 2).
-    let (report, writers) = run::run_scenario_with(s, options, make).map_err(|e| match e {
-        run::RunError::Runaway { .. } => bad(e.to_string()),
+    let report = output::run_into(s, options, out, files).map_err(|e| match e {
+        output::OutputError::Run(e) if matches!(*e, run::RunError::Runaway { .. }) => {
+            bad(e.to_string())
+        }
         e => e.into(),
     })?;
-    let write = |file: &str, f: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
-        let path = out.join(file);
-        export::write_atomic(&path, f).with_context(|| format!("writing {}", path.display()))
-    };
-    write("summary.csv", &|w| export::write_summary(&report, w))?;
-    write("costs.csv", &|w| export::write_costs(&report, w))?;
-    write("timeseries.csv", &|w| export::write_timeseries(&report, w))?;
-    write("isolation.csv", &|w| export::write_isolation(&report, w))?;
-    let mut parts_tx = Vec::new();
-    let mut parts_trace = Vec::new();
-    for w in writers {
-        if let Some(e) = w.error {
-            return Err(e).context("creating a temporary file");
-        }
-        if let Some(t) = w.transactions {
-            parts_tx.push(t.finish()?);
-        }
-        if let Some(t) = w.trace {
-            parts_trace.push(t.finish()?);
-        }
-    }
-    if transactions {
-        write("transactions.csv", &|w| {
-            concatenate(w, &export::TRANSACTION_COLUMNS, &parts_tx)
-        })?;
-    }
-    if trace {
-        write("events.csv", &|w| {
-            concatenate(w, &export::TRACE_COLUMNS, &parts_trace)
-        })?;
-    }
-    remove_leftovers(out, [transactions, trace])?;
     print!("{}", export::summary_table(&report));
     println!("wrote {}", out.display());
-    Ok(())
-}
-
-/// Writes a CSV header, then each part's rows in order.
-fn concatenate(w: &mut dyn Write, header: &[&str], parts: &[File]) -> io::Result<()> {
-    writeln!(w, "{}", header.join(","))?;
-    for mut part in parts {
-        part.rewind()?;
-        io::copy(&mut part, w)?;
-    }
     Ok(())
 }

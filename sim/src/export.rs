@@ -198,6 +198,14 @@ impl<W: Write> RowSink<W> {
         Self { w, error }
     }
 
+    /// Flushes, or gives the first error met so far (which is kept for `finish`).
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(e) = &self.error {
+            return Err(io::Error::other(e.to_string()));
+        }
+        self.w.flush()
+    }
+
     fn row(&mut self, fields: &[&str]) {
         if let Err(e) = self.w.write_record(fields) {
             self.error.get_or_insert(e);
@@ -245,12 +253,16 @@ impl<W: Write> TransactionWriter<W> {
     }
 
     /// Flushes and returns the writer, or the first error met.
-    pub fn finish(self) -> io::Result<W> {
+    pub fn into_inner(self) -> io::Result<W> {
         self.sink.finish()
     }
 }
 
 impl<W: Write> Observer for TransactionWriter<W> {
+    fn finish(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
+
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
             SimEvent::TransactionArrived { txn, .. } => {
@@ -324,12 +336,16 @@ impl<W: Write> TraceWriter<W> {
     }
 
     /// Flushes and returns the writer, or the first error met.
-    pub fn finish(self) -> io::Result<W> {
+    pub fn into_inner(self) -> io::Result<W> {
         self.sink.finish()
     }
 }
 
 impl<W: Write> Observer for TraceWriter<W> {
+    fn finish(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
+
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         let name = |c: usize| self.names[c].clone();
         let opt =

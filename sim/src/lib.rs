@@ -16,6 +16,8 @@
 //! - [`session`]: one architecture's run in progress (simulation + metrics + isolation +
 //!   timeseries), stepped by `choreo run` and by the viewer alike.
 //! - [`run`]: running every architecture of a scenario and collecting the results.
+//! - [`output`]: `choreo run`'s output folder: files written to a temporary file, then
+//!   renamed into place.
 //!
 //! ## Determinism
 //!
@@ -40,6 +42,7 @@ pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod observe;
+pub mod output;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -416,6 +416,12 @@ impl SimEvent {
 pub trait Observer {
     /// Called once per event, in simulation order.
     fn on_event(&mut self, time: SimTime, event: &SimEvent);
+
+    /// Called once when the run ends (at the horizon, not when it fails): flush what is
+    /// buffered and report the first error met while observing. Nothing by default.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Ignores every event.
@@ -436,10 +442,33 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.on_event(time, event);
         self.1.on_event(time, event);
     }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        let first = self.0.finish();
+        let second = self.1.finish();
+        first.and(second)
+    }
+}
+
+/// Feeds the observer if there is one.
+impl<O: Observer> Observer for Option<O> {
+    fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        if let Some(o) = self {
+            o.on_event(time, event);
+        }
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.as_mut().map_or(Ok(()), Observer::finish)
+    }
 }
 
 impl<O: Observer + ?Sized> Observer for &mut O {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         (**self).on_event(time, event);
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        (**self).finish()
     }
 }

@@ -54,6 +54,15 @@ pub enum RunError {
         /// Simulated time of the stop [s].
         at_s: f64,
     },
+    /// An observer failed to write what it observed (`Observer::finish`).
+    #[error("{architecture:?}: writing its events")]
+    Output {
+        /// Architecture.
+        architecture: String,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
     /// Transactions were lost or invented: an internal error, always a bug.
     #[error(
         "internal error: conservation broken in {architecture:?}: arrived {} ≠ completed {} + failed {} + dead-lettered {} + in flight {}",
@@ -159,7 +168,12 @@ pub fn run_architecture(
     let mut session = Session::new(scenario, index, interval);
     let horizon = session.sim().horizon();
     session.step_to(horizon, u64::MAX, extra);
-    session.finish()
+    let report = session.finish()?;
+    extra.finish().map_err(|source| RunError::Output {
+        architecture: report.name.clone(),
+        source,
+    })?;
+    Ok(report)
 }
 
 /// The error for a run of `arch` stopped by `r` (the CLI and the viewer say the same).

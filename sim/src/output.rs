@@ -1,0 +1,172 @@
+//! `choreo run`'s output folder: every architecture run with its optional writers, then
+//! each file written to a temporary file and renamed into place, so a run that fails
+//! part-way leaves no half-written file under a final name and the files of an earlier
+//! run intact.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek, Write};
+use std::path::Path;
+
+use crate::export::{self, TraceWriter, TransactionWriter};
+use crate::observe::{Observer, SimEvent};
+use crate::report::Report;
+use crate::run::{self, RunError, RunOptions};
+use crate::scenario::Scenario;
+
+/// The files written only on request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Files {
+    /// `transactions.csv`, one row per finished transaction.
+    pub transactions: bool,
+    /// `events.csv`, one row per simulation event.
+    pub trace: bool,
+}
+
+/// Why writing a run's output failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The run itself failed.
+    #[error(transparent)]
+    Run(Box<RunError>),
+    /// A file could not be written (or an earlier run's removed).
+    #[error("{what}")]
+    Io {
+        /// What was being done, naming the path.
+        what: String,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
+    let what = what.into();
+    move |source| OutputError::Io { what, source }
+}
+
+/// The files `choreo run` writes only on request, with the header row each starts with, so
+/// that a later run into the same folder can remove those it does not write — and only if
+/// choreo wrote them.
+pub const OPTIONAL_FILES: [(&str, &[&str]); 2] = [
+    ("transactions.csv", &export::TRANSACTION_COLUMNS),
+    ("events.csv", &export::TRACE_COLUMNS),
+];
+
+/// Per-architecture writers of the optional files, each into an anonymous temporary file;
+/// they are joined in architecture order when the run is done.
+struct Writers {
+    transactions: Option<TransactionWriter<File>>,
+    trace: Option<TraceWriter<File>>,
+    error: Option<io::Error>,
+}
+
+impl Observer for Writers {
+    fn on_event(&mut self, time: crate::engine::SimTime, event: &SimEvent) {
+        self.transactions.on_event(time, event);
+        self.trace.on_event(time, event);
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.transactions.finish().and(self.trace.finish())
+    }
+}
+
+/// Runs `scenario` as `options` say and writes its files into `out` (created if need be):
+/// summary, costs, timeseries and isolation, and the optional `files`; removes optional
+/// files an earlier run left there. Returns the report (for the terminal table).
+pub fn run_into(
+    scenario: &Scenario,
+    options: &RunOptions,
+    out: &Path,
+    files: Files,
+) -> Result<Report, OutputError> {
+    std::fs::create_dir_all(out).map_err(io_error(format!("creating {}", out.display())))?;
+    let make = |i: usize| {
+        let arch = &scenario.architectures[i];
+        let mut error = None;
+        let mut file = || tempfile::tempfile().map_err(|e| error = Some(e)).ok();
+        let transactions = if files.transactions { file() } else { None };
+        let trace = if files.trace { file() } else { None };
+        Writers {
+            transactions: transactions
+                .map(|f| TransactionWriter::new(f, scenario, &arch.name, false)),
+            trace: trace.map(|f| TraceWriter::new(f, arch, false)),
+            error,
+        }
+    };
+    let (report, writers) = run::run_scenario_with(scenario, options, make)
+        .map_err(|e| OutputError::Run(Box::new(e)))?;
+    let write = |file: &str, f: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
+        let path = out.join(file);
+        export::write_atomic(&path, f).map_err(io_error(format!("writing {}", path.display())))
+    };
+    write("summary.csv", &|w| export::write_summary(&report, w))?;
+    write("costs.csv", &|w| export::write_costs(&report, w))?;
+    write("timeseries.csv", &|w| export::write_timeseries(&report, w))?;
+    write("isolation.csv", &|w| export::write_isolation(&report, w))?;
+    let mut parts_tx = Vec::new();
+    let mut parts_trace = Vec::new();
+    for w in writers {
+        if let Some(e) = w.error {
+            return Err(io_error("creating a temporary file")(e));
+        }
+        if let Some(t) = w.transactions {
+            parts_tx.push(t.into_inner().map_err(io_error("writing transactions"))?);
+        }
+        if let Some(t) = w.trace {
+            parts_trace.push(t.into_inner().map_err(io_error("writing events"))?);
+        }
+    }
+    if files.transactions {
+        write("transactions.csv", &|w| {
+            concatenate(w, &export::TRANSACTION_COLUMNS, &parts_tx)
+        })?;
+    }
+    if files.trace {
+        write("events.csv", &|w| {
+            concatenate(w, &export::TRACE_COLUMNS, &parts_trace)
+        })?;
+    }
+    remove_leftovers(out, [files.transactions, files.trace])?;
+    Ok(report)
+}
+
+/// Removes the optional files a run did not write (`wanted` false) but an earlier run into
+/// the same folder did, so that the folder holds one run's files. A file is removed only if
+/// it begins with the header choreo writes; any other file of that name is left alone.
+fn remove_leftovers(out: &Path, wanted: [bool; 2]) -> Result<(), OutputError> {
+    for ((file, header), wanted) in OPTIONAL_FILES.iter().zip(wanted) {
+        let path = out.join(file);
+        if wanted || !written_by_choreo(&path, header) {
+            continue;
+        }
+        std::fs::remove_file(&path).map_err(io_error(format!(
+            "removing {} from an earlier run",
+            path.display()
+        )))?;
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` starts with the header row `header`.
+fn written_by_choreo(path: &Path, header: &[&str]) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    // A header is short: a file of that name whose first 4 KB hold no line end is not ours.
+    match io::BufReader::new(file.take(4096)).read_line(&mut first) {
+        Ok(_) => first.trim_end_matches(['\n', '\r']) == header.join(","),
+        Err(_) => false,
+    }
+}
+
+/// Writes a CSV header, then each part's rows in order.
+fn concatenate(w: &mut dyn Write, header: &[&str], parts: &[File]) -> io::Result<()> {
+    writeln!(w, "{}", header.join(","))?;
+    for mut part in parts {
+        part.rewind()?;
+        io::copy(&mut part, w)?;
+    }
+    Ok(())
+}
