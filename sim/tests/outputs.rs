@@ -487,7 +487,7 @@ fn transactions_csv_has_its_columns_and_a_hand_computed_row_per_finished_transac
     );
     let mut w = TransactionWriter::new(Vec::new(), &s, "arch", true);
     run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut w).unwrap();
-    let text = String::from_utf8(w.finish().unwrap()).unwrap();
+    let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
     // In order of their end: 1.3, 1.55, 2.3, 2.8 and 3.0 s.
     assert_eq!(
         text,
@@ -518,7 +518,7 @@ fn events_csv_has_its_columns_and_the_hand_derived_events_of_one_transaction() {
     );
     let mut w = TraceWriter::new(Vec::new(), &s.architectures[0], true);
     run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut w).unwrap();
-    let text = String::from_utf8(w.finish().unwrap()).unwrap();
+    let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
     assert_eq!(
         text,
         "architecture,time_s,event,transaction,component,other,detail\n\
