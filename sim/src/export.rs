@@ -109,7 +109,7 @@ pub fn write_isolation(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 r.fault_kind,
                 &num(r.start_s, 3),
                 &num(r.end_s, 3),
-                r.window,
+                r.window.name(),
                 &report.scenario.kinds[r.kind],
                 &r.touches.to_string(),
                 &r.arrived.to_string(),

@@ -26,7 +26,7 @@ use bevy_egui::EguiPlugin;
 use choreo_sim::engine::SimTime;
 
 use crate::live::{Clock, LivePlugin};
-use crate::particles::{Particle, ParticlesPlugin};
+use crate::particles::ParticlesPlugin;
 
 /// How to open the viewer.
 #[derive(Debug, Clone)]
@@ -204,7 +204,7 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
         app.add_plugins(labels::LabelsPlugin);
     }
     if !without(Layer::Particles) {
-        app.add_plugins(ParticleLooks);
+        app.add_plugins(particles::ParticleLooks);
     }
     app.world_mut().resource_mut::<ui::UiState>().hidden = without(Layer::Panels);
     app.world_mut().resource_mut::<Clock>().speed = options.speed;
@@ -230,76 +230,6 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
         }
     }
     Ok(())
-}
-
-/// Particles as small coloured discs: sprites of one generated disc image, tinted by kind.
-/// Sprites of one image are drawn in a single batch of quads, where a mesh circle per
-/// particle costs dozens of triangles each under a software renderer.
-struct ParticleLooks;
-
-/// Diameter of a particle in world units.
-const PARTICLE_SIZE: f32 = 16.0;
-
-#[derive(Resource)]
-struct ParticleAssets {
-    disc: Handle<Image>,
-}
-
-impl Plugin for ParticleLooks {
-    fn build(&self, app: &mut App) {
-        app.add_systems(Startup, make_particle_assets)
-            .add_systems(PostUpdate, dress_particles);
-    }
-}
-
-/// A white disc with a soft one-texel edge, `side` texels across.
-fn disc_image(side: u32) -> Image {
-    use bevy::asset::RenderAssetUsages;
-    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-    let r = side as f32 / 2.0;
-    let mut data = Vec::with_capacity((side * side * 4) as usize);
-    for y in 0..side {
-        for x in 0..side {
-            let d = Vec2::new(x as f32 + 0.5 - r, y as f32 + 0.5 - r).length();
-            let alpha = (r - d).clamp(0.0, 1.0);
-            data.extend_from_slice(&[255, 255, 255, (alpha * 255.0).round() as u8]);
-        }
-    }
-    Image::new(
-        Extent3d {
-            width: side,
-            height: side,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        data,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-}
-
-fn make_particle_assets(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
-    let disc = images.add(disc_image(32));
-    commands.insert_resource(ParticleAssets { disc });
-}
-
-fn dress_particles(
-    mut commands: Commands,
-    assets: Option<Res<ParticleAssets>>,
-    added: Query<(Entity, &Particle), Added<Particle>>,
-) {
-    let Some(assets) = assets else {
-        return;
-    };
-    for (entity, p) in &added {
-        let [r, g, b] = p.pulse.rgb();
-        commands.entity(entity).insert(Sprite {
-            image: assets.disc.clone(),
-            color: Color::srgb(r, g, b),
-            custom_size: Some(Vec2::splat(PARTICLE_SIZE)),
-            ..default()
-        });
-    }
 }
 
 #[cfg(test)]

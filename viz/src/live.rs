@@ -302,6 +302,8 @@ impl Plugin for LivePlugin {
         app.insert_resource(viewer)
             .init_resource::<Clock>()
             .add_message::<Command>()
+            // The one place the frame's order of sets is configured.
+            .configure_sets(Update, (LiveSet::Simulate, LiveSet::Animate).chain())
             .add_systems(
                 Update,
                 (apply_commands, advance).chain().in_set(LiveSet::Simulate),

@@ -89,6 +89,12 @@ pub enum Window {
     After,
 }
 
+impl PartialEq<&str> for Window {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
 impl Window {
     /// Its name in `isolation.csv`.
     pub fn name(self) -> &'static str {
@@ -161,8 +167,8 @@ pub struct IsolationRow {
     pub start_s: f64,
     /// End of its last window [s] (NaN if that one has not ended).
     pub end_s: f64,
-    /// "before", "during" or "after".
-    pub window: &'static str,
+    /// Before, during or after.
+    pub window: Window,
     /// Transaction kind.
     pub kind: KindId,
     /// Whether this kind can reach the faulty component (code path).
@@ -444,7 +450,7 @@ impl Isolation {
                         fault_kind: f.kind.name(),
                         start_s: secs(f.start),
                         end_s: f.end.map_or(f64::NAN, secs),
-                        window: window.name(),
+                        window,
                         kind,
                         touches,
                         arrived: s.arrived,
