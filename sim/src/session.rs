@@ -19,7 +19,9 @@ pub struct Session {
     index: usize,
     sim: Simulation,
     metrics: Metrics,
-    isolation: Isolation,
+    /// Failure isolation, watched only where faults are planned (it needs every arrival
+    /// from time zero, for the windows before a fault; without one it is empty).
+    isolation: Option<Isolation>,
     timeseries: Vec<Sample>,
     interval: SimTime,
     /// The end of the current timeseries interval; `SimTime::MAX` once the horizon's
@@ -34,7 +36,12 @@ impl Session {
         let sim = Simulation::new(Arc::clone(&scenario), index);
         let metrics = Metrics::new(sim.architecture());
         let interval = interval.max(1);
-        let isolation = Isolation::new(sim.architecture(), scenario.kinds.len(), interval);
+        let planned = scenario
+            .faults
+            .iter()
+            .any(|f| f.target_in(index, sim.architecture()).is_some());
+        let isolation =
+            planned.then(|| Isolation::new(sim.architecture(), scenario.kinds.len(), interval));
         let horizon = sim.horizon();
         let next_sample = if horizon == 0 {
             SimTime::MAX
@@ -69,9 +76,10 @@ impl Session {
         &self.metrics
     }
 
-    /// Failure isolation so far.
-    pub fn isolation(&self) -> &Isolation {
-        &self.isolation
+    /// Failure isolation so far, of the planned faults (`None` without any: faults started
+    /// live, from the viewer, are not watched).
+    pub fn isolation(&self) -> Option<&Isolation> {
+        self.isolation.as_ref()
     }
 
     /// Transactions by fate now.
@@ -134,6 +142,9 @@ impl Session {
         let functions = (0..arch.components.len())
             .filter_map(|c| self.sim.function_usage(c).map(|u| (c, u)))
             .collect();
+        let isolation = self
+            .isolation
+            .unwrap_or_else(|| Isolation::new(arch, self.scenario.kinds.len(), self.interval));
         ArchReport {
             index: self.index,
             name: arch.name.clone(),
@@ -141,7 +152,7 @@ impl Session {
             metrics: self.metrics,
             costs,
             timeseries: self.timeseries,
-            isolation: self.isolation,
+            isolation,
             functions,
         }
     }

@@ -41,7 +41,14 @@ pub(super) struct Instance {
     phase: Phase,
     /// Start of the current invocation [ns] (of the cold start while starting).
     since: SimTime,
-    keep_alive: Option<TimerKey>,
+    /// The pending keep-alive timer and its time. It is not cancelled when the instance is
+    /// used again: it fires, finds the instance busy (and stops) or its warmth extended to
+    /// `expires` (and sets itself again), so a release costs no calendar entry while a
+    /// timer is pending — the calendar holds one entry per idle instance, not one per
+    /// release.
+    keep_alive: Option<(TimerKey, SimTime)>,
+    /// When the instance, idle, is reaped unless used [ns].
+    expires: SimTime,
     pending: Pending,
     /// Whether the instance served its first invocation yet (to flag cold invocations).
     cold: bool,
@@ -81,6 +88,7 @@ impl Instance {
             phase,
             since: now,
             keep_alive: None,
+            expires: SimTime::MAX,
             pending,
             cold,
             ok: true,
@@ -313,7 +321,6 @@ impl State {
         if let Some(inst) = warm {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
-            let timer = i.keep_alive.take();
             i.phase = Phase::Busy;
             i.since = now;
             i.ok = true;
@@ -322,9 +329,6 @@ impl State {
             if n > 1 && matches!(pending, Pending::Act(_)) {
                 i.shared = true;
                 f.roomy.push(inst);
-            }
-            if let Some(timer) = timer {
-                self.cal.cancel(timer);
             }
             if n == 1 || pending == Pending::Batch {
                 self.arm_deadline(plan, comp, inst);
@@ -728,7 +732,11 @@ impl State {
             f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
         let mut closed = Vec::new();
         if unload {
-            closed = f.instances.remove(inst as usize).connections;
+            let gone = f.instances.remove(inst as usize);
+            if let Some((timer, _)) = gone.keep_alive {
+                self.cal.cancel(timer);
+            }
+            closed = gone.connections;
         } else {
             f.idle.push_back(inst);
         }
@@ -846,8 +854,24 @@ impl State {
         self.fn_state(comp).instances[inst as usize].ok &= ok;
     }
 
-    /// Keeps idle instance `inst` warm until `at`, when it is reaped unless used.
+    /// Keeps idle instance `inst` warm until `at`, when it is reaped unless used. A timer
+    /// still pending from an earlier idle spell is kept if it fires no later than `at` (it
+    /// then sets itself again for `at`); one that would fire later is replaced.
     fn keep_warm_until(&mut self, comp: CompId, inst: u32, at: SimTime) {
+        let i = &mut self.fn_state(comp).instances[inst as usize];
+        i.expires = at;
+        let stale = match i.keep_alive {
+            Some((_, pending)) if pending <= at => return,
+            Some((timer, _)) => Some(timer),
+            None => None,
+        };
+        if let Some(timer) = stale {
+            self.cal.cancel(timer);
+        }
+        self.arm_keep_alive(comp, inst, at);
+    }
+
+    fn arm_keep_alive(&mut self, comp: CompId, inst: u32, at: SimTime) {
         let timer = self.cal.schedule_timer(
             at,
             Ev::KeepAliveExpired {
@@ -855,7 +879,7 @@ impl State {
                 inst,
             },
         );
-        self.fn_state(comp).instances[inst as usize].keep_alive = Some(timer);
+        self.fn_state(comp).instances[inst as usize].keep_alive = Some((timer, at));
     }
 
     /// The keep-alive policy loads an instance ahead of the next expected request.
@@ -880,6 +904,23 @@ impl State {
     }
 
     pub(super) fn keep_alive_expired(&mut self, comp: CompId, inst: u32) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        // The timer of an instance removed meanwhile was cancelled, so `inst` is this one.
+        let Some(i) = f.instances.get_mut(inst as usize) else {
+            return;
+        };
+        i.keep_alive = None;
+        if i.phase != Phase::Idle {
+            // Used since: its release sets the next timer.
+            return;
+        }
+        if i.expires > now {
+            // Used and released since: warm until its latest release's deadline.
+            let at = i.expires;
+            self.arm_keep_alive(comp, inst, at);
+            return;
+        }
         let f = self.fn_state(comp);
         // Expiry mostly follows idle order (the front); policies with varying windows may not.
         if f.idle.front() == Some(&inst) {
