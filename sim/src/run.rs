@@ -213,7 +213,7 @@ pub fn runaway_error(
 /// Appends one interval's samples and restarts the interval counters.
 pub(crate) fn sample(sim: &Simulation, metrics: &mut Metrics, t: SimTime, out: &mut Vec<Sample>) {
     let counts = sim.counts();
-    let i = std::mem::take(&mut metrics.interval);
+    let mut i = std::mem::take(&mut metrics.interval);
     let all = [
         (Metric::Arrived, i.arrived as f64),
         (Metric::Completed, i.completed as f64),
