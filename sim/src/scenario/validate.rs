@@ -8,150 +8,52 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::locate::Locations;
 use super::raw::*;
-use super::units::parse_duration;
 use super::*;
 use crate::calibration as cal;
 
+mod ctx;
 mod cycles;
+mod dist;
+mod faults;
+mod prices;
 mod sanity;
+mod workload;
 
-/// Collects diagnostics, locating each by its field path.
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-    loc: Locations,
-    diags: Vec<Diagnostic>,
-}
+use ctx::{Ctx, count, optional, suggest};
+use prices::price;
 
-impl Ctx<'_> {
-    fn push(&mut self, severity: Severity, path: &str, message: String) {
-        let pos = self.loc.position(path);
-        let (line, col) = pos.map_or((1, 1), |p| (p.line, p.col));
-        self.diags.push(Diagnostic {
-            severity,
-            file: self.file.to_string(),
-            line,
-            col,
-            path: path.to_string(),
-            message,
-        });
+fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
+    let horizon = ctx.positive_duration("horizon", &raw.horizon);
+    let prices = prices::prices(&raw.prices, ctx);
+    let (kinds, sources) = workload::sources(ctx, &raw.workload);
+    let faults = faults::faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
+    if raw.architectures.is_empty() {
+        ctx.error("architectures", "at least one architecture is needed");
     }
-
-    /// An error about a map key (a transaction kind), pointing at the key itself.
-    fn key_error(&mut self, path: &str, message: String) {
-        let (line, col) = self
-            .loc
-            .key_position(path)
-            .map_or((1, 1), |p| (p.line, p.col));
-        self.diags.push(Diagnostic {
-            severity: Severity::Error,
-            file: self.file.to_string(),
-            line,
-            col,
-            path: path.to_string(),
-            message,
-        });
-    }
-
-    fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.push(Severity::Error, path, message.into());
-    }
-
-    fn warn(&mut self, path: &str, message: impl Into<String>) {
-        self.push(Severity::Warning, path, message.into());
-    }
-
-    fn duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
-        parse_duration(text).map_err(|e| self.error(path, e)).ok()
-    }
-
-    fn positive_duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
-        match self.duration(path, text)? {
-            0 => {
-                self.error(path, "must be longer than zero");
-                None
-            }
-            d => Some(d),
-        }
-    }
-
-    fn dist(&mut self, path: &str, raw: &RawDuration) -> Option<Dist> {
-        let result = match raw {
-            RawDuration::Fixed(text) => return self.duration(path, text).map(Dist::Constant),
-            RawDuration::Random(d) => self.raw_dist(path, d)?,
-        };
-        result.map_err(|e| self.error(path, e)).ok()
-    }
-
-    /// Parses a duration field of a distribution as f64 nanoseconds.
-    fn ns(&mut self, path: &str, field: &str, text: &str) -> Option<f64> {
-        self.duration(&format!("{path}.{field}"), text)
-            .map(|d| d as f64)
-    }
-
-    fn raw_dist(&mut self, path: &str, d: &RawDist) -> Option<Result<Dist, String>> {
-        Some(match d {
-            RawDist::Constant(text) => Ok(Dist::Constant(self.duration(path, text)?)),
-            RawDist::Exponential { mean } => Dist::exponential(self.ns(path, "mean", mean)?),
-            RawDist::LogNormal {
-                median,
-                p99,
-                mu,
-                sigma,
-            } => match (median, p99, mu, sigma) {
-                (Some(median), Some(p99), None, None) => {
-                    let median = self.ns(path, "median", median);
-                    let p99 = self.ns(path, "p99", p99);
-                    Dist::lognormal_median_p99(median?, p99?)
-                }
-                // mu and sigma are of ln(seconds); the simulator samples nanoseconds.
-                (None, None, Some(mu), Some(sigma)) => Dist::lognormal(mu + 1e9f64.ln(), *sigma),
-                _ => Err("give either median and p99, or mu and sigma".into()),
-            },
-            RawDist::Normal { mean, sd } => {
-                let mean = self.ns(path, "mean", mean);
-                let sd = self.ns(path, "sd", sd);
-                Dist::normal(mean?, sd?)
-            }
-            RawDist::Uniform { min, max } => {
-                let min = self.ns(path, "min", min);
-                let max = self.ns(path, "max", max);
-                Dist::uniform(min?, max?)
-            }
-            RawDist::Gamma { shape, scale } => Dist::gamma(*shape, self.ns(path, "scale", scale)?),
-            RawDist::Weibull { shape, scale } => {
-                Dist::weibull(*shape, self.ns(path, "scale", scale)?)
-            }
-            RawDist::Pareto { shape, scale } => {
-                Dist::pareto(*shape, self.ns(path, "scale", scale)?)
-            }
-        })
-    }
-
-    fn rate(&mut self, path: &str, rate: f64) -> Option<f64> {
-        if rate.is_finite() && rate > 0.0 {
-            Some(rate)
-        } else {
-            self.error(
-                path,
-                format!("rate must be greater than zero, found {rate}"),
+    let mut seen = BTreeSet::new();
+    let mut architectures = Vec::new();
+    for (i, a) in raw.architectures.iter().enumerate() {
+        if !seen.insert(a.name.as_str()) {
+            ctx.error(
+                &format!("architectures[{i}].name"),
+                format!("architecture name {:?} is used twice", a.name),
             );
-            None
         }
+        architectures.push(architecture(ctx, &format!("architectures[{i}]"), a, &kinds));
     }
-}
-
-/// "did you mean" for a misspelt name, from the candidates.
-fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let best = candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
-        .min();
-    match best {
-        Some((_, c)) => format!(" (did you mean {c:?}?)"),
-        None => String::new(),
-    }
+    sanity::check(ctx, &raw, horizon);
+    Some(Scenario {
+        name: raw.name,
+        about: raw.about,
+        lesson: raw.lesson,
+        horizon: horizon?,
+        seed: raw.seed,
+        prices,
+        kinds,
+        sources,
+        architectures: architectures.into_iter().collect::<Option<Vec<_>>>()?,
+        faults: faults?,
+    })
 }
 
 pub(super) fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
@@ -193,551 +95,6 @@ pub(super) fn load(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
             })
         }
     }
-}
-
-fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
-    let horizon = ctx.positive_duration("horizon", &raw.horizon);
-    let prices = prices(&raw.prices, ctx);
-
-    let mut kinds: Vec<String> = Vec::new();
-    let mut sources = Vec::new();
-    if raw.workload.is_empty() {
-        ctx.error("workload", "the workload needs at least one source");
-    }
-    for (i, s) in raw.workload.iter().enumerate() {
-        let path = format!("workload[{i}]");
-        if s.kind.trim().is_empty() {
-            ctx.error(
-                &format!("{path}.kind"),
-                "the transaction kind must not be empty",
-            );
-        }
-        let kind = kinds.iter().position(|k| *k == s.kind).unwrap_or_else(|| {
-            kinds.push(s.kind.clone());
-            kinds.len() - 1
-        });
-        if let Some(arrivals) = arrivals(ctx, &format!("{path}.arrivals"), &s.arrivals) {
-            sources.push(Source { kind, arrivals });
-        }
-    }
-
-    let faults = faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
-    if raw.architectures.is_empty() {
-        ctx.error("architectures", "at least one architecture is needed");
-    }
-    let mut seen = BTreeSet::new();
-    let mut architectures = Vec::new();
-    for (i, a) in raw.architectures.iter().enumerate() {
-        if !seen.insert(a.name.as_str()) {
-            ctx.error(
-                &format!("architectures[{i}].name"),
-                format!("architecture name {:?} is used twice", a.name),
-            );
-        }
-        architectures.push(architecture(ctx, &format!("architectures[{i}]"), a, &kinds));
-    }
-    sanity::check(ctx, &raw, horizon);
-    Some(Scenario {
-        name: raw.name,
-        about: raw.about,
-        lesson: raw.lesson,
-        horizon: horizon?,
-        seed: raw.seed,
-        prices,
-        kinds,
-        sources,
-        architectures: architectures.into_iter().collect::<Option<Vec<_>>>()?,
-        faults: faults?,
-    })
-}
-
-/// The most windows a `Repeat` fault may be expected to have over the horizon (the horizon
-/// over the mean time between failures plus the mean time to repair); more is refused.
-const MAX_REPEAT_WINDOWS: u64 = 100_000;
-
-fn faults(
-    ctx: &mut Ctx,
-    raw: &[RawFault],
-    archs: &[RawArchitecture],
-    kinds: &[String],
-    horizon: Option<SimTime>,
-) -> Option<Vec<Fault>> {
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (i, f) in raw.iter().enumerate() {
-        let path = format!("faults[{i}]");
-        let field = |name: &str| format!("{path}.{name}");
-        let architecture = match &f.architecture {
-            Some(name) => match archs.iter().position(|a| &a.name == name) {
-                Some(a) => Some(a),
-                None => {
-                    let hint = suggest(name, archs.iter().map(|a| a.name.as_str()));
-                    ctx.error(
-                        &field("architecture"),
-                        format!("no architecture named {name:?}{hint}"),
-                    );
-                    ok = false;
-                    continue;
-                }
-            },
-            None => None,
-        };
-        let targets: Vec<&RawComponent> = archs
-            .iter()
-            .enumerate()
-            .filter(|(a, _)| architecture.is_none_or(|want| want == *a))
-            .filter_map(|(_, a)| a.components.iter().find(|c| c.name() == f.target))
-            .collect();
-        if targets.is_empty() {
-            let names = archs
-                .iter()
-                .flat_map(|a| a.components.iter().map(|c| c.name()));
-            let hint = suggest(&f.target, names);
-            ctx.error(
-                &field("target"),
-                format!(
-                    "no component named {:?} in any architecture{hint}",
-                    f.target
-                ),
-            );
-            ok = false;
-            continue;
-        }
-        let kind = match &f.kind {
-            RawFaultKind::Outage => Some(FaultKind::Outage),
-            RawFaultKind::Slow { factor, add } => {
-                let factor = factor.unwrap_or(1.0);
-                if !(factor.is_finite() && factor >= 1.0) {
-                    ctx.error(
-                        &format!("{}.factor", field("kind")),
-                        format!("a slow-down factor must be 1 or more, found {factor}"),
-                    );
-                }
-                let add = match add {
-                    Some(a) => ctx.duration(&format!("{}.add", field("kind")), a),
-                    None => Some(0),
-                };
-                add.map(|add| FaultKind::Slow { factor, add })
-            }
-            RawFaultKind::Errors { rate } | RawFaultKind::Poison { rate }
-                if !(0.0..=1.0).contains(rate) =>
-            {
-                ctx.error(
-                    &format!("{}.rate", field("kind")),
-                    format!("must be in [0, 1], found {rate}"),
-                );
-                None
-            }
-            RawFaultKind::Errors { rate } => Some(FaultKind::Errors { rate: *rate }),
-            RawFaultKind::Poison { rate } => Some(FaultKind::Poison { rate: *rate }),
-            RawFaultKind::CapacityCut { factor } => {
-                if !(*factor > 0.0 && *factor <= 1.0) {
-                    ctx.error(
-                        &format!("{}.factor", field("kind")),
-                        format!("must be in (0, 1], found {factor}"),
-                    );
-                }
-                Some(FaultKind::CapacityCut { factor: *factor })
-            }
-            RawFaultKind::Crash { probability, after } => match (probability, after) {
-                (Some(p), None) if (0.0..=1.0).contains(p) => {
-                    Some(FaultKind::Crash(CrashRule::Probability(*p)))
-                }
-                (None, Some(n)) if *n >= 1 => Some(FaultKind::Crash(CrashRule::After(*n))),
-                _ => {
-                    ctx.error(
-                        &field("kind"),
-                        "a crash needs exactly one of probability (in [0, 1]) and after (at least 1)",
-                    );
-                    None
-                }
-            },
-        };
-        let fits = |c: &RawComponent| match f.kind {
-            RawFaultKind::Crash { .. } => matches!(
-                c,
-                RawComponent::Server { .. } | RawComponent::Function { .. }
-            ),
-            RawFaultKind::Poison { .. } => matches!(c, RawComponent::Queue { .. }),
-            RawFaultKind::CapacityCut { .. } => matches!(
-                c,
-                RawComponent::Database { .. }
-                    | RawComponent::External { .. }
-                    | RawComponent::Function { .. }
-            ),
-            // Queues and topics take no time: there is nothing to slow down.
-            RawFaultKind::Slow { .. } => {
-                !matches!(c, RawComponent::Queue { .. } | RawComponent::Topic { .. })
-            }
-            RawFaultKind::Outage | RawFaultKind::Errors { .. } => true,
-        };
-        if let Some(bad) = targets.iter().find(|c| !fits(c)) {
-            ctx.error(
-                &field("kind"),
-                format!(
-                    "this kind of fault cannot hit {} ({:?})",
-                    kind_word(bad),
-                    f.target
-                ),
-            );
-            ok = false;
-        }
-        let handler = match &f.handler {
-            Some(h) => {
-                if targets
-                    .iter()
-                    .any(|c| !matches!(c, RawComponent::Server { .. }))
-                {
-                    ctx.error(
-                        &field("handler"),
-                        "only a server's fault can name a handler",
-                    );
-                }
-                kind_id(ctx, &field("handler"), h, kinds)
-            }
-            None => None,
-        };
-        let schedule = match (&f.at, &f.lasts, &f.repeat) {
-            (Some(at), Some(lasts), None) => {
-                let at = ctx.duration(&field("at"), at);
-                let lasts = ctx.positive_duration(&field("lasts"), lasts);
-                at.zip(lasts)
-                    .map(|(at, lasts)| FaultSchedule::Once { at, lasts })
-            }
-            (None, None, Some(r)) => {
-                let between = ctx.dist(&format!("{}.between", field("repeat")), &r.between);
-                let repair = ctx.dist(&format!("{}.repair", field("repeat")), &r.repair);
-                match (between, repair) {
-                    (Some(b), Some(r)) if b.mean_ns() >= 1.0 && r.mean_ns() >= 1.0 => {
-                        // Expected windows over the horizon (each lasts between + repair).
-                        let windows =
-                            horizon.map_or(0.0, |h| h as f64) / (b.mean_ns() + r.mean_ns());
-                        if windows > MAX_REPEAT_WINDOWS as f64 {
-                            ctx.error(
-                                &field("repeat"),
-                                format!(
-                                    "failures every {} for {} make about {:.0} windows over the horizon, \
-                                     more than the {MAX_REPEAT_WINDOWS} allowed: make `between` or `repair` longer",
-                                    units::format_duration(b.mean_ns().round() as SimTime),
-                                    units::format_duration(r.mean_ns().round() as SimTime),
-                                    windows
-                                ),
-                            );
-                            None
-                        } else {
-                            Some(FaultSchedule::Repeat {
-                                between: b,
-                                repair: r,
-                            })
-                        }
-                    }
-                    (Some(_), Some(_)) => {
-                        ctx.error(
-                            &field("repeat"),
-                            "times between failures and to repair must be longer than zero",
-                        );
-                        None
-                    }
-                    _ => None,
-                }
-            }
-            _ => {
-                ctx.error(&path, "a fault needs either `at` and `lasts`, or `repeat`");
-                None
-            }
-        };
-        match (kind, schedule) {
-            (Some(kind), Some(schedule)) if f.handler.is_none() || handler.is_some() => {
-                out.push(Fault {
-                    target: f.target.clone(),
-                    architecture,
-                    handler,
-                    schedule,
-                    kind,
-                })
-            }
-            _ => ok = false,
-        }
-    }
-    ok.then_some(out)
-}
-
-fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
-    let mut book = cal::PriceBook::default();
-    book.bill_init = raw.bill_init.unwrap_or(book.bill_init);
-    let fields: [(&str, Option<f64>, &mut f64); 13] = [
-        (
-            "function_gb_second",
-            raw.function_gb_second,
-            &mut book.function_gb_second,
-        ),
-        (
-            "function_gb_second_arm",
-            raw.function_gb_second_arm,
-            &mut book.function_gb_second_arm,
-        ),
-        (
-            "function_requests_per_million",
-            raw.function_requests_per_million,
-            &mut book.function_requests_per_million,
-        ),
-        (
-            "gateway_requests_per_million",
-            raw.gateway_requests_per_million,
-            &mut book.gateway_requests_per_million,
-        ),
-        (
-            "queue_requests_per_million",
-            raw.queue_requests_per_million,
-            &mut book.queue_requests_per_million,
-        ),
-        (
-            "topic_publishes_per_million",
-            raw.topic_publishes_per_million,
-            &mut book.topic_publishes_per_million,
-        ),
-        (
-            "storage_puts_per_thousand",
-            raw.storage_puts_per_thousand,
-            &mut book.storage_puts_per_thousand,
-        ),
-        (
-            "storage_gets_per_thousand",
-            raw.storage_gets_per_thousand,
-            &mut book.storage_gets_per_thousand,
-        ),
-        (
-            "database_writes_per_million",
-            raw.database_writes_per_million,
-            &mut book.database_writes_per_million,
-        ),
-        (
-            "database_reads_per_million",
-            raw.database_reads_per_million,
-            &mut book.database_reads_per_million,
-        ),
-        (
-            "provisioned_gb_second",
-            raw.provisioned_gb_second,
-            &mut book.provisioned_gb_second,
-        ),
-        (
-            "orchestrator_transitions_per_million",
-            raw.orchestrator_transitions_per_million,
-            &mut book.orchestrator_transitions_per_million,
-        ),
-        (
-            "provisioned_duration_gb_second",
-            raw.provisioned_duration_gb_second,
-            &mut book.provisioned_duration_gb_second,
-        ),
-    ];
-    for (name, value, slot) in fields {
-        if let Some(v) = value {
-            if v.is_finite() && v >= 0.0 {
-                *slot = v;
-            } else {
-                ctx.error(
-                    &format!("prices.{name}"),
-                    format!("a price must be zero or more, found {v}"),
-                );
-            }
-        }
-    }
-    book
-}
-
-fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
-    Some(match raw {
-        RawArrivals::Poisson { per_second } => Arrivals::Poisson {
-            rate: ctx.rate(&format!("{path}.per_second"), *per_second)?,
-        },
-        RawArrivals::Constant { per_second } => Arrivals::Constant {
-            rate: ctx.rate(&format!("{path}.per_second"), *per_second)?,
-        },
-        RawArrivals::Profile { points, ramp } => {
-            if points.is_empty() {
-                ctx.error(
-                    &format!("{path}.points"),
-                    "a profile needs at least one point",
-                );
-                return None;
-            }
-            let mut out: Vec<(SimTime, f64)> = Vec::new();
-            let mut ok = true;
-            for (i, (time, rate)) in points.iter().enumerate() {
-                let p = format!("{path}.points[{i}]");
-                let t = ctx.duration(&format!("{p}[0]"), time);
-                if !(rate.is_finite() && *rate >= 0.0) {
-                    ctx.error(
-                        &format!("{p}[1]"),
-                        format!("rate must be zero or more, found {rate}"),
-                    );
-                    ok = false;
-                }
-                match (t, out.last()) {
-                    (Some(t), Some(&(prev, _))) if t <= prev => {
-                        ctx.error(&format!("{p}[0]"), "profile times must increase");
-                        ok = false;
-                    }
-                    (Some(t), None) if t != 0 && i == 0 => {
-                        ctx.error(
-                            &format!("{p}[0]"),
-                            "the first profile point must be at \"0s\"",
-                        );
-                        ok = false;
-                    }
-                    (Some(t), _) => out.push((t, *rate)),
-                    (None, _) => ok = false,
-                }
-            }
-            if ok && out.iter().all(|&(_, r)| r == 0.0) {
-                ctx.error(
-                    &format!("{path}.points"),
-                    "every rate in the profile is zero",
-                );
-                ok = false;
-            }
-            if !ok {
-                return None;
-            }
-            Arrivals::Profile {
-                points: out,
-                ramp: *ramp,
-            }
-        }
-        RawArrivals::Diurnal {
-            mean_per_second,
-            amplitude,
-            period,
-            peak_at,
-        } => {
-            let mean = ctx.rate(&format!("{path}.mean_per_second"), *mean_per_second);
-            if !(0.0..=1.0).contains(amplitude) {
-                ctx.error(
-                    &format!("{path}.amplitude"),
-                    format!("amplitude must be in [0, 1], found {amplitude}"),
-                );
-            }
-            let period = match period {
-                Some(p) => ctx.positive_duration(&format!("{path}.period"), p),
-                None => Some(24 * 3600 * crate::engine::NS_PER_S),
-            };
-            let peak_at = match peak_at {
-                Some(p) => ctx.duration(&format!("{path}.peak_at"), p),
-                None => Some(14 * 3600 * crate::engine::NS_PER_S),
-            };
-            if !(0.0..=1.0).contains(amplitude) {
-                return None;
-            }
-            Arrivals::Diurnal {
-                mean: mean?,
-                amplitude: *amplitude,
-                period: period?,
-                peak_at: peak_at?,
-            }
-        }
-        RawArrivals::Bursts {
-            on_per_second,
-            off_per_second,
-            on,
-            off,
-        } => {
-            let on_rate = ctx.rate(&format!("{path}.on_per_second"), *on_per_second);
-            if !(off_per_second.is_finite() && *off_per_second >= 0.0) {
-                ctx.error(
-                    &format!("{path}.off_per_second"),
-                    format!("rate must be zero or more, found {off_per_second}"),
-                );
-                return None;
-            }
-            let on = ctx.dist(&format!("{path}.on"), on);
-            let off = ctx.dist(&format!("{path}.off"), off);
-            let (on, off) = (on?, off?);
-            if on.mean_ns() <= 0.0 {
-                ctx.error(
-                    &format!("{path}.on"),
-                    "on periods must last longer than zero",
-                );
-                return None;
-            }
-            Arrivals::Bursts {
-                on_rate: on_rate?,
-                off_rate: *off_per_second,
-                on,
-                off,
-            }
-        }
-        RawArrivals::Trace {
-            file,
-            column,
-            scale,
-        } => {
-            let scale = scale.unwrap_or(1.0);
-            let scale_ok = scale.is_finite() && scale > 0.0;
-            if !scale_ok {
-                ctx.error(
-                    &format!("{path}.scale"),
-                    format!("scale must be greater than zero, found {scale}"),
-                );
-            }
-            let text = read_trace(ctx, path, file)?;
-            if !scale_ok {
-                return None;
-            }
-            let times = trace::parse_timestamps(&text, column.as_deref(), scale)
-                .map_err(|e| trace_error(ctx, path, file, e))
-                .ok()?;
-            Arrivals::Trace {
-                times: times.into(),
-            }
-        }
-        RawArrivals::AzureTrace {
-            file,
-            function,
-            spread,
-        } => {
-            let text = read_trace(ctx, path, file)?;
-            let counts = trace::parse_azure(&text, function.as_deref())
-                .map_err(|e| trace_error(ctx, path, file, e))
-                .ok()?;
-            Arrivals::Azure {
-                per_minute: counts.into(),
-                even: *spread == Some(RawSpread::Even),
-            }
-        }
-    })
-}
-
-/// The text of the trace `file` of the arrivals at `path`, or an error at its `file` field.
-fn read_trace(ctx: &mut Ctx, path: &str, file: &str) -> Option<std::borrow::Cow<'static, str>> {
-    let message = match trace::read(ctx.file, file) {
-        Ok(text) => return Some(text),
-        Err(e) => format!("cannot read trace {file:?}: {e}"),
-    };
-    ctx.error(&format!("{path}.file"), message);
-    None
-}
-
-/// Reports what is wrong with the trace `file` of the arrivals at `path`.
-fn trace_error(ctx: &mut Ctx, path: &str, file: &str, e: trace::TraceError) {
-    use trace::TraceError as E;
-    let (field, message) = match e {
-        E::Row { line, message } => ("file", format!("{file}:{line}: {message}")),
-        E::Header(message) => ("file", format!("{file}: {message}")),
-        E::NoColumn { name, headers } => {
-            let hint = suggest(&name, headers.iter().map(String::as_str));
-            let message = format!("trace {file:?} has no column {name:?}{hint}");
-            ("column", message)
-        }
-        E::NoFunction { name, functions } => {
-            let hint = suggest(&name, functions.iter().map(String::as_str));
-            let message = format!("trace {file:?} has no function {name:?}{hint}");
-            ("function", message)
-        }
-        E::Empty => ("file", format!("trace {file:?} holds no arrivals")),
-    };
-    ctx.error(&format!("{path}.{field}"), message);
 }
 
 /// Which component kinds a reference may name.
@@ -1327,24 +684,6 @@ fn compile_flow(
     ok.then_some(slot as u32)
 }
 
-/// An optional field's checked value: `Some(None)` when absent, `Some(Some(v))` when valid,
-/// `None` when it was given but invalid (its error already reported).
-fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
-    match field {
-        None => Some(None),
-        Some(None) => None,
-        Some(Some(v)) => Some(Some(v)),
-    }
-}
-
-fn count(ctx: &mut Ctx, path: &str, value: Option<u32>, default: u32) -> u32 {
-    let v = value.unwrap_or(default);
-    if v == 0 {
-        ctx.error(path, "must be at least 1");
-    }
-    v
-}
-
 fn component(
     ctx: &mut Ctx,
     path: &str,
@@ -1376,9 +715,7 @@ fn component(
             let instances = count(ctx, &field("instances"), *instances, 1);
             let workers = count(ctx, &field("workers"), *workers, 1);
             let usd_per_hour = usd_per_hour.unwrap_or(cal::SERVER_USD_PER_HOUR);
-            if !(usd_per_hour.is_finite() && usd_per_hour >= 0.0) {
-                ctx.error(&field("usd_per_hour"), "a price must be zero or more");
-            }
+            price(ctx, &field("usd_per_hour"), usd_per_hour, false);
             let mut table = vec![None; kinds.len()];
             let mut ok = true;
             for (kind, steps) in handlers {
@@ -1714,8 +1051,8 @@ fn component(
             if *max_connections == Some(0) {
                 ctx.error(&field("max_connections"), "must be at least 1");
             }
-            if usd_per_hour.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
-                ctx.error(&field("usd_per_hour"), "a price must be zero or more");
+            if let Some(p) = *usd_per_hour {
+                price(ctx, &field("usd_per_hour"), p, false);
             }
             if usd_per_hour.is_some() && matches!(capacity, None | Some(RawCapacity::Serverless)) {
                 ctx.error(
@@ -1780,9 +1117,7 @@ fn component(
             }
             let rate_limit = rate_limit.map(|r| ctx.rate(&field("rate_limit"), r));
             let usd_per_call = usd_per_call.unwrap_or(0.0);
-            if !(usd_per_call.is_finite() && usd_per_call >= 0.0) {
-                ctx.error(&field("usd_per_call"), "a price must be zero or more");
-            }
+            price(ctx, &field("usd_per_call"), usd_per_call, false);
             Spec::External(External {
                 latency: latency?,
                 error_rate,

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 
-use super::{Ctx, successors};
+use super::ctx::Ctx;
+use super::successors;
 use crate::model::{MAX_OUTSTANDING_PER_TXN, MAX_WORK_PER_TXN};
 use crate::scenario::{Architecture, CompId, KindId, Spec, Step, Work};
 
