@@ -2,7 +2,7 @@
 //! with drawn times between failures and to repair).
 
 use super::ctx::{Ctx, suggest};
-use super::{kind_id, kind_word};
+use super::names::{kind_id, kind_word};
 use crate::engine::SimTime;
 use crate::scenario::raw::{RawArchitecture, RawComponent, RawFault, RawFaultKind};
 use crate::scenario::{CrashRule, Fault, FaultKind, FaultSchedule, units};
