@@ -109,7 +109,7 @@ fn architecture(
         components,
         positions,
     };
-    super::check_topology(ctx, path, &arch, kinds);
+    arch.check_topology(ctx, path, kinds);
     Some(arch)
 }
 

@@ -15,6 +15,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A diagnostic at `path`, located at the value there.
     fn push(&mut self, severity: Severity, path: &str, message: String) {
         let pos = self.loc.position(path);
         let (line, col) = pos.map_or((1, 1), |p| (p.line, p.col));
@@ -44,18 +45,22 @@ impl Ctx<'_> {
         });
     }
 
+    /// An error at `path`.
     pub(super) fn error(&mut self, path: &str, message: impl Into<String>) {
         self.push(Severity::Error, path, message.into());
     }
 
+    /// A warning at `path`.
     pub(super) fn warn(&mut self, path: &str, message: impl Into<String>) {
         self.push(Severity::Warning, path, message.into());
     }
 
+    /// The duration `text` ("250ms", "2h") [ns], or an error at `path`.
     pub(super) fn duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
         parse_duration(text).map_err(|e| self.error(path, e)).ok()
     }
 
+    /// A duration longer than zero [ns], or an error at `path`.
     pub(super) fn positive_duration(&mut self, path: &str, text: &str) -> Option<SimTime> {
         match self.duration(path, text)? {
             0 => {
@@ -66,6 +71,7 @@ impl Ctx<'_> {
         }
     }
 
+    /// A rate greater than zero [1/s], or an error at `path`.
     pub(super) fn rate(&mut self, path: &str, rate: f64) -> Option<f64> {
         if rate.is_finite() && rate > 0.0 {
             Some(rate)
@@ -102,6 +108,8 @@ pub(super) fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
     }
 }
 
+/// A count of at least 1 (`default` when absent); an error at `path` if it is zero, whose
+/// value is still returned so that the checks after it run.
 pub(super) fn count(ctx: &mut Ctx, path: &str, value: Option<u32>, default: u32) -> u32 {
     let v = value.unwrap_or(default);
     if v == 0 {

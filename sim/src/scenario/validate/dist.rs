@@ -6,6 +6,7 @@ use crate::dist::Dist;
 use crate::scenario::raw::{RawDist, RawDuration};
 
 impl Ctx<'_> {
+    /// The distribution at `path`: a fixed duration, or a named distribution.
     pub(super) fn dist(&mut self, path: &str, raw: &RawDuration) -> Option<Dist> {
         let result = match raw {
             RawDuration::Fixed(text) => return self.duration(path, text).map(Dist::Constant),
@@ -20,6 +21,8 @@ impl Ctx<'_> {
             .map(|d| d as f64)
     }
 
+    /// A named distribution; `None` if a duration in it does not parse (reported), else the
+    /// distribution or why its parameters are refused.
     fn raw_dist(&mut self, path: &str, d: &RawDist) -> Option<Result<Dist, String>> {
         Some(match d {
             RawDist::Constant(text) => Ok(Dist::Constant(self.duration(path, text)?)),

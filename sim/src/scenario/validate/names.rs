@@ -76,6 +76,7 @@ pub(super) enum Want {
 }
 
 impl Want {
+    /// Whether a reference of this kind may name `spec`.
     fn accepts(self, spec: &RawComponent) -> bool {
         use RawComponent as C;
         match self {
@@ -104,6 +105,7 @@ impl Want {
         }
     }
 
+    /// The kinds it accepts, for messages.
     fn describe(self) -> &'static str {
         match self {
             Want::Callable => "a function, server, gateway, orchestrator or external service",
