@@ -579,7 +579,7 @@ pub fn dot(arch: &Architecture) -> String {
         .collect();
     let mut edges: Vec<(usize, usize, bool)> = Vec::new();
     for id in 0..arch.components.len() {
-        for (t, sync) in crate::scenario::successors(arch, id, None) {
+        for (t, sync) in arch.successors(id, None) {
             if !edges.contains(&(id, t, sync)) {
                 edges.push((id, t, sync));
             }

@@ -10,8 +10,6 @@ pub mod trace;
 pub mod units;
 mod validate;
 
-pub(crate) use validate::successors;
-
 use std::fmt;
 use std::sync::Arc;
 
@@ -297,7 +295,7 @@ impl Architecture {
         let mut stack = vec![self.entry];
         while let Some(id) = stack.pop() {
             if !std::mem::replace(&mut seen[id], true) {
-                stack.extend(successors(self, id, Some(kind)).into_iter().map(|(t, _)| t));
+                stack.extend(self.successors(id, Some(kind)).into_iter().map(|(t, _)| t));
             }
         }
         seen
@@ -310,7 +308,7 @@ impl Architecture {
     pub fn edges(&self) -> Vec<(CompId, CompId, bool)> {
         let mut edges: Vec<(CompId, CompId, bool)> = Vec::new();
         for id in 0..self.components.len() {
-            for (to, sync) in successors(self, id, None) {
+            for (to, sync) in self.successors(id, None) {
                 edges.push((id, to, sync));
             }
         }

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 
-use super::{Ctx, successors};
+use super::ctx::Ctx;
 use crate::model::{MAX_OUTSTANDING_PER_TXN, MAX_WORK_PER_TXN};
 use crate::scenario::{Architecture, CompId, KindId, Spec, Step, Work};
 
@@ -58,30 +58,6 @@ fn describe(arch: &Architecture, ids: &[CompId]) -> String {
         .map(|&i| arch.components[i].name.as_str())
         .collect();
     format!("{} → {}", names.join(" → "), names[0])
-}
-
-/// Errors for cycles of synchronous calls of some transaction kind.
-pub(super) fn check_synchronous(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: usize) {
-    let n = arch.components.len();
-    let mut found = BTreeSet::new();
-    for kind in kind_slots(kinds) {
-        let edges = (0..n).flat_map(|id| {
-            successors(arch, id, kind)
-                .into_iter()
-                .filter(|&(_, sync)| sync)
-                .map(move |(t, _)| (id, t))
-        });
-        found.extend(loops(n, edges));
-    }
-    for ids in found {
-        ctx.error(
-            &format!("{path}.components[{}]", ids[0]),
-            format!(
-                "synchronous calls form a cycle ({}): each would wait on itself forever",
-                describe(arch, &ids)
-            ),
-        );
-    }
 }
 
 /// Pieces of work one run of `id` for `kind` is sure to start: `(target, count, synchronous)`,
@@ -164,89 +140,122 @@ struct AsyncCycle {
     kinds: Vec<String>,
 }
 
-/// Warnings for cycles with asynchronous edges that transactions of some kind go round
-/// forever (see the module doc).
-pub(super) fn check_asynchronous(ctx: &mut Ctx, path: &str, arch: &Architecture, kinds: &[String]) {
-    let n = arch.components.len();
-    let mut found: BTreeMap<Vec<CompId>, AsyncCycle> = BTreeMap::new();
-    for kind in kind_slots(kinds.len()) {
-        // Only what this kind reaches from the entry runs for it.
-        let mut reached = vec![false; n];
-        let mut stack = vec![arch.entry];
-        while let Some(id) = stack.pop() {
-            if !std::mem::replace(&mut reached[id], true) {
-                stack.extend(successors(arch, id, kind).into_iter().map(|(t, _)| t));
-            }
-        }
-        let sends: Vec<Vec<(CompId, u32, bool)>> = (0..n)
-            .map(|id| {
-                if reached[id] {
-                    sure_sends(arch, id, kind)
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        let edges = sends
-            .iter()
-            .enumerate()
-            .flat_map(|(id, s)| s.iter().map(move |&(t, _, _)| (id, t)));
-        for ids in loops(n, edges) {
-            let inside = |t: &CompId| ids.binary_search(t).is_ok();
-            let has_async = ids
-                .iter()
-                .any(|&id| sends[id].iter().any(|(t, _, sync)| !sync && inside(t)));
-            if !has_async {
-                continue; // a synchronous cycle: an error of its own
-            }
-            let (fan_out, widest) = ids
-                .iter()
-                .map(|&id| {
-                    let out: u32 = sends[id]
-                        .iter()
-                        .filter(|(t, _, _)| inside(t))
-                        .map(|&(_, c, _)| c)
-                        .sum();
-                    (out, id)
-                })
-                .fold((0, ids[0]), |best, x| if x.0 > best.0 { x } else { best });
-            let entry = found.entry(ids).or_insert(AsyncCycle {
-                fan_out,
-                widest,
-                kinds: Vec::new(),
+impl Architecture {
+    /// The cycles of synchronous calls of some transaction kind (of `kinds`; every handler at
+    /// once when there are none), each as its sorted component ids: work that would wait on
+    /// itself forever.
+    pub(crate) fn synchronous_cycles(&self, kinds: usize) -> BTreeSet<Vec<CompId>> {
+        let n = self.components.len();
+        let mut found = BTreeSet::new();
+        for kind in kind_slots(kinds) {
+            let edges = (0..n).flat_map(|id| {
+                self.successors(id, kind)
+                    .into_iter()
+                    .filter(|&(_, sync)| sync)
+                    .map(move |(t, _)| (id, t))
             });
-            if fan_out > entry.fan_out {
-                (entry.fan_out, entry.widest) = (fan_out, widest);
-            }
-            if let Some(k) = kind {
-                entry.kinds.push(format!("{:?}", kinds[k]));
-            }
+            found.extend(loops(n, edges));
+        }
+        found
+    }
+
+    /// Errors for cycles of synchronous calls of some transaction kind.
+    pub(super) fn check_synchronous(&self, ctx: &mut Ctx, path: &str, kinds: usize) {
+        for ids in self.synchronous_cycles(kinds) {
+            ctx.error(
+                &format!("{path}.components[{}]", ids[0]),
+                format!(
+                    "synchronous calls form a cycle ({}): each would wait on itself forever",
+                    describe(self, &ids)
+                ),
+            );
         }
     }
-    for (ids, c) in found {
-        let kinds = match c.kinds.len() {
-            0 => String::new(),
-            1 => format!(" for transaction kind {}", c.kinds[0]),
-            _ => format!(" for transaction kinds {}", c.kinds.join(", ")),
-        };
-        let message = if c.fan_out > 1 {
-            format!(
-                "asynchronous work forms a cycle that grows ({}){kinds}: each run of {:?} starts {} \
+
+    /// Warnings for cycles with asynchronous edges that transactions of some kind go round
+    /// forever (see the module doc).
+    pub(super) fn check_asynchronous(&self, ctx: &mut Ctx, path: &str, kinds: &[String]) {
+        let n = self.components.len();
+        let mut found: BTreeMap<Vec<CompId>, AsyncCycle> = BTreeMap::new();
+        for kind in kind_slots(kinds.len()) {
+            // Only what this kind reaches from the entry runs for it.
+            let mut reached = vec![false; n];
+            let mut stack = vec![self.entry];
+            while let Some(id) = stack.pop() {
+                if !std::mem::replace(&mut reached[id], true) {
+                    stack.extend(self.successors(id, kind).into_iter().map(|(t, _)| t));
+                }
+            }
+            let sends: Vec<Vec<(CompId, u32, bool)>> = (0..n)
+                .map(|id| {
+                    if reached[id] {
+                        sure_sends(self, id, kind)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
+            let edges = sends
+                .iter()
+                .enumerate()
+                .flat_map(|(id, s)| s.iter().map(move |&(t, _, _)| (id, t)));
+            for ids in loops(n, edges) {
+                let inside = |t: &CompId| ids.binary_search(t).is_ok();
+                let has_async = ids
+                    .iter()
+                    .any(|&id| sends[id].iter().any(|(t, _, sync)| !sync && inside(t)));
+                if !has_async {
+                    continue; // a synchronous cycle: an error of its own
+                }
+                let (fan_out, widest) = ids
+                    .iter()
+                    .map(|&id| {
+                        let out: u32 = sends[id]
+                            .iter()
+                            .filter(|(t, _, _)| inside(t))
+                            .map(|&(_, c, _)| c)
+                            .sum();
+                        (out, id)
+                    })
+                    .fold((0, ids[0]), |best, x| if x.0 > best.0 { x } else { best });
+                let entry = found.entry(ids).or_insert(AsyncCycle {
+                    fan_out,
+                    widest,
+                    kinds: Vec::new(),
+                });
+                if fan_out > entry.fan_out {
+                    (entry.fan_out, entry.widest) = (fan_out, widest);
+                }
+                if let Some(k) = kind {
+                    entry.kinds.push(format!("{:?}", kinds[k]));
+                }
+            }
+        }
+        for (ids, c) in found {
+            let kinds = match c.kinds.len() {
+                0 => String::new(),
+                1 => format!(" for transaction kind {}", c.kinds[0]),
+                _ => format!(" for transaction kinds {}", c.kinds.join(", ")),
+            };
+            let message = if c.fan_out > 1 {
+                format!(
+                    "asynchronous work forms a cycle that grows ({}){kinds}: each run of {:?} starts {} \
                  pieces of work on it, so a transaction's work multiplies every pass and never \
                  ends; the run stops with an error when a transaction has {MAX_OUTSTANDING_PER_TXN} \
                  pieces of work outstanding",
-                describe(arch, &ids),
-                arch.components[c.widest].name,
-                c.fan_out,
-            )
-        } else {
-            format!(
-                "asynchronous work forms a cycle ({}){kinds}: each pass starts the next, so a \
+                    describe(self, &ids),
+                    self.components[c.widest].name,
+                    c.fan_out,
+                )
+            } else {
+                format!(
+                    "asynchronous work forms a cycle ({}){kinds}: each pass starts the next, so a \
                  transaction goes round it until a failure ends it, and never completes; the run \
                  stops with an error when a transaction has caused {MAX_WORK_PER_TXN} pieces of work",
-                describe(arch, &ids),
-            )
-        };
-        ctx.warn(&format!("{path}.components[{}]", ids[0]), message);
+                    describe(self, &ids),
+                )
+            };
+            ctx.warn(&format!("{path}.components[{}]", ids[0]), message);
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! table and the CSV files, a subscriber listed twice, a fault that starts after the horizon.
 //! Kept apart from the per-component checks so that each stays short.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::engine::SimTime;
 use crate::scenario::raw::{RawComponent, RawScenario};
 use crate::scenario::units::{format_duration, parse_duration};
