@@ -6,6 +6,7 @@
 #
 #   scripts/mutants.sh                      # model, metrics, engine, dist (hours)
 #   scripts/mutants.sh sim/src/engine.rs    # one file
+#   SHARD=0/8 scripts/mutants.sh            # every 8th mutant: a sample, 1/8 of the time
 #
 # The score is caught / (caught + missed); unviable mutants (that do not compile) and
 # timeouts are reported apart. Install once: cargo install cargo-mutants --locked
@@ -18,7 +19,8 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 args=()
 for f in "${files[@]}"; do args+=(--file "$f"); done
-cargo mutants --package choreo-sim "${args[@]}" --timeout 300 || true
+if [ -n "${SHARD:-}" ]; then args+=(--shard "$SHARD" --sharding round-robin); fi
+cargo mutants --package choreo-sim "${args[@]}" --profile mutants --timeout 300 || true
 out=mutants.out
 caught=$(wc -l < "$out/caught.txt"); missed=$(wc -l < "$out/missed.txt")
 unviable=$(wc -l < "$out/unviable.txt"); timeout=$(wc -l < "$out/timeout.txt" 2>/dev/null || echo 0)
