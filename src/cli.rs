@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use choreo_sim::batch::sweep::Shard;
 use choreo_sim::bundled;
 use choreo_sim::engine::SimTime;
 use choreo_sim::scenario::units::{format_duration, parse_duration};
@@ -48,6 +49,66 @@ pub enum Command {
         /// Also write events.csv, one row per simulation event.
         #[arg(long)]
         trace: bool,
+        /// Change a scenario field, e.g. serverless.tag-fn.memory_mb=1024 (repeatable;
+        /// paths in docs/batch.md).
+        #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+        set: Vec<String>,
+        /// Multiply every source's arrival rate by this factor.
+        #[arg(long, value_name = "FACTOR", allow_hyphen_values = true)]
+        load: Option<String>,
+        /// Run this many independent replications (seeds in docs/batch.md): summary.csv
+        /// gets a replication column, summary_ci.csv the 95% confidence intervals.
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+        /// Threads for the replications [default: every core].
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
+    /// Run a scenario at every combination of varied fields: sweep.csv, sweep_ci.csv.
+    Sweep {
+        /// Scenario file, or the name of a bundled scenario.
+        scenario: String,
+        /// A field and its values: a list (1,2,5), a range (100..1000:100) or a
+        /// logarithmic range (1..1000:log:10, ten points per decade); repeatable, the
+        /// first varying slowest.
+        #[arg(
+            long = "vary",
+            value_name = "PATH=VALUES",
+            required = true,
+            allow_hyphen_values = true
+        )]
+        vary: Vec<String>,
+        /// Change a field at every point (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+        set: Vec<String>,
+        /// Replications per point.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        replications: u32,
+        /// Worker threads [default: every core].
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Output folder [default: out/<scenario>-sweep]; a sweep rerun into it resumes.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only this architecture (repeatable).
+        #[arg(long = "arch", value_name = "NAME")]
+        arch: Vec<String>,
+        /// Run only share K of N of the points (K/N), or `auto`: K and N from a Slurm job
+        /// array or a Kubernetes Indexed Job (with --shards).
+        #[arg(long, value_name = "K/N|auto")]
+        shard: Option<String>,
+        /// With --shard auto under Kubernetes: the number of shards (the Job's completions).
+        #[arg(long, value_name = "N")]
+        shards: Option<usize>,
+    },
+    /// Join the folders of a sharded sweep into one, as one machine would have written it.
+    Merge {
+        /// The shards' folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, required = true)]
+        out: PathBuf,
     },
     /// Open the live viewer: every architecture side by side, events flowing.
     View {
@@ -153,4 +214,136 @@ fn seed_arg(text: &str) -> std::result::Result<u64, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("the seed must be a whole number from 0 to {}", u64::MAX))
+}
+
+/// `--jobs`: at least 1; default every core.
+pub fn jobs_arg(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => Err(bad("--jobs: must be at least 1")),
+        Some(n) => Ok(n),
+        None => Ok(choreo_sim::batch::pool::cores()),
+    }
+}
+
+/// `--shard`: `K/N`, or `auto` from the environment of a Slurm job array
+/// (`SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` + 1 of `SLURM_ARRAY_TASK_COUNT`) or of a
+/// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` + 1 of `--shards`).
+pub fn shard_arg(
+    shard: Option<&str>,
+    shards: Option<usize>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Shard> {
+    let Some(text) = shard else {
+        if shards.is_some() {
+            return Err(bad("--shards goes with --shard auto"));
+        }
+        return Ok(Shard::ALL);
+    };
+    if text != "auto" {
+        if shards.is_some() {
+            return Err(bad("--shards goes with --shard auto"));
+        }
+        return Shard::parse(text).map_err(bad);
+    }
+    let num = |name: &str| -> Result<Option<usize>> {
+        env(name)
+            .map(|v| {
+                v.trim()
+                    .parse::<usize>()
+                    .map_err(|_| bad(format!("--shard auto: {name}={v:?} is not a whole number")))
+            })
+            .transpose()
+    };
+    if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+        let (Some(min), Some(count)) =
+            (num("SLURM_ARRAY_TASK_MIN")?, num("SLURM_ARRAY_TASK_COUNT")?)
+        else {
+            return Err(bad(
+                "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_MIN or SLURM_ARRAY_TASK_COUNT is not (submit with sbatch --array=1-N)",
+            ));
+        };
+        let k = id
+            .checked_sub(min)
+            .map(|k| k + 1)
+            .filter(|&k| k <= count)
+            .ok_or_else(|| {
+                bad(format!(
+                    "--shard auto: SLURM_ARRAY_TASK_ID {id} is outside the array (min {min}, {count} tasks); use a contiguous --array"
+                ))
+            })?;
+        return Ok(Shard { k, n: count });
+    }
+    if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+        let n = shards.ok_or_else(|| {
+            bad("--shard auto under a Kubernetes Indexed Job needs --shards N (the Job's completions)")
+        })?;
+        if index >= n {
+            return Err(bad(format!(
+                "--shard auto: JOB_COMPLETION_INDEX {index} is not below --shards {n}"
+            )));
+        }
+        return Ok(Shard { k: index + 1, n });
+    }
+    Err(bad(
+        "--shard auto: neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) is in the environment; give --shard K/N",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn auto_shards_come_from_slurm_or_kubernetes() {
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "7"),
+            ("SLURM_ARRAY_TASK_MIN", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let s = shard_arg(Some("auto"), None, env(&slurm)).unwrap();
+        assert_eq!(s, Shard { k: 3, n: 4 });
+        assert_eq!(s, shard_arg(Some("3/4"), None, env(&[])).unwrap());
+        let k8s = [("JOB_COMPLETION_INDEX", "0")];
+        assert_eq!(
+            shard_arg(Some("auto"), Some(5), env(&k8s)).unwrap(),
+            Shard { k: 1, n: 5 }
+        );
+        for (shard, shards, vars, says) in [
+            ("auto", None, &k8s[..], "needs --shards"),
+            (
+                "auto",
+                Some(1),
+                &[("JOB_COMPLETION_INDEX", "1")][..],
+                "not below",
+            ),
+            ("auto", None, &[][..], "neither a Slurm"),
+            ("auto", None, &slurm[..1], "SLURM_ARRAY_TASK_MIN"),
+            (
+                "auto",
+                None,
+                &[
+                    ("SLURM_ARRAY_TASK_ID", "9"),
+                    ("SLURM_ARRAY_TASK_MIN", "5"),
+                    ("SLURM_ARRAY_TASK_COUNT", "4"),
+                ][..],
+                "outside the array",
+            ),
+            ("0/3", None, &[][..], "1 ≤ K ≤ N"),
+            ("4/3", None, &[][..], "1 ≤ K ≤ N"),
+            ("2/3", Some(3), &[][..], "--shards goes with"),
+        ] {
+            let e = shard_arg(Some(shard), shards, env(vars))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{shard} {vars:?}: {e}");
+        }
+    }
 }

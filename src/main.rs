@@ -2,6 +2,7 @@
 //! to exit codes; the work is done by `choreo-sim` (and `choreo-viz` for `view`).
 
 mod cli;
+mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,8 +10,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
+use choreo_sim::batch::{self, sweep, vary::Vary};
+use choreo_sim::bundled::OpenError;
 use choreo_sim::engine::SimTime;
 use choreo_sim::run::{self, RunOptions};
+use choreo_sim::scenario::overrides::{self, Override};
 use choreo_sim::scenario::{Loaded, Scenario};
 use choreo_sim::{bundled, export, output};
 
@@ -99,9 +103,20 @@ fn execute(command: Command) -> Result<()> {
             interval,
             transactions,
             trace,
+            set,
+            load,
+            replications,
+            jobs,
         } => {
-            let (name, loaded) = load(&scenario)?;
+            let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
+            let mut overrides = parse_sets(&set)?;
+            if let Some(load) = load {
+                overrides.push(Override::new("--load", overrides::LOAD, &load).map_err(bad)?);
+            }
+            let loaded = overrides::load(&text.file, &text.text, &overrides)
+                .map_err(|e| bad(e.to_string()))?;
             print_warnings(&loaded);
+            let name = text.name;
             let mut s = loaded.scenario;
             if let Some(seed) = seed {
                 s.seed = seed;
@@ -113,6 +128,7 @@ fn execute(command: Command) -> Result<()> {
             let options = RunOptions {
                 interval,
                 architectures: arch,
+                sequential: false,
             };
             run::select(&s, &options.architectures).map_err(|e| bad(e.to_string()))?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&name));
@@ -122,7 +138,91 @@ fn execute(command: Command) -> Result<()> {
                     out.display()
                 )));
             }
-            run_command(&s, &options, &out, transactions, trace)
+            let files = output::Files {
+                transactions,
+                trace,
+            };
+            match replications {
+                Some(0) => Err(bad("--replications: must be at least 1")),
+                Some(n) => {
+                    let jobs = cli::jobs_arg(jobs)?;
+                    let reports = output::run_replications_into(&s, &options, &out, files, n, jobs)
+                        .map_err(output_error)?;
+                    print!("{}", batch::ci_table(&reports));
+                    println!("wrote {}", out.display());
+                    Ok(())
+                }
+                None if jobs.is_some() => Err(bad("--jobs goes with --replications")),
+                None => run_command(&s, &options, &out, files),
+            }
+        }
+        Command::Sweep {
+            scenario,
+            vary,
+            set,
+            replications,
+            jobs,
+            out,
+            arch,
+            shard,
+            shards,
+        } => {
+            let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
+            print_warnings(
+                &text
+                    .load()
+                    .map_err(|e| bad(OpenError::Invalid(e).to_string()))?,
+            );
+            let varies = vary
+                .iter()
+                .map(|v| Vary::parse(v))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?;
+            let shard = cli::shard_arg(shard.as_deref(), shards, |k| std::env::var(k).ok())?;
+            let jobs = cli::jobs_arg(jobs)?;
+            let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", text.name)));
+            if is_root(&out) {
+                return Err(bad(format!(
+                    "--out {}: refusing to write into the root folder; name a folder of its own",
+                    out.display()
+                )));
+            }
+            let spec = sweep::Spec {
+                name: text.name.clone(),
+                file: text.file.clone(),
+                text: text.text.to_string(),
+                sets: parse_sets(&set)?,
+                varies,
+                replications,
+                shard,
+                architectures: arch,
+            };
+            let prepared = sweep::prepare(spec).map_err(sweep_error)?;
+            let finished = prepared
+                .run(&out, jobs, progress::reporter(prepared.shard_points()))
+                .map_err(sweep_error)?;
+            print!("{}", finished.table);
+            let resumed = if finished.resumed > 0 {
+                format!(" ({} found done and kept)", finished.resumed)
+            } else {
+                String::new()
+            };
+            println!(
+                "{} of {} points{resumed}; wrote {}",
+                finished.points,
+                prepared.total(),
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Merge { dirs, out } => {
+            let points = sweep::merge(&dirs, &out).map_err(sweep_error)?;
+            println!(
+                "merged {points} points from {} folders into {}",
+                dirs.len(),
+                out.display()
+            );
+            Ok(())
         }
         Command::Validate { scenarios } => {
             let mut failed = 0;
@@ -249,24 +349,38 @@ fn print_warnings(loaded: &Loaded) {
     }
 }
 
-fn run_command(
-    s: &Scenario,
-    options: &RunOptions,
-    out: &Path,
-    transactions: bool,
-    trace: bool,
-) -> Result<()> {
-    let files = output::Files {
-        transactions,
-        trace,
-    };
-    // A run stopped by a runaway transaction is the scenario's fault: bad input (exit 2).
-    let report = output::run_into(s, options, out, files).map_err(|e| match e {
+fn parse_sets(sets: &[String]) -> Result<Vec<Override>> {
+    sets.iter()
+        .map(|a| Override::parse("--set", a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)
+}
+
+/// A run stopped by a runaway transaction is the scenario's fault: bad input (exit 2).
+fn output_error(e: output::OutputError) -> anyhow::Error {
+    match e {
         output::OutputError::Run(e) if matches!(*e, run::RunError::Runaway { .. }) => {
             bad(e.to_string())
         }
         e => e.into(),
-    })?;
+    }
+}
+
+/// Everything but a failing write is the user's to fix (exit 2).
+fn sweep_error(e: sweep::SweepError) -> anyhow::Error {
+    match e {
+        sweep::SweepError::Io { .. } => e.into(),
+        sweep::SweepError::Run { ref error, .. }
+            if !matches!(**error, run::RunError::Runaway { .. }) =>
+        {
+            e.into()
+        }
+        e => bad(e.to_string()),
+    }
+}
+
+fn run_command(s: &Scenario, options: &RunOptions, out: &Path, files: output::Files) -> Result<()> {
+    let report = output::run_into(s, options, out, files).map_err(output_error)?;
     print!("{}", export::summary_table(&report));
     println!("wrote {}", out.display());
     Ok(())

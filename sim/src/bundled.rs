@@ -105,12 +105,29 @@ impl std::fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
-/// Opens `arg`: a scenario file if one exists at that path, else the bundled scenario of
-/// that name. Returns a short name for it (the file stem or the bundled name) and the
-/// loaded scenario.
-pub fn open(arg: &str) -> Result<(String, Loaded), OpenError> {
+/// A scenario's text, read but not yet validated.
+#[derive(Debug, Clone)]
+pub struct Text {
+    /// A short name: the file stem or the bundled name (the default output folder's).
+    pub name: String,
+    /// The file as diagnostics name it: the path given, or `scenarios/NAME.ron`.
+    pub file: String,
+    /// The RON text.
+    pub text: std::borrow::Cow<'static, str>,
+}
+
+impl Text {
+    /// Validates the text.
+    pub fn load(&self) -> Result<Loaded, ScenarioError> {
+        scenario::load(&self.file, &self.text)
+    }
+}
+
+/// Reads `arg`: a scenario file if one exists at that path, else the bundled scenario of
+/// that name.
+pub fn read(arg: &str) -> Result<Text, OpenError> {
     let path = std::path::Path::new(arg);
-    let (name, result) = if path.is_file() {
+    if path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| OpenError::Read(format!("{arg}: cannot read: {e}")))?;
         if text.trim().is_empty() {
@@ -121,25 +138,39 @@ pub fn open(arg: &str) -> Result<(String, Loaded), OpenError> {
         let stem = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-        (stem, scenario::load(arg, &text))
-    } else if let Some(result) = load(arg) {
-        (arg.trim_end_matches(".ron").to_string(), result)
+        Ok(Text {
+            name: stem,
+            file: arg.to_string(),
+            text: text.into(),
+        })
+    } else if let Some(b) = find(arg) {
+        Ok(Text {
+            name: b.name.to_string(),
+            file: format!("scenarios/{}.ron", b.name),
+            text: b.text.into(),
+        })
     } else if path.is_dir() {
-        return Err(OpenError::Read(format!(
+        Err(OpenError::Read(format!(
             "{arg}: is a directory, not a scenario file"
-        )));
+        )))
     } else if path.exists() {
-        return Err(OpenError::Read(format!(
+        Err(OpenError::Read(format!(
             "{arg}: not a regular file (a scenario is a RON file)"
-        )));
+        )))
     } else {
         let names: Vec<_> = ALL.iter().map(|b| b.name).collect();
-        return Err(OpenError::NotFound(format!(
+        Err(OpenError::NotFound(format!(
             "{arg}: no such file, and no bundled scenario of that name (bundled: {})",
             names.join(", ")
-        )));
-    };
-    result
-        .map(|loaded| (name, loaded))
+        )))
+    }
+}
+
+/// Opens `arg` ([`read`]) and validates it. Returns a short name for it (the file stem or
+/// the bundled name) and the loaded scenario.
+pub fn open(arg: &str) -> Result<(String, Loaded), OpenError> {
+    let text = read(arg)?;
+    text.load()
+        .map(|loaded| (text.name, loaded))
         .map_err(OpenError::Invalid)
 }

@@ -102,6 +102,7 @@
 //! }
 //! ```
 
+pub mod batch;
 pub mod bundled;
 pub mod calibration;
 pub mod dist;

@@ -7,9 +7,10 @@ use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, Write};
 use std::path::Path;
 
+use crate::batch;
 use crate::export::{self, TraceWriter, TransactionWriter};
 use crate::observe::{Observer, SimEvent};
-use crate::report::Report;
+use crate::report::{self, Report};
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::Scenario;
 
@@ -47,9 +48,10 @@ fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
 /// The files `choreo run` writes only on request, with the header row each starts with, so
 /// that a later run into the same folder can remove those it does not write — and only if
 /// choreo wrote them.
-pub const OPTIONAL_FILES: [(&str, &[&str]); 2] = [
+pub const OPTIONAL_FILES: [(&str, &[&str]); 3] = [
     ("transactions.csv", &export::TRANSACTION_COLUMNS),
     ("events.csv", &export::TRACE_COLUMNS),
+    ("summary_ci.csv", &crate::batch::CI_COLUMNS),
 ];
 
 /// Per-architecture writers of the optional files, each into an anonymous temporary file;
@@ -127,14 +129,90 @@ pub fn run_into(
             concatenate(w, &export::TRACE_COLUMNS, &parts_trace)
         })?;
     }
-    remove_leftovers(out, [files.transactions, files.trace])?;
+    remove_leftovers(out, [files.transactions, files.trace, false])?;
     Ok(report)
+}
+
+/// Runs `replications` replications of `scenario` (replication `r` with the seed
+/// [`batch::replication_seed`] gives) on `jobs` threads and writes `out` as [`run_into`]
+/// does for the first, except `summary.csv`: one row per replication and architecture, a
+/// `replication` column first; and `summary_ci.csv`, each metric's mean, standard deviation
+/// and 95% confidence half-width over the replications. Returns the reports in replication
+/// order.
+pub fn run_replications_into(
+    scenario: &Scenario,
+    options: &RunOptions,
+    out: &Path,
+    files: Files,
+    replications: u32,
+    jobs: usize,
+) -> Result<Vec<Report>, OutputError> {
+    let first = run_into(scenario, options, out, files)?;
+    let sequential = RunOptions {
+        sequential: true,
+        ..options.clone()
+    };
+    let mut reports: Vec<Option<Report>> = (2..=replications).map(|_| None).collect();
+    let mut failure = None;
+    batch::pool::run(
+        jobs,
+        (2..=replications).collect(),
+        |&r| {
+            let mut s = scenario.clone();
+            s.seed = batch::replication_seed(scenario.seed, r);
+            run::run_scenario(&s, &sequential)
+        },
+        |i, result| match result {
+            Ok(report) => {
+                reports[i] = Some(report);
+                true
+            }
+            Err(e) => {
+                failure = Some(OutputError::Run(Box::new(e)));
+                false
+            }
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let mut all = vec![first];
+    all.extend(reports.into_iter().flatten());
+    let rows: Vec<Vec<String>> = all.iter().flat_map(report::summary_rows).collect();
+    let path = out.join("summary.csv");
+    export::write_atomic(&path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let mut header = vec!["replication"];
+        header.extend(report::summary_header());
+        csv.write_record(&header).map_err(io::Error::other)?;
+        for (r, report) in all.iter().enumerate() {
+            for row in report::summary_rows(report) {
+                let mut rec = vec![(r + 1).to_string()];
+                rec.extend(row);
+                csv.write_record(&rec).map_err(io::Error::other)?;
+            }
+        }
+        csv.flush()
+    })
+    .map_err(io_error(format!("writing {}", path.display())))?;
+    let path = out.join("summary_ci.csv");
+    export::write_atomic(&path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(batch::CI_COLUMNS)
+            .map_err(io::Error::other)?;
+        for rec in batch::ci_rows(&rows) {
+            csv.write_record(&rec).map_err(io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .map_err(io_error(format!("writing {}", path.display())))?;
+    Ok(all)
 }
 
 /// Removes the optional files a run did not write (`wanted` false) but an earlier run into
 /// the same folder did, so that the folder holds one run's files. A file is removed only if
 /// it begins with the header choreo writes; any other file of that name is left alone.
-fn remove_leftovers(out: &Path, wanted: [bool; 2]) -> Result<(), OutputError> {
+fn remove_leftovers(out: &Path, wanted: [bool; 3]) -> Result<(), OutputError> {
     for ((file, header), wanted) in OPTIONAL_FILES.iter().zip(wanted) {
         let path = out.join(file);
         if wanted || !written_by_choreo(&path, header) {

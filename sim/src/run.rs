@@ -17,6 +17,9 @@ pub struct RunOptions {
     pub interval: Option<SimTime>,
     /// Names of the architectures to run; empty runs them all.
     pub architectures: Vec<String>,
+    /// Run the architectures one after the other on the calling thread, rather than one
+    /// thread each (a sweep's workers already use every core).
+    pub sequential: bool,
 }
 
 pub use crate::report::{ArchReport, Report, Sample};
@@ -130,6 +133,25 @@ pub fn run_scenario_with<O: Observer + Send>(
         .interval
         .unwrap_or_else(|| default_interval(scenario.horizon));
     let make = &make;
+    if options.sequential {
+        let results = selected
+            .iter()
+            .map(|&i| {
+                let mut observer = make(i);
+                run_architecture(Arc::clone(&scenario), i, interval, &mut observer)
+                    .map(|r| (r, observer))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (architectures, observers) = results.into_iter().unzip();
+        return Ok((
+            Report {
+                scenario,
+                interval,
+                architectures,
+            },
+            observers,
+        ));
+    }
     let results = std::thread::scope(|s| {
         let handles: Vec<_> = selected
             .iter()

@@ -5,6 +5,7 @@
 //! `Scenario` that exists is valid: the model never checks it again.
 
 pub mod locate;
+pub mod overrides;
 pub mod raw;
 pub mod trace;
 pub mod units;

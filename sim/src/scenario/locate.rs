@@ -129,6 +129,20 @@ impl Locations {
         Some(out)
     }
 
+    /// The span `[start, end)` of the value at exactly `path` (the outermost of a
+    /// transparent group and its value), if one was recorded.
+    #[must_use]
+    pub fn span(&self, path: &str) -> Option<(Pos, Pos)> {
+        let node = self.nodes.iter().find(|n| n.path == path)?;
+        Some((node.start, node.end))
+    }
+
+    /// Every recorded path, in text order (a path recorded twice, for a transparent group
+    /// and its value, appears twice).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|n| n.path.as_str())
+    }
+
     /// The first node at `path`, else at the longest recorded prefix path of it.
     fn find(&self, path: &str) -> Option<&Node> {
         let is_prefix = |p: &str| {

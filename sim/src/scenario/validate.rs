@@ -15,6 +15,7 @@ use super::locate::Locations;
 use super::raw::{self, RawScenario};
 use super::{Diagnostic, Loaded, Scenario, ScenarioError, Severity};
 use ctx::Ctx;
+pub(crate) use ctx::suggest;
 
 mod architecture;
 mod calls;

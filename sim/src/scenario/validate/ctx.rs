@@ -86,7 +86,7 @@ impl Ctx<'_> {
 }
 
 /// "did you mean" for a misspelt name, from the candidates.
-pub(super) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let best = candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
