@@ -308,3 +308,40 @@ fn slurm_array_shards_equal_explicit_ones_and_merge_into_the_whole() {
         stderr(&o)
     );
 }
+
+/// docs/batch.md shows each file of docs/examples verbatim (the files are what CI runs).
+#[test]
+fn the_examples_in_docs_batch_are_the_files_ci_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/batch.md")).unwrap();
+    let blocks: Vec<&str> = doc.split("```").skip(1).step_by(2).collect();
+    for file in ["sweep.sbatch", "sweep-job.yaml", "sweep-parallel.sh"] {
+        let text = std::fs::read_to_string(root.join("docs/examples").join(file)).unwrap();
+        let shown = blocks
+            .iter()
+            .any(|b| b.split_once('\n').is_some_and(|(_, body)| body == text));
+        assert!(
+            shown,
+            "docs/batch.md does not show docs/examples/{file} as it is"
+        );
+    }
+    // The Job's completions are the --shards its pods are given.
+    let job = std::fs::read_to_string(root.join("docs/examples/sweep-job.yaml")).unwrap();
+    assert!(job.contains("completions: 4") && job.contains("--shard auto --shards 4"));
+    assert!(job.contains("completionMode: Indexed"));
+}
+
+#[test]
+fn kubernetes_indexed_job_shards_equal_explicit_ones() {
+    let (pod, by_hand) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ok(sweep(
+        pod.path(),
+        &["--shard", "auto", "--shards", "4"],
+        &[("JOB_COMPLETION_INDEX", "2")],
+    ));
+    ok(sweep(by_hand.path(), &["--shard", "3/4"], &[]));
+    for f in ["sweep.csv", "sweep_ci.csv", "manifest.json"] {
+        assert_eq!(read(pod.path(), f), read(by_hand.path(), f), "{f}");
+    }
+    assert!(read(pod.path(), "manifest.json").contains("\"k\": 3"));
+}
