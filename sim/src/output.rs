@@ -83,18 +83,23 @@ pub fn run_into(
     files: Files,
 ) -> Result<Report, OutputError> {
     std::fs::create_dir_all(out).map_err(io_error(format!("creating {}", out.display())))?;
+    // Without optional files, no writer observes the run (it would cost a call per event).
+    let wanted = files.transactions || files.trace;
     let make = |i: usize| {
+        if !wanted {
+            return None;
+        }
         let arch = &scenario.architectures[i];
         let mut error = None;
         let mut file = || tempfile::tempfile().map_err(|e| error = Some(e)).ok();
         let transactions = if files.transactions { file() } else { None };
         let trace = if files.trace { file() } else { None };
-        Writers {
+        Some(Writers {
             transactions: transactions
                 .map(|f| TransactionWriter::new(f, scenario, &arch.name, false)),
             trace: trace.map(|f| TraceWriter::new(f, arch, false)),
             error,
-        }
+        })
     };
     let (report, writers) = run::run_scenario_with(scenario, options, make)
         .map_err(|e| OutputError::Run(Box::new(e)))?;
@@ -108,7 +113,7 @@ pub fn run_into(
     write("isolation.csv", &|w| export::write_isolation(&report, w))?;
     let mut parts_tx = Vec::new();
     let mut parts_trace = Vec::new();
-    for w in writers {
+    for w in writers.into_iter().flatten() {
         if let Some(e) = w.error {
             return Err(io_error("creating a temporary file")(e));
         }
