@@ -6,7 +6,7 @@
 //!
 //! | path | field |
 //! |---|---|
-//! | `horizon`, `seed`, `prices.lambda_gb_s`, ... | a top-level field (inserted if the file leaves it to its default) |
+//! | `horizon`, `seed`, `prices.function_gb_second`, ... | a top-level field (inserted if the file leaves it to its default) |
 //! | `workload.upload.per_second` | a field of the source of kind `upload`; a field nested once or more (`arrivals.per_second`) may be named by its last segments when they are unique under the source |
 //! | `serverless.tag-fn.memory_mb` | a field of component `tag-fn` of architecture `serverless` (inserted if not written) |
 //! | `serverless.concurrency_limit` | a field of the architecture itself |
@@ -189,8 +189,9 @@ struct Edit {
     /// Byte range replaced (empty for an insertion).
     start: usize,
     end: usize,
-    /// For an insertion: the field name written before the value.
-    insert: Option<String>,
+    /// For an insertion: the field names written before the value, outermost first (more
+    /// than one for a struct the text leaves out: `a: (b: VALUE)`).
+    insert: Vec<String>,
     /// Put in as a string rather than as RON.
     quoted: bool,
 }
@@ -247,11 +248,13 @@ fn apply_fields(
                 if let ron::Error::NoSuchStructField {
                     expected, found, ..
                 } = &e.code
-                    && edits[k].insert.as_deref() == Some(found.as_str())
+                    && edits[k].insert.contains(found)
                 {
                     // The parent as the user named it.
                     let given = &overrides[edits[k].of].path;
-                    let parent = given.rsplit_once('.').map_or("", |(p, _)| p);
+                    let parent = given
+                        .rfind(&format!(".{found}"))
+                        .map_or("", |i| &given[..i]);
                     return Err(OverrideError::Path {
                         set: overrides[edits[k].of].to_string(),
                         message: format!(
@@ -349,7 +352,10 @@ fn splice(text: &str, overrides: &[&Override], edits: &[Edit]) -> String {
     for e in edits {
         out.push_str(&text[from..e.start]);
         let value = &overrides[e.of].value;
-        if let Some(field) = &e.insert {
+        for (i, field) in e.insert.iter().enumerate() {
+            if i > 0 {
+                out.push('(');
+            }
             out.push_str(field);
             out.push_str(": ");
         }
@@ -365,7 +371,8 @@ fn splice(text: &str, overrides: &[&Override], edits: &[Edit]) -> String {
         } else {
             out.push_str(value);
         }
-        if e.insert.is_some() {
+        if !e.insert.is_empty() {
+            out.push_str(&")".repeat(e.insert.len() - 1));
             out.push_str(", ");
         }
         from = e.end;
@@ -410,7 +417,7 @@ fn resolve(text: &str, loc: &Locations, raw: &RawScenario, path: &str) -> Result
             path: at.to_string(),
             start: offset(text, start),
             end: offset(text, end),
-            insert: None,
+            insert: Vec::new(),
             quoted: false,
         })
     };
@@ -443,21 +450,23 @@ fn resolve(text: &str, loc: &Locations, raw: &RawScenario, path: &str) -> Result
             }
         }
     }
-    // A field left to its default: written into its struct.
-    if let Some((field, parents)) = rest.split_last()
-        && is_identifier(field)
-    {
-        let parent = parents.iter().fold(base.clone(), |p, s| join(&p, s));
-        if let Some(at) = loc
-            .span(&parent)
-            .and_then(|(start, _)| struct_body(text, offset(text, start)))
-        {
+    // Fields left to their defaults: written into the innermost struct that is written,
+    // nested as need be (`prices.function_gb_second` → `prices: (function_gb_second: V)`).
+    if !rest.is_empty() && rest.iter().all(|s| is_identifier(s)) {
+        for k in (0..rest.len()).rev() {
+            let parent = rest[..k].iter().fold(base.clone(), |p, s| join(&p, s));
+            let Some((start, _)) = loc.span(&parent) else {
+                continue;
+            };
+            let Some(at) = struct_body(text, offset(text, start)) else {
+                break;
+            };
             return Ok(Edit {
                 of: 0,
-                path: join(&parent, field),
+                path: rest[k..].iter().fold(parent, |p, s| join(&p, s)),
                 start: at,
                 end: at,
-                insert: Some(field.to_string()),
+                insert: rest[k..].iter().map(|s| s.to_string()).collect(),
                 quoted: false,
             });
         }
@@ -730,6 +739,22 @@ mod tests {
         };
         assert_eq!(f.concurrency, Some(7));
         assert_eq!(s.architectures[1].concurrency_limit, 50);
+    }
+
+    #[test]
+    fn a_struct_the_file_leaves_out_is_written_in() {
+        assert!(!PHOTO.contains("prices:"), "the file writes no prices");
+        let default = set(&[]).unwrap().prices.function_gb_second;
+        let s = set(&["prices.function_gb_second=0.00002"]).unwrap();
+        assert_eq!(s.prices.function_gb_second, 0.00002);
+        assert_ne!(default, 0.00002);
+        let e = message(set(&["prices.function_gb_secnd=1"]).unwrap_err());
+        assert!(
+            e.contains(
+                "prices has no field \"function_gb_secnd\" (did you mean \"function_gb_second\"?)"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
