@@ -342,3 +342,23 @@ fn replications_do_not_depend_on_the_jobs() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn a_varied_seed_has_a_column_of_its_own_name() {
+    let out = tmp();
+    run(spec(&["seed=3,4"], 2, Shard::ALL), out.path(), 2).unwrap();
+    let csv = read(out.path(), "sweep.csv");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..4],
+        ["point", "vary:seed", "replication", "scenario"]
+    );
+    assert_eq!(header.iter().filter(|h| **h == "seed").count(), 1);
+    // Point 1, replication 2 runs with the second replication's seed of seed 4.
+    let row = csv.lines().find(|l| l.starts_with("1,4,2,")).unwrap();
+    assert_eq!(
+        row.split(',').nth(5),
+        Some(batch::replication_seed(4, 2).to_string().as_str()),
+        "{row}"
+    );
+}

@@ -457,7 +457,7 @@ impl Prepared {
     /// The header of `sweep.csv`.
     fn header(&self) -> Vec<String> {
         let mut h = vec!["point".to_string()];
-        h.extend(self.spec.varies.iter().map(|v| v.path.clone()));
+        h.extend(self.spec.varies.iter().map(|v| column_of(&v.path)));
         h.push("replication".into());
         h.extend(SUMMARY.iter().map(|c| c.name.to_string()));
         h
@@ -497,6 +497,16 @@ impl Prepared {
         let mut m = self.manifest.clone();
         m.done = ranges(done);
         write_manifest(out, &m)
+    }
+}
+
+/// The `sweep.csv` column of a varied path: the path itself, or `vary:PATH` where it is
+/// also the name of a summary column (`seed`), so that no two columns share a name.
+pub fn column_of(path: &str) -> String {
+    if SUMMARY.iter().any(|c| c.name == path) {
+        format!("vary:{path}")
+    } else {
+        path.to_string()
     }
 }
 
