@@ -295,3 +295,20 @@ fn the_stress_scenario_throttles_at_every_limit_it_sets() {
         "concurrency_limit 40: ingest {ingest}, read {read}"
     );
 }
+
+#[test]
+fn the_conservation_check_fails_when_a_transaction_is_lost_or_invented() {
+    // Every check above relies on `conserved` being able to say no. 10 arrived and
+    // 4 + 3 + 2 + 1 = 10 accounted for is conserved; 9 accounted for (one lost) or 11 (one
+    // invented) is not.
+    let ok = Counts {
+        arrived: 10,
+        completed: 4,
+        failed: 3,
+        dead_lettered: 2,
+        in_flight: 1,
+    };
+    assert!(ok.conserved());
+    assert!(!Counts { in_flight: 0, ..ok }.conserved(), "one lost");
+    assert!(!Counts { failed: 4, ..ok }.conserved(), "one invented");
+}

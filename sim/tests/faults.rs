@@ -111,6 +111,41 @@ fn isolation_windows_are_cut_at_the_fault_start_and_end() {
 }
 
 #[test]
+fn the_recovery_baseline_counts_failures_of_the_before_window_that_end_during_the_fault() {
+    // Two kinds at 10/s each (0.1 s, 0.2 s, ...), through one server. Every "slow" request
+    // calls an external service that fails every call after 5 s; every "fast" one calls `x`
+    // (1 ms), which is down from 100 s to 150 s. Before (arrivals 0.1 … 99.9 s): 999 of each
+    // kind, the 999 slow ones fail, so the baseline is 999 / 1,998 = 0.5 exactly — though the
+    // slow ones that arrived from 95 s fail only at 100 s or later, during the outage. During:
+    // everything fails (ratio 1 > 0.5 + 0.01), so the window needs a recovery. After (from
+    // 150 s, the fault's end ordered first): each 1-s bucket holds 10 slow arrivals, all
+    // failing, and 10 fast ones, none: 0.5 ≤ 0.51, so the first bucket, 150 s, is the
+    // recovery: 0 s. A baseline that missed the late failures (950 of 1,998 = 0.475) would be
+    // met only in the last buckets, whose slow requests have not failed by the horizon.
+    let s = load(
+        r#"Scenario(name: "late", horizon: "300s",
+          workload: [Source(kind: "slow", arrivals: Constant(per_second: 10.0)),
+                     Source(kind: "fast", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", workers: 200, handlers: {"slow": [Call("bad")], "fast": [Call("x")]}),
+            External(name: "bad", latency: "5s", error_rate: 1.0),
+            External(name: "x", latency: "1ms")])],
+          faults: [Fault(target: "x", at: "100s", lasts: "50s", kind: Outage)])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let rows = report.isolation.rows();
+    let before: Vec<(u64, u64)> = rows
+        .iter()
+        .filter(|r| r.window == "before")
+        .map(|r| (r.arrived, r.failed))
+        .collect();
+    assert_eq!(before, vec![(999, 999), (999, 0)]);
+    for r in &rows {
+        assert_eq!((r.recovered, r.recovery_s), (Some(true), 0.0), "{r:?}");
+    }
+}
+
+#[test]
 fn a_circuit_breaker_stops_calls_to_a_dead_dependency_and_probes_after_its_cooldown() {
     let s = load(
         r#"Scenario(name: "b", horizon: "120s",
@@ -303,6 +338,29 @@ fn a_crashed_server_instance_fails_everything_in_flight_and_restarts() {
         })
         .count();
     assert_eq!(rejected_while_down, 5 * 21 - 1);
+}
+
+#[test]
+fn a_function_instance_killed_by_a_crash_is_discarded_and_the_next_invocation_starts_cold() {
+    // One request a second (1 s … 99 s: 99), 10 ms each, far apart enough for one instance to
+    // serve them all while it lives (keep-alive 10 min). Crash(after: 2) kills every second
+    // execution counted on an instance since it started, and the docs say a crashed
+    // function instance is discarded: request 1 starts instance A cold, 2 crashes it, 3
+    // starts B cold, 4 crashes it, ...: the odd requests (50) start cold and complete, the
+    // even ones (49) crash and fail. Kept warm after its crash, the one instance would have
+    // served everything after a single cold start.
+    let s = load(
+        r#"Scenario(name: "crash", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", cold_start: "100ms", work: [Compute("10ms")])])],
+          faults: [Fault(target: "f", at: "0s", lasts: "1h", kind: Crash(after: 2))])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let c = report.counts;
+    assert_eq!((c.arrived, c.completed, c.failed), (99, 50, 49), "{c:?}");
+    assert_eq!(report.metrics.crashes, 49);
+    assert_eq!(report.metrics.cold_starts, 50);
 }
 
 #[test]

@@ -388,6 +388,34 @@ fn an_autoscaling_group_scales_in_an_idle_instance_once_its_cooldown_has_passed(
 }
 
 #[test]
+fn an_autoscaling_group_scales_in_to_its_desired_size_in_one_evaluation() {
+    // 5 instances of one worker, min 2; nothing arrives before 100 s. First evaluation at
+    // 60 s (≥ the 30-s cooldown since time zero): u = 0, desired ⌈5 × 0 / 0.5⌉ = 0, clamped to
+    // min = 2, so 5 − 2 = 3 idle instances are terminated at once, newest first: 4, 3, 2. At
+    // 120 s (u = 1 ms of 120 worker-seconds, desired ⌈2 × u / 0.5⌉ = 1 → 2) and 180 s:
+    // nothing. (Terminating 5 / 2 = 2 at 60 s would leave instance 2 for the 120-s
+    // evaluation.)
+    let ev = events(
+        r#"Scenario(name: "asg", horizon: "200s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.01))],
+          architectures: [Architecture(name: "m", entry: "app", components: [
+            Server(name: "app", instances: 5, workers: 1,
+                   autoscaling: Autoscaling(min: 2, max: 5, target: 0.5, boot: "30s", cooldown: "30s", period: "60s"),
+                   handlers: {"r": [Compute("1ms")]})])])"#,
+        0,
+    );
+    let reaped: Vec<(SimTime, u32)> = ev
+        .iter()
+        .filter_map(|(t, e)| match *e {
+            SimEvent::InstanceReaped { instance, .. } => Some((t / NS_PER_S, instance)),
+            SimEvent::InstanceLaunched { .. } => panic!("no scale-out expected"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reaped, vec![(60, 4), (60, 3), (60, 2)]);
+}
+
+#[test]
 fn the_hybrid_policy_keeps_an_instance_warm_when_it_ends_while_another_runs() {
     // Two requests arrive together every 900 s for a day (95 pairs), each 100 ms of work on a
     // 1024 MB function (250 ms cold start). Until the histogram holds 5 idle times the

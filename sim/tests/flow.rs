@@ -660,3 +660,27 @@ fn function_instances_past_the_connection_limit_have_every_read_refused() {
         "refused without latency"
     );
 }
+
+#[test]
+fn a_reaped_function_instance_closes_its_connection_for_the_next_one() {
+    // One request every 10 s (10 s … 90 s: 9), each a 1-ms read of a database that allows one
+    // connection. The instance that served a request is idle from then and reaped 5 s later
+    // (keep_alive "5s"), before the next request, which starts a new instance cold: 9 cold
+    // starts, one after the other. Each instance opens the one connection on its read, and
+    // the docs say it closes when the instance is reaped: so every read gets it and all 9
+    // complete. Connections left open by reaped instances would refuse the reads of the 8
+    // later ones.
+    let s = load(
+        r#"Scenario(name: "conn", horizon: "100s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 0.1))],
+          architectures: [Architecture(name: "f", entry: "f", components: [
+            Function(name: "f", cold_start: "0ms", keep_alive: "5s", work: [Read("db")]),
+            Database(name: "db", latency: "1ms", max_connections: 1)])])"#,
+    );
+    let (r, ev) = run_with_events(&s, 0);
+    let c = r.counts;
+    assert_eq!((c.arrived, c.completed, c.failed), (9, 9, 0), "{c:?}");
+    assert_eq!(r.metrics.cold_starts, 9);
+    assert_eq!(r.metrics.rejected, 0);
+    assert_eq!(rejected_at(&ev, comp(&s, 0, "db")), 0);
+}

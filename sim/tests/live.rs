@@ -116,3 +116,29 @@ fn bursts_resumed_after_zero_load_start_in_the_phase_of_now() {
     let off = arrived_by(&mut sim, 80) - before_off;
     assert!(off <= 30, "{off}");
 }
+
+#[test]
+fn bursts_resumed_in_an_off_phase_stay_off_until_it_ends() {
+    // On at 100/s for 10 s, off (no arrivals) for 40 s: on during [0, 10), [50, 60), ...
+    // Stopped at 5 s, in the first on phase; resumed at 30 s, in the off phase [10, 50): the
+    // source must be off until 50 s, then on for 10 s (Poisson, mean 1,000 arrivals, sd 32).
+    // A resume that skipped the phases without switching between on and off would have it
+    // on again at 30 s (three more on phases of 10 s from 10 s: [30, 40) on).
+    let text = ONE_FUNCTION.replace(
+        "Poisson(per_second: 20.0)",
+        r#"Bursts(on_per_second: 100.0, off_per_second: 0.0, on: "10s", off: "40s")"#,
+    );
+    let mut sim = Simulation::new(support::load(&text), 0);
+    arrived_by(&mut sim, 5);
+    sim.set_load(0, 0.0);
+    let stopped = arrived_by(&mut sim, 30);
+    sim.set_load(0, 1.0);
+    assert_eq!(
+        arrived_by(&mut sim, 50),
+        stopped,
+        "arrivals in the off phase"
+    );
+    let on = arrived_by(&mut sim, 60) - stopped;
+    // 1,000 ± 150 is 4.7 sd.
+    assert!((850..=1_150).contains(&on), "{on}");
+}

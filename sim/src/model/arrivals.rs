@@ -436,6 +436,32 @@ mod tests {
     }
 
     #[test]
+    fn rate_at_interpolates_a_ramp_and_reads_an_azure_minute() {
+        let gen_for = |arrivals| ArrivalGen::new(11, 0, &Source { kind: 0, arrivals }, "k");
+        // A ramp from 10/s at 0 s to 30/s at 100 s: 10 + 20 × t / 100 s, so 15/s at 25 s and
+        // 20/s at 50 s; the last point's rate holds on after it.
+        let ramp = gen_for(Arrivals::Profile {
+            points: vec![(0, 10.0), (100 * NS_PER_S, 30.0)],
+            ramp: true,
+        });
+        let at = |g: &ArrivalGen, s: u64| g.rate_at(s * NS_PER_S);
+        assert_eq!(
+            [0, 25, 50, 100, 200].map(|s| at(&ramp, s)),
+            [10.0, 15.0, 20.0, 30.0, 30.0]
+        );
+        // Azure counts of 60, 120 and 30 a minute: 1/s, 2/s and 0.5/s through each minute, and
+        // nothing after the last.
+        let azure = gen_for(Arrivals::Azure {
+            per_minute: vec![60, 120, 30].into(),
+            even: true,
+        });
+        assert_eq!(
+            [0, 30, 60, 90, 150, 180, 600].map(|s| at(&azure, s)),
+            [1.0, 1.0, 2.0, 2.0, 0.5, 0.0, 0.0]
+        );
+    }
+
+    #[test]
     fn diurnal_peak_and_trough() {
         let a = Arrivals::Diurnal {
             mean: 20.0,
