@@ -63,6 +63,14 @@ pub enum Command {
         /// Threads for the replications [default: every core].
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
+        /// Refuse a run expected to simulate more transactions than this (arrivals over the
+        /// horizon times the architectures).
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS)]
+        max_transactions: u64,
+        /// Stop an architecture with more transactions in flight at once than this (an
+        /// overloaded design), keeping what it simulated.
+        #[arg(long, value_name = "N", default_value_t = choreo_sim::run::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: u64,
     },
     /// Run a scenario at every combination of varied fields: sweep.csv, sweep_ci.csv.
     Sweep {
@@ -100,6 +108,13 @@ pub enum Command {
         /// With --shard auto under Kubernetes: the number of shards (the Job's completions).
         #[arg(long, value_name = "N")]
         shards: Option<usize>,
+        /// Refuse a point expected to simulate more transactions than this.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS)]
+        max_transactions: u64,
+        /// Stop a run with more transactions in flight at once than this (its rows are kept,
+        /// their simulated_s short of the horizon).
+        #[arg(long, value_name = "N", default_value_t = choreo_sim::run::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: u64,
     },
     /// Join the folders of a sharded sweep into one, as one machine would have written it.
     Merge {
@@ -153,6 +168,10 @@ pub enum Command {
     },
 }
 
+/// Transactions a run may be expected to simulate before it is refused (`--max-transactions`):
+/// about 10 minutes of simulation at today's speed.
+pub const DEFAULT_MAX_TRANSACTIONS: u64 = 1_000_000_000;
+
 /// An error in what the user gave us (exit code 2), as opposed to anything else (1).
 #[derive(Debug)]
 pub struct BadInput(String);
@@ -164,6 +183,18 @@ impl std::fmt::Display for BadInput {
 }
 
 impl std::error::Error for BadInput {}
+
+/// A run or sweep stopped by Ctrl-C (exit code 130), what it kept said in the message.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 pub fn bad(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(message.into()))
@@ -287,6 +318,25 @@ pub fn shard_arg(
     Err(bad(
         "--shard auto: neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) is in the environment; give --shard K/N",
     ))
+}
+
+/// Refuses a run expected to simulate more than `max` transactions (`architectures` of
+/// them, each seeing every arrival).
+pub fn check_work(
+    scenario: &choreo_sim::scenario::Scenario,
+    architectures: usize,
+    max: u64,
+    what: &str,
+) -> Result<()> {
+    let expected = scenario.expected_arrivals() * architectures as f64;
+    if expected > max as f64 {
+        return Err(bad(format!(
+            "{what}: about {expected:.3e} transactions to simulate ({:.3e} arrivals over {} in each of {architectures} architecture(s)), more than --max-transactions {max}; raise it to run this anyway, or shorten --horizon",
+            scenario.expected_arrivals(),
+            format_duration(scenario.horizon)
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,15 +6,19 @@ mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use clap::Parser;
 
 use choreo_sim::batch::{self, sweep, vary::Vary};
 use choreo_sim::bundled::OpenError;
-use choreo_sim::engine::SimTime;
+use choreo_sim::engine::{NS_PER_S, SimTime};
+use choreo_sim::report::{Report, Stopped};
 use choreo_sim::run::{self, RunOptions};
 use choreo_sim::scenario::overrides::{self, Override};
+use choreo_sim::scenario::units::format_duration;
 use choreo_sim::scenario::{Loaded, Scenario};
 use choreo_sim::{bundled, export, output};
 
@@ -46,6 +50,10 @@ fn main() -> ExitCode {
         Err(e) if e.is::<BadInput>() => {
             eprintln!("{e}");
             ExitCode::from(2)
+        }
+        Err(e) if e.is::<cli::Interrupted>() => {
+            eprintln!("{e}");
+            ExitCode::from(130)
         }
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -107,6 +115,8 @@ fn execute(command: Command) -> Result<()> {
             load,
             replications,
             jobs,
+            max_transactions,
+            max_in_flight,
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             let mut overrides = parse_sets(&set)?;
@@ -125,12 +135,15 @@ fn execute(command: Command) -> Result<()> {
                 s.horizon = duration_arg("--horizon", &h)?;
             }
             let interval = interval.map(|i| interval_arg(&i, s.horizon)).transpose()?;
+            let selected = run::select(&s, &arch).map_err(|e| bad(e.to_string()))?;
+            let runs = selected.len() * replications.unwrap_or(1).max(1) as usize;
+            cli::check_work(&s, runs, max_transactions, "run")?;
             let options = RunOptions {
                 interval,
                 architectures: arch,
                 sequential: false,
+                control: control(&s, max_in_flight),
             };
-            run::select(&s, &options.architectures).map_err(|e| bad(e.to_string()))?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&name));
             if is_root(&out) {
                 return Err(bad(format!(
@@ -146,14 +159,17 @@ fn execute(command: Command) -> Result<()> {
                 Some(0) => Err(bad("--replications: must be at least 1")),
                 Some(n) => {
                     let jobs = cli::jobs_arg(jobs)?;
+                    let bar = progress::run_bar(&s, &selected, &options.control);
                     let reports = output::run_replications_into(&s, &options, &out, files, n, jobs)
-                        .map_err(output_error)?;
+                        .map_err(output_error);
+                    drop(bar);
+                    let reports = reports?;
                     print!("{}", batch::ci_table(&reports));
                     println!("wrote {}", out.display());
-                    Ok(())
+                    stopped(&s, &reports)
                 }
                 None if jobs.is_some() => Err(bad("--jobs goes with --replications")),
-                None => run_command(&s, &options, &out, files),
+                None => run_command(&s, &selected, &options, &out, files),
             }
         }
         Command::Sweep {
@@ -166,6 +182,8 @@ fn execute(command: Command) -> Result<()> {
             arch,
             shard,
             shards,
+            max_transactions,
+            max_in_flight,
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             print_warnings(
@@ -195,11 +213,25 @@ fn execute(command: Command) -> Result<()> {
                 varies,
                 replications,
                 shard,
-                architectures: arch,
+                architectures: arch.clone(),
             };
             let prepared = sweep::prepare(spec).map_err(sweep_error)?;
+            for (p, s) in prepared.scenarios() {
+                let archs = run::select(s, &arch).map_or(1, |a| a.len());
+                cli::check_work(s, archs, max_transactions, &format!("sweep point {p}"))?;
+            }
+            let control = run::Control {
+                interrupt: Some(interrupt_flag()),
+                max_in_flight: Some(max_in_flight),
+                reached: None,
+            };
             let finished = prepared
-                .run(&out, jobs, progress::reporter(prepared.shard_points()))
+                .run(
+                    &out,
+                    jobs,
+                    &control,
+                    progress::reporter(prepared.shard_points()),
+                )
                 .map_err(sweep_error)?;
             print!("{}", finished.table);
             let resumed = if finished.resumed > 0 {
@@ -370,6 +402,9 @@ fn output_error(e: output::OutputError) -> anyhow::Error {
 fn sweep_error(e: sweep::SweepError) -> anyhow::Error {
     match e {
         sweep::SweepError::Io { .. } => e.into(),
+        sweep::SweepError::Interrupted { .. } => {
+            anyhow::Error::new(cli::Interrupted(e.to_string()))
+        }
         sweep::SweepError::Run { ref error, .. }
             if !matches!(**error, run::RunError::Runaway { .. }) =>
         {
@@ -379,9 +414,87 @@ fn sweep_error(e: sweep::SweepError) -> anyhow::Error {
     }
 }
 
-fn run_command(s: &Scenario, options: &RunOptions, out: &Path, files: output::Files) -> Result<()> {
-    let report = output::run_into(s, options, out, files).map_err(output_error)?;
+/// The flag a Ctrl-C (or SIGTERM) sets, installed once; a second Ctrl-C quits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = Arc::clone(&flag);
+        let installed = ctrlc::set_handler(move || {
+            if set.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!(
+                "interrupted: stopping at the next event, keeping what was simulated (Ctrl-C again to quit at once)"
+            );
+        });
+        if let Err(e) = installed {
+            eprintln!("warning: Ctrl-C will not stop the run cleanly: {e}");
+        }
+        flag
+    }))
+}
+
+/// The controls of a run: the interrupt, the in-flight guard, and the time reached per
+/// architecture for the progress bar.
+fn control(s: &Scenario, max_in_flight: u64) -> run::Control {
+    run::Control {
+        interrupt: Some(interrupt_flag()),
+        max_in_flight: Some(max_in_flight),
+        reached: Some(Arc::new(
+            (0..s.architectures.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        )),
+    }
+}
+
+/// After a run: says which architectures stopped before the horizon and why; an
+/// interrupted run exits 130, one stopped by the in-flight guard 2.
+fn stopped(s: &Scenario, reports: &[Report]) -> Result<()> {
+    let mut interrupted = Vec::new();
+    let mut overloaded = Vec::new();
+    for a in reports.iter().flat_map(|r| &r.architectures) {
+        let reached = format!("{:.1} s", a.simulated as f64 / NS_PER_S as f64);
+        let at = format!(
+            "at simulated time {reached} of {}",
+            format_duration(s.horizon)
+        );
+        match a.stopped {
+            Some(Stopped::Interrupted) => interrupted.push(format!("{reached} ({})", a.name)),
+            Some(Stopped::InFlight { limit }) => overloaded.push(format!(
+                "{}: stopped {at}: more than {limit} transactions in flight at once — the design is overloaded and its backlog grows without bound; the files hold what was simulated (simulated_s); --max-in-flight raises the limit",
+                a.name
+            )),
+            None => {}
+        }
+    }
+    if !interrupted.is_empty() {
+        return Err(anyhow::Error::new(cli::Interrupted(format!(
+            "interrupted at simulated time {} of {}; the files hold what was simulated until then (simulated_s)",
+            interrupted.join(", "),
+            format_duration(s.horizon)
+        ))));
+    }
+    if !overloaded.is_empty() {
+        overloaded.dedup();
+        return Err(bad(overloaded.join("\n")));
+    }
+    Ok(())
+}
+
+fn run_command(
+    s: &Scenario,
+    selected: &[usize],
+    options: &RunOptions,
+    out: &Path,
+    files: output::Files,
+) -> Result<()> {
+    let bar = progress::run_bar(s, selected, &options.control);
+    let report = output::run_into(s, options, out, files).map_err(output_error);
+    drop(bar);
+    let report = report?;
     print!("{}", export::summary_table(&report));
     println!("wrote {}", out.display());
-    Ok(())
+    stopped(s, std::slice::from_ref(&report))
 }

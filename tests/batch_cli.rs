@@ -57,11 +57,13 @@ fn run_set_and_load_change_the_run_and_bad_ones_exit_2_before_it() {
     ok(choreo(&args));
     let changed = read(dir.path(), "summary.csv");
     let transactions = |csv: &str, arch: &str| -> f64 {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "transactions").unwrap();
         let line = csv
             .lines()
             .find(|l| l.contains(&format!(",{arch},")))
             .unwrap();
-        line.split(',').nth(4).unwrap().parse().unwrap()
+        line.split(',').nth(col).unwrap().parse().unwrap()
     };
     // 45/s over 120 s = 5,400 (SD 73); twice that at --load 2.
     let (a, b) = (

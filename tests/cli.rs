@@ -187,7 +187,7 @@ fn run_prints_a_side_by_side_table_and_writes_every_file() {
     );
     let summary = read(dir.path(), "summary.csv");
     assert!(summary.starts_with(
-        "scenario,architecture,seed,horizon_s,transactions,completed,failed,dead_lettered,in_flight,response_p50_ms,response_p95_ms,response_p99_ms,"
+        "scenario,architecture,seed,horizon_s,simulated_s,transactions,completed,failed,dead_lettered,in_flight,response_p50_ms,response_p95_ms,response_p99_ms,"
     ));
     for column in [
         "done_p99_ms",

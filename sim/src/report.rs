@@ -122,6 +122,23 @@ pub struct ArchReport {
     pub isolation: Isolation,
     /// Time-average instances of each function, by component.
     pub functions: Vec<(CompId, FunctionUsage)>,
+    /// Simulated time reached: the horizon, unless the run was stopped.
+    pub simulated: SimTime,
+    /// Why the run stopped before its horizon, if it did.
+    pub stopped: Option<Stopped>,
+}
+
+/// Why a run stopped before its horizon, keeping what it had simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Interrupted (Ctrl-C, SIGTERM).
+    Interrupted,
+    /// More transactions in flight at once than the guard allows: the design is overloaded
+    /// and its backlog grows without bound (`--max-in-flight` raises the limit).
+    InFlight {
+        /// The limit.
+        limit: u64,
+    },
 }
 
 impl ArchReport {
@@ -312,9 +329,16 @@ pub const SUMMARY: &[Column] = &[
     Column {
         name: "horizon_s",
         unit: "s",
-        doc: "Simulated time run.",
+        doc: "The horizon asked for (see `simulated_s` for the time reached).",
         shown: Shown::FileOnly,
         cell: |s, _| num(secs(s.horizon), 3),
+    },
+    Column {
+        name: "simulated_s",
+        unit: "s",
+        doc: "Simulated time reached: the horizon, unless the run was stopped before it (Ctrl-C, or more transactions in flight than `--max-in-flight`); the figures are then of the time simulated, billed to then.",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(secs(a.simulated), 3),
     },
     Column {
         name: "transactions",

@@ -1,6 +1,7 @@
 //! Running a scenario: every architecture on the same arrivals, in parallel, to the horizon.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::engine::{NS_PER_S, SimTime};
 use crate::metrics::Metrics;
@@ -20,9 +21,41 @@ pub struct RunOptions {
     /// Run the architectures one after the other on the calling thread, rather than one
     /// thread each (a sweep's workers already use every core).
     pub sequential: bool,
+    /// How the run is watched and stopped.
+    pub control: Control,
 }
 
-pub use crate::report::{ArchReport, Report, Sample};
+/// Transactions in flight at once beyond which a run stops (unless raised): an overloaded
+/// design whose backlog grows without bound, which would otherwise exhaust memory (about
+/// 200 bytes each, measured: 1 GB at this limit).
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 5_000_000;
+
+/// Calendar events between two looks at the controls.
+const CHECK_EVERY: u64 = 1 << 16;
+
+/// How a running architecture is watched and stopped; every architecture of a run shares it.
+#[derive(Debug, Clone, Default)]
+pub struct Control {
+    /// Set (by a Ctrl-C handler, say) to stop every architecture soon, at an event boundary;
+    /// each keeps what it simulated ([`Stopped::Interrupted`]).
+    pub interrupt: Option<Arc<AtomicBool>>,
+    /// Most transactions in flight at once [default: [`DEFAULT_MAX_IN_FLIGHT`]].
+    pub max_in_flight: Option<u64>,
+    /// Simulated time reached by each architecture (by index in the scenario) [ns], for a
+    /// progress display.
+    pub reached: Option<Arc<Vec<AtomicU64>>>,
+}
+
+impl Control {
+    /// Whether the interrupt is set.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|i| i.load(Ordering::Relaxed))
+    }
+}
+
+pub use crate::report::{ArchReport, Report, Sample, Stopped};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +171,8 @@ pub fn run_scenario_with<O: Observer + Send>(
             .iter()
             .map(|&i| {
                 let mut observer = make(i);
-                run_architecture(Arc::clone(&scenario), i, interval, &mut observer)
+                let control = &options.control;
+                run_architecture_with(Arc::clone(&scenario), i, interval, &mut observer, control)
                     .map(|r| (r, observer))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -157,9 +191,11 @@ pub fn run_scenario_with<O: Observer + Send>(
             .iter()
             .map(|&i| {
                 let scenario = Arc::clone(&scenario);
+                let control = &options.control;
                 s.spawn(move || {
                     let mut observer = make(i);
-                    run_architecture(scenario, i, interval, &mut observer).map(|r| (r, observer))
+                    run_architecture_with(scenario, i, interval, &mut observer, control)
+                        .map(|r| (r, observer))
                 })
             })
             .collect();
@@ -187,10 +223,46 @@ pub fn run_architecture(
     interval: SimTime,
     extra: &mut impl Observer,
 ) -> Result<ArchReport, RunError> {
+    run_architecture_with(scenario, index, interval, extra, &Control::default())
+}
+
+/// [`run_architecture`] under `control`: stopped early, with what it simulated, when the
+/// interrupt is set or more transactions are in flight than the limit.
+pub fn run_architecture_with(
+    scenario: Arc<Scenario>,
+    index: usize,
+    interval: SimTime,
+    extra: &mut impl Observer,
+    control: &Control,
+) -> Result<ArchReport, RunError> {
     let mut session = Session::new(scenario, index, interval);
     let horizon = session.sim().horizon();
-    session.step_to(horizon, u64::MAX, extra);
-    let report = session.finish()?;
+    let limit = control.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+    let mut stopped = None;
+    while session.step_to(horizon, CHECK_EVERY, extra) {
+        if let Some(r) = &control.reached
+            && let Some(at) = r.get(index)
+        {
+            at.store(session.sim().now(), Ordering::Relaxed);
+        }
+        if control.interrupted() {
+            stopped = Some(Stopped::Interrupted);
+            break;
+        }
+        if session.counts().in_flight > limit {
+            stopped = Some(Stopped::InFlight { limit });
+            break;
+        }
+    }
+    if let Some(r) = &control.reached
+        && let Some(at) = r.get(index)
+    {
+        at.store(session.sim().now(), Ordering::Relaxed);
+    }
+    let report = match stopped {
+        Some(why) => session.finish_stopped(why)?,
+        None => session.finish()?,
+    };
     extra.finish().map_err(|source| RunError::Output {
         architecture: report.name.clone(),
         source,

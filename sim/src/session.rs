@@ -9,7 +9,7 @@ use crate::metrics::isolation::Isolation;
 use crate::metrics::{CostLine, Metrics};
 use crate::model::{Counts, Simulation};
 use crate::observe::Observer;
-use crate::report::{ArchReport, Sample};
+use crate::report::{ArchReport, Sample, Stopped};
 use crate::run::{RunError, runaway_error, sample};
 use crate::scenario::Scenario;
 
@@ -154,7 +154,21 @@ impl Session {
             timeseries: self.timeseries,
             isolation,
             functions,
+            simulated: until,
+            stopped: None,
         }
+    }
+
+    /// Ends a run stopped before its horizon: the report of what was simulated, billed to
+    /// the time reached and marked with why it stopped.
+    pub fn finish_stopped(self, why: Stopped) -> Result<ArchReport, RunError> {
+        if let Some(r) = self.sim.runaway() {
+            return Err(runaway_error(&self.scenario, self.sim.architecture(), r));
+        }
+        let now = self.sim.now();
+        let mut report = self.report(now);
+        report.stopped = Some(why);
+        Ok(report)
     }
 
     /// Ends the run: its report, billed to the horizon, or why it failed (a runaway

@@ -7,7 +7,7 @@ use choreo_sim::batch::sweep::{self, Shard, Spec, SweepError};
 use choreo_sim::batch::vary::Vary;
 use choreo_sim::batch::{self, Ci};
 use choreo_sim::output::{self, Files};
-use choreo_sim::run::RunOptions;
+use choreo_sim::run::{Control, RunOptions};
 use choreo_sim::scenario::overrides::Override;
 
 const MMC: &str = include_str!("../../scenarios/mmc-server.ron");
@@ -34,7 +34,7 @@ fn read(dir: &Path, file: &str) -> String {
 }
 
 fn run(spec: Spec, out: &Path, jobs: usize) -> Result<sweep::Finished, SweepError> {
-    sweep::prepare(spec)?.run(out, jobs, |_| ())
+    sweep::prepare(spec)?.run(out, jobs, &Control::default(), |_| ())
 }
 
 /// 12 points: 4 loads × 3 worker counts.
@@ -177,7 +177,7 @@ fn a_rerun_resumes_without_duplicates() {
     let mut first = None;
     let resumed = sweep::prepare(spec(&TWELVE, 2, Shard::ALL))
         .unwrap()
-        .run(cut.path(), 2, |p| {
+        .run(cut.path(), 2, &Control::default(), |p| {
             first.get_or_insert(p.clone());
         })
         .unwrap();

@@ -26,7 +26,7 @@ use super::vary::{self, Vary};
 use super::{CI_COLUMNS, ci_rows, pool, replication_seed};
 use crate::export::write_atomic;
 use crate::report::{SUMMARY, summary_rows};
-use crate::run::{self, RunError, RunOptions};
+use crate::run::{self, Control, RunError, RunOptions, Stopped};
 use crate::scenario::Scenario;
 use crate::scenario::overrides::{self, Override, OverrideError};
 
@@ -111,6 +111,16 @@ pub enum SweepError {
         replication: u32,
         /// The failure.
         error: Box<RunError>,
+    },
+    /// Interrupted: the points done are kept, and a rerun into the folder resumes.
+    #[error(
+        "interrupted: {done} of {total} points done and kept; run the same command again to resume"
+    )]
+    Interrupted {
+        /// Points of this shard done.
+        done: usize,
+        /// Points of this shard.
+        total: usize,
     },
     /// A file could not be read or written.
     #[error("{what}: {source}")]
@@ -328,6 +338,11 @@ impl Prepared {
         self.total
     }
 
+    /// This shard's points and their scenarios (with the seed of replication 1).
+    pub fn scenarios(&self) -> impl Iterator<Item = (usize, &Scenario)> {
+        self.points.iter().map(|(p, s)| (*p, &**s))
+    }
+
     /// Points of this shard.
     pub fn shard_points(&self) -> usize {
         self.points.len()
@@ -339,6 +354,7 @@ impl Prepared {
         &self,
         out: &Path,
         jobs: usize,
+        control: &Control,
         mut progress: impl FnMut(&Progress),
     ) -> Result<Finished, SweepError> {
         let started = Instant::now();
@@ -373,6 +389,7 @@ impl Prepared {
             interval: None,
             architectures: self.spec.architectures.clone(),
             sequential: true,
+            control: control.clone(),
         };
         let reps = self.spec.replications as usize;
         let mut pending: BTreeMap<usize, Vec<Option<Vec<Vec<String>>>>> = BTreeMap::new();
@@ -388,6 +405,20 @@ impl Prepared {
             },
             |_, (p, r, result)| {
                 let report_rows = match result {
+                    // A point cut short by the interrupt is not kept: it runs again on resume.
+                    // One stopped by the in-flight guard is (its simulated_s says so).
+                    Ok(report)
+                        if report
+                            .architectures
+                            .iter()
+                            .any(|a| a.stopped == Some(Stopped::Interrupted)) =>
+                    {
+                        failure = Some(SweepError::Interrupted {
+                            done: done.len(),
+                            total: self.points.len(),
+                        });
+                        return false;
+                    }
                     Ok(report) => summary_rows(&report),
                     Err(error) => {
                         failure = Some(SweepError::Run {
@@ -443,6 +474,12 @@ impl Prepared {
         );
         if let Some(e) = failure {
             return Err(e);
+        }
+        if control.interrupted() {
+            return Err(SweepError::Interrupted {
+                done: done.len(),
+                total: self.points.len(),
+            });
         }
         let mine: Vec<usize> = self.points.iter().map(|&(p, _)| p).collect();
         let rows = finish(out, &self.header(), nvary, &mine)?;

@@ -616,6 +616,63 @@ fn base_of<'p>(raw: &RawScenario, path: &'p str) -> Result<(String, Vec<&'p str>
 }
 
 impl Scenario {
+    /// The expected number of arrivals over the horizon, every source together: rate ×
+    /// horizon for Poisson and constant sources, the integral of a profile or diurnal rate
+    /// (a diurnal cycle's mean), bursts at their time-weighted mean rate, and the recorded
+    /// arrivals of a trace before the horizon. What [`crate::run`] guards against before a
+    /// run that would not end (`--max-transactions`).
+    pub fn expected_arrivals(&self) -> f64 {
+        use super::Arrivals;
+        let h = self.horizon as f64 / crate::engine::NS_PER_S as f64;
+        self.sources
+            .iter()
+            .map(|source| match &source.arrivals {
+                Arrivals::Poisson { rate } | Arrivals::Constant { rate } => rate * h,
+                Arrivals::Diurnal { mean, .. } => mean * h,
+                Arrivals::Bursts {
+                    on_rate,
+                    off_rate,
+                    on,
+                    off,
+                } => {
+                    let (a, b) = (on.mean_ns(), off.mean_ns());
+                    if a + b > 0.0 {
+                        (on_rate * a + off_rate * b) / (a + b) * h
+                    } else {
+                        on_rate * h
+                    }
+                }
+                Arrivals::Profile { points, ramp } => {
+                    let ns = crate::engine::NS_PER_S as f64;
+                    let mut total = 0.0;
+                    for (i, &(from, rate)) in points.iter().enumerate() {
+                        let start = from as f64 / ns;
+                        if start >= h {
+                            break;
+                        }
+                        let end = points.get(i + 1).map_or(h, |p| (p.0 as f64 / ns).min(h));
+                        let next = points.get(i + 1).map_or(rate, |p| p.1);
+                        total += if *ramp {
+                            // Linear from `rate` towards `next`, cut at the horizon.
+                            let full = points.get(i + 1).map_or(end, |p| p.0 as f64 / ns);
+                            let at_end =
+                                rate + (next - rate) * (end - start) / (full - start).max(1e-9);
+                            (rate + at_end) / 2.0 * (end - start)
+                        } else {
+                            rate * (end - start)
+                        };
+                    }
+                    total
+                }
+                Arrivals::Trace { times } => times.partition_point(|&t| t < self.horizon) as f64,
+                Arrivals::Azure { per_minute, .. } => {
+                    let minutes = (h / 60.0).ceil() as usize;
+                    per_minute.iter().take(minutes).map(|&n| f64::from(n)).sum()
+                }
+            })
+            .sum()
+    }
+
     /// Multiplies every source's rate by `factor` (> 0): Poisson, constant and profile
     /// rates, a diurnal mean, both rates of bursts; an Azure trace's per-minute counts
     /// (rounded to whole invocations); a timestamp trace is replayed `factor` times as fast
@@ -856,6 +913,39 @@ mod tests {
             .unwrap_err(),
         );
         assert!(e.contains("names the same field"), "{e}");
+    }
+
+    #[test]
+    fn expected_arrivals_integrate_every_arrival_process() {
+        let mut s = set(&[]).unwrap();
+        assert!((s.expected_arrivals() - 45.0 * 3600.0).abs() < 1e-6);
+        let min = 60 * crate::engine::NS_PER_S;
+        // A ramp 0 → 10/s over the first 10 min, then 10/s: 3,000 + 10 × 3,000 = 33,000.
+        s.sources[0].arrivals = Arrivals::Profile {
+            points: vec![(0, 0.0), (10 * min, 10.0)],
+            ramp: true,
+        };
+        // Steps: 2/s for 30 min, 4/s after: 3,600 + 7,200 = 10,800.
+        s.sources[1].arrivals = Arrivals::Profile {
+            points: vec![(0, 2.0), (30 * min, 4.0)],
+            ramp: false,
+        };
+        assert!(
+            (s.expected_arrivals() - 43_800.0).abs() < 1e-6,
+            "{}",
+            s.expected_arrivals()
+        );
+        // Bursts: 100/s on for 10 s, 1/s off for 30 s: (1,000 + 30) / 40 s × 3,600 s.
+        s.sources[0].arrivals = Arrivals::Bursts {
+            on_rate: 100.0,
+            off_rate: 1.0,
+            on: crate::dist::Dist::Constant(10 * crate::engine::NS_PER_S),
+            off: crate::dist::Dist::Constant(30 * crate::engine::NS_PER_S),
+        };
+        s.sources[1].arrivals = Arrivals::Trace {
+            times: vec![0, 5, 3600 * crate::engine::NS_PER_S, u64::MAX].into(),
+        };
+        assert!((s.expected_arrivals() - (1030.0 / 40.0 * 3600.0 + 2.0)).abs() < 1e-6);
     }
 
     #[test]
