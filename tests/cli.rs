@@ -678,6 +678,7 @@ fn without_out_a_run_writes_into_out_and_the_scenario_name_under_the_working_dir
         [
             "costs.csv",
             "isolation.csv",
+            "quantiles.csv",
             "summary.csv",
             "timeseries.csv"
         ]
@@ -717,6 +718,7 @@ fn a_run_leaves_only_its_complete_files_in_the_out_folder_and_no_temporary_ones(
             "costs.csv",
             "events.csv",
             "isolation.csv",
+            "quantiles.csv",
             "summary.csv",
             "timeseries.csv",
             "transactions.csv"
@@ -753,9 +755,9 @@ fn files_are_renamed_into_place_so_an_earlier_runs_file_is_never_rewritten() {
 
 #[test]
 fn a_file_that_cannot_be_written_exits_1_and_leaves_the_files_not_yet_written_as_they_were() {
-    // Files are written summary, costs, timeseries, isolation. With a folder where
-    // timeseries.csv goes, the run fails there (not bad input: exit 1) after writing
-    // summary.csv and costs.csv; isolation.csv stays the earlier run's, and no temporary
+    // Files are written summary, quantiles, costs, timeseries, isolation. With a folder
+    // where timeseries.csv goes, the run fails there (not bad input: exit 1) after writing
+    // summary.csv, quantiles.csv and costs.csv; isolation.csv stays the earlier run's, and no temporary
     // file is left.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -792,6 +794,7 @@ fn a_file_that_cannot_be_written_exits_1_and_leaves_the_files_not_yet_written_as
         [
             "costs.csv",
             "isolation.csv",
+            "quantiles.csv",
             "summary.csv",
             "timeseries.csv"
         ]

@@ -1,4 +1,5 @@
-//! Writers: CSV files (summary, costs, timeseries, transactions, trace) and Graphviz DOT.
+//! Writers: CSV files (summary, latency quantiles, costs, timeseries, transactions, trace)
+//! and Graphviz DOT.
 //!
 //! Files are written to a temporary file beside the target and renamed into place, so a run
 //! that fails part-way never leaves a half-written file under the final name.
@@ -153,6 +154,55 @@ pub fn write_costs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 &amount(c.cost_usd, 9),
             ])
             .map_err(csv_error)?;
+        }
+    }
+    w.flush()
+}
+
+/// The header of `quantiles.csv`.
+pub const QUANTILE_COLUMNS: [&str; 4] = ["architecture", "metric", "quantile", "value_ms"];
+
+/// The quantiles `quantiles.csv` gives, as written: 0, 0.01, …, 0.99, then 0.999, 0.9999
+/// and 1 (the largest value), enough to draw a CDF with its tail.
+pub fn quantile_levels() -> Vec<(String, f64)> {
+    let mut levels: Vec<(String, f64)> = (0..100u32)
+        .map(|i| {
+            // Shortest form: 0, 0.01, …, 0.1, 0.11, …
+            let text = if i == 0 {
+                "0".to_string()
+            } else {
+                format!("0.{i:02}").trim_end_matches('0').to_string()
+            };
+            (text, f64::from(i) / 100.0)
+        })
+        .collect();
+    levels.extend([
+        ("0.999".to_string(), 0.999),
+        ("0.9999".to_string(), 0.9999),
+        ("1".to_string(), 1.0),
+    ]);
+    levels
+}
+
+/// Writes `quantiles.csv`: per architecture, the quantiles of the response latency
+/// (metric `response`, successful responses) and of the done latency (`done`, completed
+/// transactions) from the same histograms as `summary.csv`'s percentiles [ms, 3 decimals];
+/// `value_ms` is empty where there is no value.
+pub fn write_quantiles(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(QUANTILE_COLUMNS).map_err(csv_error)?;
+    let levels = quantile_levels();
+    for a in &report.architectures {
+        for (metric, latency) in [("response", &a.metrics.response), ("done", &a.metrics.done)] {
+            for (text, q) in &levels {
+                w.write_record([
+                    a.name.as_str(),
+                    metric,
+                    text,
+                    &num(latency.quantile_ms(*q), 3),
+                ])
+                .map_err(csv_error)?;
+            }
         }
     }
     w.flush()

@@ -74,8 +74,8 @@ impl Observer for Writers {
 }
 
 /// Runs `scenario` as `options` say and writes its files into `out` (created if need be):
-/// summary, costs, timeseries and isolation, and the optional `files`; removes optional
-/// files an earlier run left there. Returns the report (for the terminal table).
+/// summary, quantiles, costs, timeseries and isolation, and the optional `files`; removes
+/// optional files an earlier run left there. Returns the report (for the terminal table).
 pub fn run_into(
     scenario: &Scenario,
     options: &RunOptions,
@@ -108,6 +108,7 @@ pub fn run_into(
         export::write_atomic(&path, f).map_err(io_error(format!("writing {}", path.display())))
     };
     write("summary.csv", &|w| export::write_summary(&report, w))?;
+    write("quantiles.csv", &|w| export::write_quantiles(&report, w))?;
     write("costs.csv", &|w| export::write_costs(&report, w))?;
     write("timeseries.csv", &|w| export::write_timeseries(&report, w))?;
     write("isolation.csv", &|w| export::write_isolation(&report, w))?;

@@ -540,3 +540,95 @@ fn events_csv_has_its_columns_and_the_hand_derived_events_of_one_transaction() {
         text.lines().next().unwrap()
     );
 }
+
+// ---- quantiles.csv.
+
+/// Two kinds on one server with workers to spare (no waiting): "fast" 3 a second for
+/// 10 ms, "slow" 1 a second for 50 ms. In 100 s: 299 fast and 99 slow arrivals, all done
+/// (the last, slow at 99 s, by 99.05 s). A function beside it works 10 ms on every
+/// request and emits it to a queue whose consumer works 200 ms.
+const QUANTILES: &str = r#"Scenario(name: "quantiles", horizon: "100s",
+  workload: [Source(kind: "fast", arrivals: Constant(per_second: 3.0)),
+             Source(kind: "slow", arrivals: Constant(per_second: 1.0))],
+  architectures: [
+    Architecture(name: "srv", entry: "app", components: [
+      Server(name: "app", instances: 1, workers: 8,
+             handlers: {"fast": [Compute("10ms")], "slow": [Compute("50ms")]})]),
+    Architecture(name: "fn", entry: "f", components: [
+      Function(name: "f", cold_start: "0ms", work: [Compute("10ms"), Emit("q")]),
+      Queue(name: "q", consumer: "w", batch: 1),
+      Function(name: "w", cold_start: "0ms", work: [Compute("200ms")])])])"#;
+
+#[test]
+fn quantiles_csv_gives_each_architectures_latency_cdf_from_its_histograms() {
+    let r = report(QUANTILES);
+    let rows = rows(|w| export::write_quantiles(&r, w));
+    assert_eq!(rows[0], ["architecture", "metric", "quantile", "value_ms"]);
+    // 103 quantiles of two metrics of two architectures.
+    assert_eq!(rows.len(), 1 + 2 * 2 * 103);
+    let levels: Vec<&str> = rows[1..104].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(&levels[..3], ["0", "0.01", "0.02"]);
+    assert_eq!(&levels[9..12], ["0.09", "0.1", "0.11"]);
+    assert_eq!(&levels[98..], ["0.98", "0.99", "0.999", "0.9999", "1"]);
+    let value = |arch: &str, metric: &str, q: &str| -> f64 {
+        let found: Vec<&Vec<String>> = rows[1..]
+            .iter()
+            .filter(|r| r[0] == arch && r[1] == metric && r[2] == q)
+            .collect();
+        assert_eq!(found.len(), 1, "{arch} {metric} {q}");
+        found[0][3].parse().unwrap()
+    };
+    let near = |v: f64, want: f64| (v / want - 1.0).abs() < 0.001;
+    // The server: 299 of 398 responses (75.1 %) take 10 ms, up to the 0.75-quantile (the
+    // 299th value), then 50 ms from 0.76 (the 303rd); 0 and 1 are the smallest and the
+    // largest, exactly.
+    for q in ["0", "0.01", "0.5", "0.75"] {
+        let v = value("srv", "response", q);
+        assert!(near(v, 10.0), "srv response {q}: {v}");
+    }
+    for q in ["0.76", "0.99", "0.9999", "1"] {
+        let v = value("srv", "response", q);
+        assert!(near(v, 50.0), "srv response {q}: {v}");
+    }
+    assert_eq!(value("srv", "response", "0"), 10.0);
+    assert_eq!(value("srv", "response", "1"), 50.0);
+    // It does all the work synchronously: done = response.
+    for q in ["0", "0.5", "0.76", "1"] {
+        assert_eq!(value("srv", "done", q), value("srv", "response", q));
+    }
+    // The function answers every request in 10 ms; each is done 200 ms later (the
+    // consumer's work).
+    for q in ["0", "0.5", "0.99", "1"] {
+        assert!(near(value("fn", "response", q), 10.0), "fn response {q}");
+        assert!(near(value("fn", "done", q), 210.0), "fn done {q}");
+    }
+    // The same histograms as summary.csv's percentiles.
+    let summary = Summary::of(&r);
+    for arch in ["srv", "fn"] {
+        for (metric, q, column) in [
+            ("response", "0.5", "response_p50_ms"),
+            ("response", "0.99", "response_p99_ms"),
+            ("done", "0.95", "done_p95_ms"),
+        ] {
+            let csv: f64 = summary.get(arch, column).parse().unwrap();
+            assert_eq!(value(arch, metric, q), csv, "{arch} {column}");
+        }
+    }
+}
+
+#[test]
+fn quantiles_csv_leaves_the_value_empty_without_any_latency() {
+    // Every request fails (an outage for the whole run): no successful response, no
+    // transaction completed.
+    let r = report(
+        r#"Scenario(name: "none", horizon: "5s",
+  workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+  architectures: [Architecture(name: "a", entry: "f", components: [
+      Function(name: "f", cold_start: "0ms", work: [Call("x")]),
+      External(name: "x", latency: "1ms")])],
+  faults: [Fault(target: "x", at: "0s", lasts: "10s", kind: Outage)])"#,
+    );
+    let rows = rows(|w| export::write_quantiles(&r, w));
+    assert_eq!(rows.len(), 1 + 2 * 103);
+    assert!(rows[1..].iter().all(|r| r[3].is_empty()), "{rows:?}");
+}
