@@ -166,6 +166,25 @@ pub enum Command {
         #[arg(long = "arch", value_name = "NAME")]
         arch: Option<String>,
     },
+    /// Write SVG charts and a self-contained index.html of a run's or a sweep's folder
+    /// into DIR/report/.
+    Report {
+        /// A `choreo run` folder (summary.csv) or a `choreo sweep` folder (sweep.csv,
+        /// manifest.json).
+        dir: PathBuf,
+        /// A sweep metric to chart, a summary.csv column (repeatable) [default:
+        /// response_p99_ms, done_p99_ms, cost_usd, cost_per_million_usd, cold_start_ratio,
+        /// throttled, failed].
+        #[arg(long = "metric", value_name = "NAME")]
+        metric: Vec<String>,
+    },
+    /// Compare two runs' summary.csv side by side: A, B, B−A and the change in %.
+    Compare {
+        /// Run folder A.
+        a: PathBuf,
+        /// Run folder B.
+        b: PathBuf,
+    },
 }
 
 /// Transactions a run may be expected to simulate before it is refused (`--max-transactions`):

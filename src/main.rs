@@ -302,7 +302,42 @@ fn execute(command: Command) -> Result<()> {
             print!("{}", export::dot(a));
             Ok(())
         }
+        Command::Report { dir, metric } => report_command(&dir, metric),
+        Command::Compare { a, b } => {
+            let c = choreo_report::compare(&a, &b).map_err(report_error)?;
+            print!("{}", c.table());
+            Ok(())
+        }
     }
+}
+
+/// A report error as the CLI's: bad input (exit 2) or not (1).
+fn report_error(e: choreo_report::ReportError) -> anyhow::Error {
+    if e.is_bad_input() {
+        bad(e.to_string())
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
+fn report_command(dir: &Path, metrics: Vec<String>) -> Result<()> {
+    let options = choreo_report::ReportOptions { metrics };
+    let summary = choreo_report::write_report_with(dir, &options).map_err(report_error)?;
+    for b in &summary.break_evens {
+        println!("break-even: {}", b.describe());
+    }
+    if summary.kind == choreo_report::FolderKind::Sweep && summary.break_evens.is_empty() {
+        println!("break-even: none (no two architectures' cost lines cross in the sweep)");
+    }
+    for n in &summary.notes {
+        println!("note: {n}");
+    }
+    println!(
+        "wrote {} and {} chart(s)",
+        summary.index.display(),
+        summary.charts.len()
+    );
+    Ok(())
 }
 
 /// Arguments of `choreo view`, checked.
