@@ -114,7 +114,7 @@ pub(crate) struct Figure {
 
 const FONT: &str = "sans-serif";
 const TITLE_H: u32 = 44;
-const LEGEND_ROW_H: u32 = 22;
+const LEGEND_ROW_H: u32 = 24;
 
 /// Renders a line figure as SVG text.
 pub(crate) fn line_figure(fig: &Figure) -> Result<String, ChartError> {
@@ -153,7 +153,7 @@ pub(crate) fn line_figure(fig: &Figure) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 note.clone(),
                 (12, (top + legend_h) as i32),
-                (FONT, 14)
+                (FONT, 16)
                     .into_font()
                     .color(&RGBColor(0x55, 0x55, 0x55))
                     .pos(Pos::new(HPos::Left, VPos::Top)),
@@ -181,7 +181,7 @@ fn draw_panel(
         .x_label_area_size(48)
         .y_label_area_size(78);
     if !panel.title.is_empty() {
-        builder.caption(&panel.title, (FONT, 17).into_font());
+        builder.caption(&panel.title, (FONT, 19).into_font());
     }
     let mut chart = builder
         .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
@@ -195,8 +195,8 @@ fn draw_panel(
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(fig.x_desc.as_str())
             .y_desc(fig.y_desc.as_str())
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
             .light_line_style(WHITE.mix(0.0))
             .y_labels(8)
             .y_label_formatter(&y_fmt);
@@ -231,7 +231,7 @@ fn draw_panel(
             root.draw(&Text::new(
                 label,
                 (px, bottom + 8),
-                (FONT, 14)
+                (FONT, 16)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
@@ -302,7 +302,7 @@ fn draw_panel(
         root.draw(&Text::new(
             m.label.clone(),
             (px + dx, py - 10),
-            (FONT, 14)
+            (FONT, 16)
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(h, VPos::Bottom)),
@@ -374,8 +374,8 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
             .disable_x_mesh()
             .x_labels(0)
             .y_desc(bars.y_desc.as_str())
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
             .light_line_style(WHITE.mix(0.0))
             .y_labels(8)
             .y_label_formatter(&y_fmt)
@@ -387,7 +387,7 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 shorten(name, 24),
                 (px, bottom + 8),
-                (FONT, 15)
+                (FONT, 17)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
@@ -411,7 +411,7 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 (bars.total)(totals[i]),
                 (px, ptop - 6),
-                (FONT, 15)
+                (FONT, 17)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Bottom)),
@@ -424,7 +424,7 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 note.clone(),
                 (12, (top + legend_h) as i32),
-                (FONT, 14)
+                (FONT, 16)
                     .into_font()
                     .color(&RGBColor(0x55, 0x55, 0x55))
                     .pos(Pos::new(HPos::Left, VPos::Top)),
@@ -440,7 +440,7 @@ fn title(root: &DrawingArea<SVGBackend, Shift>, text: &str, width: u32) -> Resul
     root.draw(&Text::new(
         text.to_string(),
         ((width / 2) as i32, 12),
-        (FONT, 22)
+        (FONT, 24)
             .into_font()
             .style(FontStyle::Bold)
             .color(&BLACK)
@@ -450,10 +450,10 @@ fn title(root: &DrawingArea<SVGBackend, Shift>, text: &str, width: u32) -> Resul
     Ok(())
 }
 
-/// Estimated width of `text` at the legend's font [px] (an average glyph of 14 px
-/// sans-serif is about 7.5 px wide).
+/// Estimated width of `text` at the legend's font [px] (an average glyph of sans-serif at
+/// 16 / 1.24 px, the size plotters writes, is about 7 px wide; with room to spare).
 fn text_width(text: &str) -> u32 {
-    (text.chars().count() as f64 * 7.5).ceil() as u32
+    (text.chars().count() as f64 * 8.5).ceil() as u32
 }
 
 /// Legend entries laid out in rows that fit `width`: per row, (entry, x).
@@ -489,7 +489,7 @@ fn draw_legend(
             root.draw(&Text::new(
                 name.clone(),
                 (x + 20, y + 10),
-                (FONT, 14)
+                (FONT, 16)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Left, VPos::Center)),

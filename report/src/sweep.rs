@@ -55,6 +55,8 @@ fn text(v: &serde_json::Value) -> String {
 struct Sweep {
     table: Table,
     paths: Vec<String>,
+    /// The column of each path.
+    path_cols: Vec<usize>,
     /// Point id (as written) and its parameter values (one per path).
     points: Vec<(String, Vec<String>)>,
     architectures: Vec<String>,
@@ -132,16 +134,17 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
 
     // The metrics: those asked for (each must be a numeric column), or the default set
     // (those present).
-    let fixed: Vec<&str> = ["point", "replication", "seed", "scenario", "architecture"]
-        .into_iter()
-        .chain(sweep.paths.iter().map(String::as_str))
-        .collect();
+    let fixed: Vec<&str> = ["point", "replication", "seed", "scenario", "architecture"].into();
     let valid: Vec<String> = sweep
         .table
         .header
         .iter()
         .enumerate()
-        .filter(|(c, h)| !fixed.contains(&h.as_str()) && numeric_column(&sweep.table, *c))
+        .filter(|(c, h)| {
+            !fixed.contains(&h.as_str())
+                && !sweep.path_cols.contains(c)
+                && numeric_column(&sweep.table, *c)
+        })
         .map(|(_, h)| h.clone())
         .collect();
     let mut chosen: Vec<(String, usize)> = Vec::new();
@@ -470,7 +473,7 @@ fn read_sweep(path: &Path, manifest: &Manifest) -> Result<Sweep, ReportError> {
     let paths: Vec<String> = manifest.vary.iter().map(|v| v.path.clone()).collect();
     let path_cols = paths
         .iter()
-        .map(|p| table.col(p))
+        .map(|p| path_column(&table, p))
         .collect::<Result<Vec<_>, _>>()?;
     let mut points: Vec<(String, Vec<String>)> = Vec::new();
     let mut point_index: HashMap<String, usize> = HashMap::new();
@@ -510,10 +513,20 @@ fn read_sweep(path: &Path, manifest: &Manifest) -> Result<Sweep, ReportError> {
     Ok(Sweep {
         table,
         paths,
+        path_cols,
         points,
         architectures,
         cells,
     })
+}
+
+/// The column of varied path `path`: headed by the path, or `vary:PATH` where the path is
+/// also a summary column (`seed`).
+fn path_column(table: &Table, path: &str) -> Result<usize, ReportError> {
+    match table.find(&format!("vary:{path}")) {
+        Some(c) => Ok(c),
+        None => table.col(path),
+    }
 }
 
 /// sweep_ci.csv, if there is one: (point, architecture, metric) → (mean, half-width),
@@ -533,7 +546,7 @@ fn read_ci(path: &Path, sweep: &Sweep) -> Result<Option<Ci>, ReportError> {
         t.col("ci95_half_width")?,
     );
     for p in &sweep.paths {
-        t.col(p)?;
+        path_column(&t, p)?;
     }
     let mut ci = HashMap::new();
     for (r, row) in t.rows.iter().enumerate() {
