@@ -299,9 +299,21 @@ fn draw_panel(
         } else {
             (10, HPos::Left)
         };
+        // On a white ground, so that a line passing under it does not cross the text.
+        let w = text_width(&m.label) as i32;
+        let (x0, x1) = if dx < 0 {
+            (px + dx - w - 4, px + dx + 4)
+        } else {
+            (px + dx - 4, px + dx + w + 4)
+        };
+        root.draw(&Rectangle::new(
+            [(x0, py - 34), (x1, py - 12)],
+            WHITE.mix(0.9).filled(),
+        ))
+        .map_err(draw_err)?;
         root.draw(&Text::new(
             m.label.clone(),
-            (px + dx, py - 10),
+            (px + dx, py - 14),
             (FONT, 16)
                 .into_font()
                 .color(&BLACK)

@@ -14,7 +14,8 @@
 //!
 //! It writes `DIR/report/*.svg` and `DIR/report/index.html`, which embeds every chart (as
 //! a `data:` URI) and the summary table, so it can be mailed or opened anywhere on its own.
-//! Every file is written to a temporary file beside it and renamed into place.
+//! Every file is written to a temporary file beside it and renamed into place; charts an
+//! earlier report left there and this one does not write are removed.
 //!
 //! [`compare`] sets two runs' summaries side by side.
 //!
@@ -216,6 +217,7 @@ pub fn write_report_with(
     }
     let index = out.join("index.html");
     write_file(&index, html::page(&page).as_bytes())?;
+    remove_stale(&out, &page.charts)?;
     Ok(ReportSummary {
         kind,
         charts,
@@ -223,6 +225,42 @@ pub fn write_report_with(
         break_evens: page.break_evens,
         notes: page.notes,
     })
+}
+
+/// The charts a run report may write.
+pub(crate) const RUN_CHARTS: [&str; 7] = [
+    "response_cdf.svg",
+    "done_cdf.svg",
+    "costs.svg",
+    "instances.svg",
+    "workers.svg",
+    "queues.svg",
+    "throughput.svg",
+];
+
+/// Removes the charts an earlier report left in `out` that this one did not write (a
+/// metric no longer chosen, a file no longer there), so that the folder holds one
+/// report; only names a report writes (those of [`RUN_CHARTS`], `sweep_*.svg`) are touched.
+fn remove_stale(out: &Path, charts: &[Chart]) -> Result<(), ReportError> {
+    let entries = std::fs::read_dir(out).map_err(|source| ReportError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let mut stale = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = RUN_CHARTS.contains(&name.as_str())
+            || (name.starts_with("sweep_") && name.ends_with(".svg"));
+        if ours && !charts.iter().any(|c| c.file == name) {
+            stale.push(entry.path());
+        }
+    }
+    // Sorted, so that an error names the same file every time.
+    stale.sort();
+    for path in stale {
+        std::fs::remove_file(&path).map_err(|source| ReportError::Write { path, source })?;
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {

@@ -352,6 +352,15 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
                 markers,
             });
         }
+        // Architectures without a value anywhere (a monolith's cold-start ratio).
+        let mut without: Vec<&str> = Vec::new();
+        for (a, arch) in sweep.architectures.iter().enumerate() {
+            if fig_panels.iter().all(|p| p.lines[a].points.is_empty()) {
+                without.push(arch);
+            }
+        }
+        let note = (!without.is_empty())
+            .then(|| format!("No value of {metric} for {}.", without.join(", ")));
         let label = column_label(metric);
         let mut caption = format!(
             "{label} against {}, a line per architecture{}",
@@ -396,7 +405,7 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
                 .map(|(a, n)| (n.clone(), chart::color(a)))
                 .collect(),
             panels: fig_panels,
-            note: None,
+            note,
         };
         let file = format!("sweep_{}.svg", file_name(metric));
         charts.push(draw(&file, &fig.title, caption, chart::line_figure(&fig))?);

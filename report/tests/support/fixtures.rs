@@ -31,6 +31,10 @@ pub struct Row<'a> {
     pub set: Vec<(&'a str, String)>,
 }
 
+/// A row of sweep_ci.csv: point, parameter values, architecture, metric, mean, half-width
+/// (the SD written is half the half-width).
+pub type CiRow<'a> = (usize, Vec<&'a str>, &'a str, &'a str, f64, f64);
+
 /// Writes a sweep folder as `choreo sweep` does: manifest.json (`vary`: the paths and
 /// their values), sweep.csv (`point`, a column per path — `vary:seed` for `seed` —,
 /// `replication`, the summary columns) and, when `ci` is given, sweep_ci.csv (`point`, the
@@ -40,7 +44,7 @@ pub fn sweep_folder(
     vary: &[(&str, &[&str])],
     replications: u32,
     rows: &[Row],
-    ci: Option<&[(usize, Vec<&str>, &str, &str, f64, f64)]>,
+    ci: Option<&[CiRow]>,
 ) {
     let points = rows.iter().map(|r| r.point).max().map_or(0, |p| p + 1);
     let vary_json: Vec<String> = vary
