@@ -11,7 +11,10 @@ Usage: csv_check.py DIR HORIZON_S ARCH [ARCH ...]
   architecture's lines add up to its summary cost_usd;
 - timeseries.csv: its five columns; samples at increasing times up to the horizon; each
   architecture's `arrived` samples add up to its summary transactions;
-- isolation.csv: its header, and every row as long as it.
+- isolation.csv: its header, and every row as long as it;
+- quantiles.csv: its four columns; per architecture and metric (response, done) the 103
+  quantiles in order, their values never decreasing, the 0.99 quantile equal to the
+  summary's p99.
 """
 import csv
 import math
@@ -125,6 +128,26 @@ def main():
     header, _ = read(path)
     if "architecture" not in header:
         fail(f"{path}: header {header}")
+
+    path = f"{out}/quantiles.csv"
+    header, rows = read(path)
+    if header != ["architecture", "metric", "quantile", "value_ms"]:
+        fail(f"{path}: header {header}")
+    for name in archs:
+        for metric in ["response", "done"]:
+            mine = [r for r in rows if r[0] == name and r[1] == metric]
+            if len(mine) != 103:
+                fail(f"{path}: {name} {metric}: {len(mine)} quantiles, not 103")
+            qs = [number(path, "quantile", r[2]) for r in mine]
+            if qs != sorted(qs) or qs[0] != 0 or qs[-1] != 1:
+                fail(f"{path}: {name} {metric}: quantiles {qs[:3]} ... {qs[-3:]}")
+            values = [number(path, "value_ms", r[3]) for r in mine if r[3] != ""]
+            if values != sorted(values):
+                fail(f"{path}: {name} {metric}: values decrease")
+            p99 = [r[3] for r in mine if r[2] == "0.99"][0]
+            if p99 != summary[name][f"{metric}_p99_ms"]:
+                fail(f"{path}: {name} {metric}: 0.99 quantile {p99}, summary p99 "
+                     f"{summary[name][metric + '_p99_ms']}")
 
     print(f"csv_check: {out}: {len(archs)} architectures, {len(body)} timeseries samples: ok")
 
