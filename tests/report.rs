@@ -98,7 +98,7 @@ fn break_even_of_a_flat_server_and_a_linear_function_is_within_2_percent_of_the_
     // Marked on the cost chart, listed in index.html.
     let svg = std::fs::read_to_string(out.join("report/sweep_cost_usd.svg")).unwrap();
     assert!(
-        svg.contains("monolith = serverless at 14.28"),
+        svg.contains("monolith = serverless at 14.29"),
         "marker label"
     );
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();

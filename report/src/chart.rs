@@ -292,32 +292,45 @@ fn draw_panel(
         .map_err(draw_err)?;
         root.draw(&Circle::new((px, py), 6, BLACK.stroke_width(2)))
             .map_err(draw_err)?;
-        // The label goes to the side with more room, above the point.
+        // The label goes to the side with more room; below the point where every line
+        // runs above it on that side (costs rising past a crossing), else above.
         let (x_mid, _) = chart.backend_coord(&((x_lo + x_hi) / 2.0, y_lo));
-        let (dx, h) = if px > x_mid {
-            (-10, HPos::Right)
-        } else {
+        let right = px <= x_mid;
+        let (dx, h) = if right {
             (10, HPos::Left)
+        } else {
+            (-10, HPos::Right)
+        };
+        let probe = x + if right { 0.15 } else { -0.15 } * (x_hi - x_lo);
+        let below = panel.lines.iter().all(|l| {
+            let points: Vec<(f64, f64)> = l
+                .points
+                .iter()
+                .filter_map(|&(x, y)| Some((tx(x)?, y)))
+                .collect();
+            at(&points, probe).is_none_or(|y| y >= m.y)
+        });
+        let (top, v, ty) = if below {
+            (py + 12, VPos::Top, py + 14)
+        } else {
+            (py - 34, VPos::Bottom, py - 14)
         };
         // On a white ground, so that a line passing under it does not cross the text.
-        let w = text_width(&m.label) as i32;
-        let (x0, x1) = if dx < 0 {
-            (px + dx - w - 4, px + dx + 4)
-        } else {
+        let w = (m.label.chars().count() as f64 * 7.2).ceil() as i32;
+        let (x0, x1) = if right {
             (px + dx - 4, px + dx + w + 4)
+        } else {
+            (px + dx - w - 4, px + dx + 4)
         };
         root.draw(&Rectangle::new(
-            [(x0, py - 34), (x1, py - 12)],
+            [(x0, top), (x1, top + 22)],
             WHITE.mix(0.9).filled(),
         ))
         .map_err(draw_err)?;
         root.draw(&Text::new(
             m.label.clone(),
-            (px + dx, py - 14),
-            (FONT, 16)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(h, VPos::Bottom)),
+            (px + dx, ty),
+            (FONT, 16).into_font().color(&BLACK).pos(Pos::new(h, v)),
         ))
         .map_err(draw_err)?;
     }
@@ -512,6 +525,14 @@ fn draw_legend(
     Ok(())
 }
 
+/// The y of a line (points in x order) at `x`, linearly interpolated; `None` outside it.
+fn at(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    points.windows(2).find_map(|w| {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        (x0 <= x && x <= x1 && x1 > x0).then(|| y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    })
+}
+
 /// `x` on the plot's axis: itself, its base-10 logarithm, or nothing (≤ 0 on a log axis).
 fn transform(scale: &XScale, x: f64) -> Option<f64> {
     match scale {
@@ -658,6 +679,16 @@ pub(crate) fn short(v: f64) -> String {
     }
 }
 
+/// `v` to `digits` significant digits, in shortest form: 14.29, 0.3568, 1200.
+pub(crate) fn significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return short(v);
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits - 1 - magnitude);
+    short((v * scale).round() / scale)
+}
+
 /// `text` cut to `max` characters, with an ellipsis when cut.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -681,6 +712,14 @@ mod tests {
         assert_eq!(short(2_500_000.0), "2.5e6");
         assert_eq!(short(0.00002), "2e-5");
         assert_eq!(short(0.0), "0");
+    }
+
+    #[test]
+    fn significant_digits_round_without_float_noise() {
+        assert_eq!(significant(14.28619, 4), "14.29");
+        assert_eq!(significant(0.356842, 4), "0.3568");
+        assert_eq!(significant(1234.5, 2), "1200");
+        assert_eq!(significant(6.0, 4), "6");
     }
 
     #[test]

@@ -337,7 +337,7 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
                             "{} = {} at {}",
                             b.architectures.0,
                             b.architectures.1,
-                            chart::short(b.at)
+                            chart::significant(b.at, 4)
                         ),
                     });
                 }
