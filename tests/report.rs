@@ -328,3 +328,60 @@ fn compare_of_a_folder_without_summary_csv_exits_2_naming_it() {
         );
     }
 }
+
+/// The ```text block of `file` that starts with `$ choreo sweep ARG`: its two commands'
+/// arguments and the lines printed.
+fn shown_sweep(file: &str, arg: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+    let start = text
+        .find(&format!("$ choreo sweep {arg}"))
+        .unwrap_or_else(|| panic!("{file} shows no sweep of {arg}"));
+    let block = &text[start..start + text[start..].find("```").unwrap()];
+    let mut lines = block.lines();
+    let args = |l: &str| -> Vec<String> {
+        l.trim_start_matches("$ choreo ")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let sweep = args(lines.next().unwrap());
+    let report = args(lines.next().unwrap());
+    (sweep, report, lines.map(str::to_string).collect())
+}
+
+/// Runs a documented sweep and report with the out folder in `dir`, and checks the
+/// printed lines are the documented ones.
+fn assert_documented_report(file: &str, arg: &str) {
+    let (mut sweep, mut report, shown) = shown_sweep(file, arg);
+    let dir = tempfile::tempdir().unwrap();
+    let documented = sweep.last().unwrap().clone();
+    let out = path(&dir.path().join("out"));
+    *sweep.last_mut().unwrap() = out.clone();
+    *report.last_mut().unwrap() = out.clone();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[String]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_choreo"))
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    run(&sweep);
+    let printed: Vec<String> = run(&report)
+        .lines()
+        .map(|l| l.replace(&out, &documented))
+        .collect();
+    assert_eq!(printed, shown, "{file}");
+}
+
+#[test]
+fn the_readme_sweep_report_is_what_choreo_prints() {
+    assert_documented_report("README.md", "photo-sharing");
+}
+
+#[test]
+fn the_batch_docs_break_even_example_is_what_choreo_prints() {
+    assert_documented_report("docs/batch.md", "tests/fixtures/break-even.ron");
+}
