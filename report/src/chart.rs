@@ -210,11 +210,18 @@ fn draw_panel(
     if custom_x {
         let ticks = match &fig.scale {
             XScale::Log => log_ticks(x_lo, x_hi),
-            XScale::Categories(names) => names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (i as f64, shorten(n, 16)))
-                .collect(),
+            // Every k-th name where all would not fit side by side (at most one per
+            // 110 px of the plot).
+            XScale::Categories(names) => {
+                let room = (area.dim_in_pixel().0 as usize / 110).max(2);
+                let step = names.len().div_ceil(room).max(1);
+                names
+                    .iter()
+                    .enumerate()
+                    .step_by(step)
+                    .map(|(i, n)| (i as f64, shorten(n, 14)))
+                    .collect()
+            }
             XScale::Linear => Vec::new(),
         };
         for (x, label) in ticks {
@@ -239,12 +246,15 @@ fn draw_panel(
             .map_err(draw_err)?;
         }
     }
-    let tx = |x: f64| transform(&fig.scale, x);
+    // Every coordinate is kept within the axes: plotters' pixel arithmetic overflows on
+    // a value far outside them (data near f64's limits, drawn on a fallback range).
+    let tx = |x: f64| transform(&fig.scale, x).map(|x| x.clamp(x_lo, x_hi));
+    let ty = |y: f64| y.clamp(y_lo, y_hi);
     for line in &panel.lines {
         let band: Vec<(f64, f64, f64)> = line
             .band
             .iter()
-            .filter_map(|&(x, lo, hi)| Some((tx(x)?, lo, hi)))
+            .filter_map(|&(x, lo, hi)| Some((tx(x)?, ty(lo), ty(hi))))
             .collect();
         if band.len() >= 2 {
             let mut outline: Vec<(f64, f64)> = band.iter().map(|&(x, _, hi)| (x, hi)).collect();
@@ -261,7 +271,7 @@ fn draw_panel(
         let points: Vec<(f64, f64)> = line
             .points
             .iter()
-            .filter_map(|&(x, y)| Some((tx(x)?, y)))
+            .filter_map(|&(x, y)| Some((tx(x)?, ty(y))))
             .collect();
         if points.len() >= 2 {
             chart
@@ -283,7 +293,7 @@ fn draw_panel(
     }
     for m in &panel.markers {
         let Some(x) = tx(m.x) else { continue };
-        let (px, py) = chart.backend_coord(&(x, m.y));
+        let (px, py) = chart.backend_coord(&(x, ty(m.y)));
         let (_, bottom) = chart.backend_coord(&(x, y_lo));
         root.draw(&Rectangle::new(
             [(px, py), (px + 1, bottom)],
@@ -306,7 +316,7 @@ fn draw_panel(
             let points: Vec<(f64, f64)> = l
                 .points
                 .iter()
-                .filter_map(|&(x, y)| Some((tx(x)?, y)))
+                .filter_map(|&(x, y)| Some((tx(x)?, ty(y))))
                 .collect();
             at(&points, probe).is_none_or(|y| y >= m.y)
         });
@@ -377,7 +387,11 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
         })
         .collect();
     let top = totals.iter().copied().fold(0.0, f64::max);
-    let y_hi = if top > 0.0 { top * 1.12 } else { 1.0 };
+    let y_hi = if top > 0.0 && (top * 1.12).is_finite() {
+        top * 1.12
+    } else {
+        1.0
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -418,7 +432,7 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(draw_err)?;
-            let mut y0 = 0.0;
+            let mut y0: f64 = 0.0;
             for (_, c, values) in &bars.segments {
                 let v = values.get(i).copied().unwrap_or(0.0);
                 if v <= 0.0 {
@@ -426,13 +440,13 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
                 }
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
-                        [(x - 0.3, y0), (x + 0.3, y0 + v)],
+                        [(x - 0.3, y0.min(y_hi)), (x + 0.3, (y0 + v).min(y_hi))],
                         c.filled(),
                     )))
                     .map_err(draw_err)?;
                 y0 += v;
             }
-            let (_, ptop) = chart.backend_coord(&(x, totals[i]));
+            let (_, ptop) = chart.backend_coord(&(x, totals[i].min(y_hi)));
             root.draw(&Text::new(
                 (bars.total)(totals[i]),
                 (px, ptop - 6),
@@ -544,6 +558,20 @@ fn transform(scale: &XScale, x: f64) -> Option<f64> {
 
 /// The x range on the plot's axis, with a little room at the ends.
 fn x_range(fig: &Figure) -> (f64, f64) {
+    finite_or_unit(x_range_of(fig))
+}
+
+/// A range that can be drawn: finite and not empty, else 0 to 1 (values near the limits
+/// of f64, whose padding overflows).
+fn finite_or_unit((lo, hi): (f64, f64)) -> (f64, f64) {
+    if lo.is_finite() && hi.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+fn x_range_of(fig: &Figure) -> (f64, f64) {
     if let XScale::Categories(names) = &fig.scale {
         return (-0.5, names.len().max(1) as f64 - 0.5);
     }
@@ -566,6 +594,10 @@ fn x_range(fig: &Figure) -> (f64, f64) {
 
 /// The y range: fixed, or the data's (bands and markers included) with room above.
 fn y_range(fig: &Figure) -> (f64, f64) {
+    finite_or_unit(y_range_of(fig))
+}
+
+fn y_range_of(fig: &Figure) -> (f64, f64) {
     if let Some(b) = fig.y_bounds {
         return b;
     }

@@ -14,6 +14,9 @@ use crate::run::spans_decades;
 use crate::table::{Table, numeric_column};
 use crate::{DEFAULT_METRICS, HtmlTable, Page, ReportError, column_label, draw};
 
+/// Most panels of a chart (the first, in sweep order; the page says so).
+const MAX_PANELS: usize = 24;
+
 /// Most rows of the sweep table in index.html (sweep.csv has them all).
 const MAX_TABLE_ROWS: usize = 1000;
 
@@ -180,6 +183,7 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
     }
 
     // The x axis: the first parameter, numeric if every value is a number.
+    // `vary` is not empty (checked above), and each point has a value per path.
     let first = &manifest.vary[0];
     let mut categories: Vec<String> = first.values.iter().map(text).collect();
     for (_, values) in &sweep.points {
@@ -290,11 +294,18 @@ pub(crate) fn report(dir: &Path, metrics: &[String]) -> Result<Page, ReportError
         notes.push(format!("{} is not numeric: no break-even.", first.path));
     }
 
+    if panels.len() > MAX_PANELS {
+        notes.push(format!(
+            "{} combinations of {}: the charts show the first {MAX_PANELS}.",
+            panels.len(),
+            sweep.paths[1..].join(" and ")
+        ));
+    }
     let mut charts = Vec::new();
     for (metric, col) in &chosen {
         let mut fig_panels = Vec::new();
         let mut banded = false;
-        for p in 0..panels.len() {
+        for p in 0..panels.len().min(MAX_PANELS) {
             let mut lines = Vec::new();
             for (a, arch) in sweep.architectures.iter().enumerate() {
                 let mut members: Vec<usize> = (0..sweep.points.len())

@@ -282,3 +282,29 @@ fn a_second_report_replaces_the_first_files_atomically() {
     names.sort();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
+
+#[test]
+fn extreme_values_in_a_run_folder_are_drawn_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_folder(d, "mmc-server", 60);
+    // Costs near f64's limit (their sum overflows), a negative one; latencies likewise.
+    let rewrite = |file: &str, col: usize, values: &[&str]| {
+        let rows = csv_rows(&d.join(file));
+        let mut text = rows[0].join(",") + "\n";
+        for (i, row) in rows[1..].iter().enumerate() {
+            let mut row = row.clone();
+            row[col] = values[i % values.len()].to_string();
+            text.push_str(&(row.join(",") + "\n"));
+        }
+        std::fs::write(d.join(file), text).unwrap();
+    };
+    rewrite("costs.csv", 6, &["1e308", "1.5e308", "-5"]);
+    rewrite("quantiles.csv", 3, &["1e308", "-1e308", "0", ""]);
+    rewrite("timeseries.csv", 4, &["1e308", "-1e308", "3"]);
+    let summary = write_report(d).unwrap();
+    assert_eq!(summary.charts.len(), 7);
+    for c in &summary.charts {
+        Svg::read(c);
+    }
+}

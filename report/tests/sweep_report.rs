@@ -369,3 +369,77 @@ fn a_malformed_manifest_or_a_missing_parameter_column_names_the_file() {
     let text = write_report(d).unwrap_err().to_string();
     assert!(text.contains("names no parameter"), "{text}");
 }
+
+/// A sweep to draw: its varied paths with their values, and (point, values,
+/// architecture, cost_usd) rows.
+type Case<'a> = (
+    Vec<(&'a str, Vec<String>)>,
+    Vec<(usize, Vec<String>, &'a str, f64)>,
+);
+
+#[test]
+fn odd_but_valid_sweeps_are_drawn_without_panicking() {
+    // Extreme and negative values, one point, one architecture, a category axis of 40
+    // names, 30 panels: each report is written, every chart well-formed.
+    let cases: Vec<Case> = vec![
+        (
+            vec![("load", vec!["1".into(), "2".into()])],
+            vec![
+                (0, vec!["1".into()], "a", 1e308),
+                (1, vec!["2".into()], "a", -1e308),
+                (0, vec!["1".into()], "b", 0.0),
+                (1, vec!["2".into()], "b", 0.0),
+            ],
+        ),
+        (
+            vec![("load", vec!["5".into()])],
+            vec![(0, vec!["5".into()], "only", 3.0)],
+        ),
+        (
+            vec![("name", (0..40).map(|i| format!("variant-{i}")).collect())],
+            (0..40)
+                .map(|i| (i, vec![format!("variant-{i}")], "a", i as f64))
+                .collect(),
+        ),
+        (
+            vec![
+                ("load", vec!["1".into(), "2".into()]),
+                ("k", (0..30).map(|i| i.to_string()).collect()),
+            ],
+            (0..60)
+                .map(|p| {
+                    (
+                        p,
+                        vec![(p / 30 + 1).to_string(), (p % 30).to_string()],
+                        "a",
+                        p as f64,
+                    )
+                })
+                .collect(),
+        ),
+    ];
+    for (vary, points) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let values: Vec<(&str, Vec<&str>)> = vary
+            .iter()
+            .map(|(p, v)| (*p, v.iter().map(String::as_str).collect()))
+            .collect();
+        let vary_refs: Vec<(&str, &[&str])> =
+            values.iter().map(|(p, v)| (*p, v.as_slice())).collect();
+        let rows: Vec<Row> = points
+            .iter()
+            .map(|(p, v, arch, cost)| Row {
+                point: *p,
+                values: v.iter().map(String::as_str).collect(),
+                replication: 1,
+                architecture: arch,
+                set: vec![("cost_usd", format!("{cost:e}"))],
+            })
+            .collect();
+        sweep_folder(dir.path(), &vary_refs, 1, &rows, None);
+        let summary = write_report(dir.path()).unwrap_or_else(|e| panic!("{vary:?}: {e}"));
+        for c in &summary.charts {
+            Svg::read(c);
+        }
+    }
+}
