@@ -67,6 +67,9 @@ pub enum Command {
         /// horizon times the architectures).
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS)]
         max_transactions: u64,
+        /// Also write the charts and index.html of `choreo report` into OUT/report.
+        #[arg(long)]
+        report: bool,
         /// Stop an architecture with more transactions in flight at once than this (an
         /// overloaded design), keeping what it simulated.
         #[arg(long, value_name = "N", default_value_t = choreo_sim::run::DEFAULT_MAX_IN_FLIGHT)]
@@ -111,6 +114,9 @@ pub enum Command {
         /// Refuse a point expected to simulate more transactions than this.
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS)]
         max_transactions: u64,
+        /// Also write the charts and index.html of `choreo report` into OUT/report.
+        #[arg(long)]
+        report: bool,
         /// Stop a run with more transactions in flight at once than this (its rows are kept,
         /// their simulated_s short of the horizon).
         #[arg(long, value_name = "N", default_value_t = choreo_sim::run::DEFAULT_MAX_IN_FLIGHT)]

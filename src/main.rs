@@ -117,6 +117,7 @@ fn execute(command: Command) -> Result<()> {
             jobs,
             max_transactions,
             max_in_flight,
+            report,
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             let mut overrides = parse_sets(&set)?;
@@ -166,10 +167,13 @@ fn execute(command: Command) -> Result<()> {
                     let reports = reports?;
                     print!("{}", batch::ci_table(&reports));
                     println!("wrote {}", out.display());
+                    if report {
+                        report_command(&out, Vec::new())?;
+                    }
                     stopped(&s, &reports)
                 }
                 None if jobs.is_some() => Err(bad("--jobs goes with --replications")),
-                None => run_command(&s, &selected, &options, &out, files),
+                None => run_command(&s, &selected, &options, &out, files, report),
             }
         }
         Command::Sweep {
@@ -184,6 +188,7 @@ fn execute(command: Command) -> Result<()> {
             shards,
             max_transactions,
             max_in_flight,
+            report,
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             print_warnings(
@@ -245,6 +250,9 @@ fn execute(command: Command) -> Result<()> {
                 prepared.total(),
                 out.display()
             );
+            if report {
+                report_command(&out, Vec::new())?;
+            }
             Ok(())
         }
         Command::Merge { dirs, out } => {
@@ -524,12 +532,16 @@ fn run_command(
     options: &RunOptions,
     out: &Path,
     files: output::Files,
+    report: bool,
 ) -> Result<()> {
     let bar = progress::run_bar(s, selected, &options.control);
-    let report = output::run_into(s, options, out, files).map_err(output_error);
+    let summary = output::run_into(s, options, out, files).map_err(output_error);
     drop(bar);
-    let report = report?;
-    print!("{}", export::summary_table(&report));
+    let summary = summary?;
+    print!("{}", export::summary_table(&summary));
     println!("wrote {}", out.display());
-    stopped(s, std::slice::from_ref(&report))
+    if report {
+        report_command(out, Vec::new())?;
+    }
+    stopped(s, std::slice::from_ref(&summary))
 }

@@ -347,3 +347,33 @@ fn kubernetes_indexed_job_shards_equal_explicit_ones() {
     }
     assert!(read(pod.path(), "manifest.json").contains("\"k\": 3"));
 }
+
+#[test]
+fn run_and_sweep_report_write_the_charts_beside_their_files() {
+    let (run_dir, sweep_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let o = ok(choreo(&[
+        "run",
+        "mmc-server",
+        "--horizon",
+        "2m",
+        "--report",
+        "--out",
+        &path(run_dir.path()),
+    ]));
+    assert!(
+        stdout(&o).contains("/report/index.html and "),
+        "{}",
+        stdout(&o)
+    );
+    let index = read(run_dir.path(), "report/index.html");
+    assert!(
+        index.contains("data:image/svg+xml;base64,"),
+        "charts inlined"
+    );
+    let o = ok(sweep(sweep_dir.path(), &["--report"], &[]));
+    assert!(stdout(&o).contains("break-even"), "{}", stdout(&o));
+    for chart in ["sweep_response_p99_ms.svg", "sweep_cost_usd.svg"] {
+        let svg = read(sweep_dir.path(), &format!("report/{chart}"));
+        assert!(svg.starts_with("<svg") && svg.len() > 1000, "{chart}");
+    }
+}
