@@ -652,3 +652,40 @@ fn an_outage_of_one_handler_fails_only_its_kind() {
     assert_eq!(during(1).failed, 0);
     assert_eq!(report.collateral_failures(), 0);
 }
+
+#[test]
+fn failures_of_transactions_that_arrived_during_a_fault_count_for_its_recovery_when_they_end_after_it()
+ {
+    // Arrivals at 10/s (0.1 s, 0.2 s, ...) call `slow` (100 ms of compute, at most 10 at
+    // once) with a 1-s timeout. A Slow fault from 100 s to 101 s adds 4.55 s to each compute
+    // started in it: the 10 arrivals at 100.0 … 100.9 s time out at 101.0 … 101.9 s, and
+    // each transaction ends, failed, when its callee finishes, at 104.65 … 105.55 s: after
+    // the fault's end, when its "during" figures are already cut. Before the fault nothing
+    // fails (999 arrivals, baseline 0); the 10 slow computes hold all 10 slots until
+    // 104.65 s + k × 0.1 s, so the arrivals at 101.0 … 104.6 s (37) are throttled and fail,
+    // and from 104.7 s each finds a slot freed. The recovery buckets (1 s, by arrival) after
+    // the end: 101, 102, 103 fail entirely, 104 fails 7 of 10, 105 none: recovered after
+    // 105 − 101 = 4 s. Counting the late failures out would leave the window without
+    // failures (0 of 10, not above the baseline), so 0 s; subtracting them underflows.
+    let s = load(
+        r#"Scenario(name: "late", horizon: "200s",
+          workload: [Source(kind: "a", arrivals: Constant(per_second: 10.0))],
+          architectures: [Architecture(name: "f", entry: "front", components: [
+            Function(name: "front", cold_start: "0ms", work: [Call("slow")], calls: {"slow": Policy(timeout: "1s")}),
+            Function(name: "slow", cold_start: "0ms", concurrency: 10, work: [Compute("100ms")])])],
+          faults: [Fault(target: "slow", at: "100s", lasts: "1s", kind: Slow(add: "4550ms"))])"#,
+    );
+    let report = run_architecture(s, 0, NS_PER_S, &mut ()).unwrap();
+    let rows = report.isolation.rows();
+    let counts: Vec<(&str, u64, u64)> = rows
+        .iter()
+        .map(|r| (r.window.name(), r.arrived, r.failed))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![("before", 999, 0), ("during", 10, 10), ("after", 990, 37)]
+    );
+    for r in &rows {
+        assert_eq!((r.recovered, r.recovery_s), (Some(true), 4.0), "{r:?}");
+    }
+}

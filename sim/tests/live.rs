@@ -142,3 +142,43 @@ fn bursts_resumed_in_an_off_phase_stay_off_until_it_ends() {
     // 1,000 ± 150 is 4.7 sd.
     assert!((850..=1_150).contains(&on), "{on}");
 }
+
+#[test]
+fn dragging_the_load_of_a_running_source_keeps_one_arrival_scheduled() {
+    // Constant 10/s: arrivals every 100 ms from 0.1 s, so 0.1 s … 10.0 s by 10 s (100), the
+    // next already scheduled for 10.1 s. The load is then dragged from 1.1 to 2.0 in ten
+    // calls at 10 s: only the last counts, so the gap is 50 ms after 10.1 s: 10.15 s …
+    // 20.0 s is (20.0 − 10.1) / 0.05 + 1 = 199 more, 299 in all, and 20.05 s is scheduled.
+    // Stopped at 20 s, only that one still arrives: 300. A source that is not stopped must
+    // not be started again by a load change: each restart would schedule one more arrival
+    // beside the one already in the calendar, and all of them would arrive after the stop.
+    let text = ONE_FUNCTION.replace("Poisson(per_second: 20.0)", "Constant(per_second: 10.0)");
+    let mut sim = Simulation::new(support::load(&text), 0);
+    assert_eq!(arrived_by(&mut sim, 10), 100);
+    for step in 1..=10 {
+        sim.set_load(0, 1.0 + f64::from(step) / 10.0);
+    }
+    assert_eq!(arrived_by(&mut sim, 20), 299);
+    sim.set_load(0, 0.0);
+    assert_eq!(arrived_by(&mut sim, 30), 300);
+}
+
+#[test]
+fn the_load_multiplies_the_rates_of_bursts() {
+    // On at 100/s and off at 10/s, 10 s each, for 100 s, at twice the load: 5 on phases of
+    // 10 s at 200/s (10,000) and 5 off phases at 20/s (1,000), 11,000 expected (Poisson,
+    // sd 105: 3% is 3.1 sd). A load dividing the rates would give 2,750.
+    let text = ONE_FUNCTION.replace(
+        "Poisson(per_second: 20.0)",
+        r#"Bursts(on_per_second: 100.0, off_per_second: 10.0, on: "10s", off: "10s")"#,
+    );
+    let mut sim = Simulation::new(support::load(&text), 0);
+    sim.set_load(0, 2.0);
+    let n = arrived_by(&mut sim, 100);
+    support::assert_close(
+        "arrivals in 100 s of bursts at load 2",
+        n as f64,
+        11_000.0,
+        0.03,
+    );
+}

@@ -436,6 +436,30 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_resumed_again_before_drawing_skips_the_time_it_had_read_ahead() {
+        // `resume` is public: resumed at 1 s, a trace of 5 s, 15 s and 25 s reads ahead to
+        // 5 s; resumed again at 10 s before drawing, 5 s is in the past and must be skipped,
+        // so the next arrival is 15 s, not 5 s delivered late (at 10 s + 1 ns). A time equal
+        // to the instant of resuming is not in the past: resumed at 15 s, 15 s is kept, and
+        // (after the last arrival, 15 s) it comes 1 ns later, at 15 s + 1 ns.
+        let s = NS_PER_S;
+        let times: std::sync::Arc<[SimTime]> = vec![5 * s, 15 * s, 25 * s].into();
+        let source = Source {
+            kind: 0,
+            arrivals: Arrivals::Trace { times },
+        };
+        let mut g = ArrivalGen::new(11, 0, &source, "k");
+        g.resume(s);
+        g.resume(10 * s);
+        assert_eq!(g.next(100 * s), Some(15 * s));
+        let mut g = ArrivalGen::new(11, 0, &source, "k");
+        g.resume(15 * s);
+        g.resume(15 * s);
+        assert_eq!(g.next(100 * s), Some(15 * s + 1));
+        assert_eq!(g.next(100 * s), Some(25 * s));
+    }
+
+    #[test]
     fn rate_at_interpolates_a_ramp_and_reads_an_azure_minute() {
         let gen_for = |arrivals| ArrivalGen::new(11, 0, &Source { kind: 0, arrivals }, "k");
         // A ramp from 10/s at 0 s to 30/s at 100 s: 10 + 20 × t / 100 s, so 15/s at 25 s and
