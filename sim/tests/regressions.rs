@@ -860,3 +860,39 @@ fn servers_calling_each_other_in_handlers_of_different_kinds_run_to_completion()
     assert!(c.arrived > 600 && c.failed == 0, "{c:?}");
     assert!(c.completed + c.in_flight == c.arrived, "{c:?}");
 }
+
+/// The outstanding-work limit is "more than": a transaction with exactly
+/// `MAX_OUTSTANDING_PER_TXN` pieces at once runs; one more stops the run. The entry function
+/// emits n events to a function that computes for a second (the account's concurrency
+/// limit raised so that none is throttled): with the request itself, 1 + n pieces are
+/// outstanding at the last emit.
+#[test]
+fn the_outstanding_work_limit_allows_exactly_its_value() {
+    let scenario = |emits: u32| {
+        let steps = vec![r#"Emit("g")"#; emits as usize].join(", ");
+        load(&format!(
+            r#"Scenario(name: "limit", horizon: "1500ms",
+              workload: [Source(kind: "hit", arrivals: Constant(per_second: 1.0))],
+              architectures: [Architecture(name: "a", entry: "f", concurrency_limit: 20000, components: [
+                  Function(name: "f", work: [{steps}]),
+                  Function(name: "g", work: [Compute("1s")]),
+              ])])"#
+        ))
+    };
+    let at_limit = MAX_OUTSTANDING_PER_TXN - 1;
+    let report = run_scenario(&scenario(at_limit), &RunOptions::default())
+        .unwrap_or_else(|e| panic!("{at_limit} emits + the invocation: {e}"));
+    let counts = report.architectures[0].counts;
+    assert_eq!(counts.arrived, 1, "{counts:?}");
+    let (component, limit, _) = match run_scenario(&scenario(at_limit + 1), &RunOptions::default())
+    {
+        Err(RunError::Runaway {
+            component, limit, ..
+        }) => (component, limit, ()),
+        other => panic!(
+            "expected a runaway at {} pieces, got {other:?}",
+            at_limit + 2
+        ),
+    };
+    assert_eq!((component.as_str(), limit), ("f", Limit::Outstanding));
+}
