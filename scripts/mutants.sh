@@ -10,6 +10,12 @@
 #
 # The score is caught / (caught + missed); unviable mutants (that do not compile) and
 # timeouts are reported apart. Install once: cargo install cargo-mutants --locked
+# Equivalent mutants (no test can tell them apart) are excluded in .cargo/mutants.toml.
+#
+# Measured 2026-12-02 on a 2-core machine: 1,795 mutants in all (~20 s each, ~10 h), so a
+# sample: shards 0/18 and 1/18, 200 mutants, 88.4% caught by the suite of that morning;
+# every non-equivalent one missed then is caught now, and shard 1 against the tests written
+# for shard 0's misses scored 94.6% (the closing note of issue 11 lists each mutant).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=("$@")
