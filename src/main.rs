@@ -145,13 +145,7 @@ fn execute(command: Command) -> Result<()> {
                 sequential: false,
                 control: control(&s, max_in_flight),
             };
-            let out = out.unwrap_or_else(|| Path::new("out").join(&name));
-            if is_root(&out) {
-                return Err(bad(format!(
-                    "--out {}: refusing to write into the root folder; name a folder of its own",
-                    out.display()
-                )));
-            }
+            let out = out_folder(out, &name)?;
             let files = output::Files {
                 transactions,
                 trace,
@@ -203,13 +197,7 @@ fn execute(command: Command) -> Result<()> {
                 .map_err(bad)?;
             let shard = cli::shard_arg(shard.as_deref(), shards, |k| std::env::var(k).ok())?;
             let jobs = cli::jobs_arg(jobs)?;
-            let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", text.name)));
-            if is_root(&out) {
-                return Err(bad(format!(
-                    "--out {}: refusing to write into the root folder; name a folder of its own",
-                    out.display()
-                )));
-            }
+            let out = out_folder(out, &format!("{}-sweep", text.name))?;
             let spec = sweep::Spec {
                 name: text.name.clone(),
                 file: text.file.clone(),
@@ -404,6 +392,18 @@ fn first_sentence(text: &str) -> String {
         Some(i) => text[..=i].to_string(),
         None => text.to_string(),
     }
+}
+
+/// `--out`, or `out/DEFAULT`; never the root folder.
+fn out_folder(out: Option<PathBuf>, default: &str) -> Result<PathBuf> {
+    let out = out.unwrap_or_else(|| Path::new("out").join(default));
+    if is_root(&out) {
+        return Err(bad(format!(
+            "--out {}: refusing to write into the root folder; name a folder of its own",
+            out.display()
+        )));
+    }
+    Ok(out)
 }
 
 /// Whether `path` is the root folder (`/`, or a path that resolves to it).

@@ -150,15 +150,7 @@ pub(crate) fn line_figure(fig: &Figure) -> Result<String, ChartError> {
         let top = TITLE_H + (rows * ph) as u32 + 6;
         draw_legend(&root, &legend, top)?;
         if let Some(note) = &fig.note {
-            root.draw(&Text::new(
-                note.clone(),
-                (12, (top + legend_h) as i32),
-                (FONT, 16)
-                    .into_font()
-                    .color(&RGBColor(0x55, 0x55, 0x55))
-                    .pos(Pos::new(HPos::Left, VPos::Top)),
-            ))
-            .map_err(draw_err)?;
+            draw_note(&root, note, top + legend_h)?;
         }
         root.present().map_err(draw_err)?;
     }
@@ -460,19 +452,24 @@ pub(crate) fn bar_figure(bars: &Bars) -> Result<String, ChartError> {
         let top = TITLE_H + ph + 6;
         draw_legend(&root, &legend, top)?;
         if let Some(note) = &bars.note {
-            root.draw(&Text::new(
-                note.clone(),
-                (12, (top + legend_h) as i32),
-                (FONT, 16)
-                    .into_font()
-                    .color(&RGBColor(0x55, 0x55, 0x55))
-                    .pos(Pos::new(HPos::Left, VPos::Top)),
-            ))
-            .map_err(draw_err)?;
+            draw_note(&root, note, top + legend_h)?;
         }
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
+}
+
+/// A figure's note, in grey at the left, its top at `y`.
+fn draw_note(root: &DrawingArea<SVGBackend, Shift>, note: &str, y: u32) -> Result<(), ChartError> {
+    root.draw(&Text::new(
+        note.to_string(),
+        (12, y as i32),
+        (FONT, 16)
+            .into_font()
+            .color(&RGBColor(0x55, 0x55, 0x55))
+            .pos(Pos::new(HPos::Left, VPos::Top)),
+    ))
+    .map_err(draw_err)
 }
 
 fn title(root: &DrawingArea<SVGBackend, Shift>, text: &str, width: u32) -> Result<(), ChartError> {

@@ -238,13 +238,14 @@ pub fn run_architecture_with(
     let mut session = Session::new(scenario, index, interval);
     let horizon = session.sim().horizon();
     let limit = control.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
-    let mut stopped = None;
-    while session.step_to(horizon, CHECK_EVERY, extra) {
-        if let Some(r) = &control.reached
-            && let Some(at) = r.get(index)
-        {
+    let publish = |session: &Session| {
+        if let Some(at) = control.reached.as_ref().and_then(|r| r.get(index)) {
             at.store(session.sim().now(), Ordering::Relaxed);
         }
+    };
+    let mut stopped = None;
+    while session.step_to(horizon, CHECK_EVERY, extra) {
+        publish(&session);
         if control.interrupted() {
             stopped = Some(Stopped::Interrupted);
             break;
@@ -254,11 +255,7 @@ pub fn run_architecture_with(
             break;
         }
     }
-    if let Some(r) = &control.reached
-        && let Some(at) = r.get(index)
-    {
-        at.store(session.sim().now(), Ordering::Relaxed);
-    }
+    publish(&session);
     let report = match stopped {
         Some(why) => session.finish_stopped(why)?,
         None => session.finish()?,
