@@ -13,13 +13,12 @@ use anyhow::Result;
 use clap::Parser;
 
 use choreo_sim::batch::{self, sweep, vary::Vary};
-use choreo_sim::bundled::OpenError;
 use choreo_sim::engine::{NS_PER_S, SimTime};
 use choreo_sim::report::{Report, Stopped};
 use choreo_sim::run::{self, RunOptions};
 use choreo_sim::scenario::overrides::{self, Override};
 use choreo_sim::scenario::units::format_duration;
-use choreo_sim::scenario::{Loaded, Scenario};
+use choreo_sim::scenario::{Diagnostic, Loaded, Scenario};
 use choreo_sim::{bundled, export, output};
 
 use cli::{BadInput, Cli, Command, bad, duration_arg, interval_arg};
@@ -124,9 +123,12 @@ fn execute(command: Command) -> Result<()> {
             if let Some(load) = load {
                 overrides.push(Override::new("--load", overrides::LOAD, &load).map_err(bad)?);
             }
-            let loaded = overrides::load(&text.file, &text.text, &overrides)
-                .map_err(|e| bad(e.to_string()))?;
-            print_warnings(&loaded);
+            let loaded =
+                overrides::load(&text.file, &text.text, &overrides).map_err(|e| match e {
+                    overrides::OverrideError::Scenario(e) => bad(rendered(&text, &e.diagnostics)),
+                    e => bad(e.to_string()),
+                })?;
+            print_warnings(&text, &loaded);
             let name = text.name;
             let mut s = loaded.scenario;
             if let Some(seed) = seed {
@@ -186,9 +188,10 @@ fn execute(command: Command) -> Result<()> {
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             print_warnings(
+                &text,
                 &text
                     .load()
-                    .map_err(|e| bad(OpenError::Invalid(e).to_string()))?,
+                    .map_err(|e| bad(rendered(&text, &e.diagnostics)))?,
             );
             let varies = vary
                 .iter()
@@ -256,8 +259,8 @@ fn execute(command: Command) -> Result<()> {
             let mut failed = 0;
             for name in &scenarios {
                 match load(name) {
-                    Ok((_, loaded)) => {
-                        print_warnings(&loaded);
+                    Ok((text, loaded)) => {
+                        print_warnings(&text, &loaded);
                         println!("{name}: ok");
                     }
                     Err(e) => {
@@ -414,13 +417,30 @@ fn is_root(path: &Path) -> bool {
 
 /// Loads a scenario from a file, or a bundled one by name. Returns a name for the output
 /// folder and the scenario.
-fn load(arg: &str) -> Result<(String, Loaded)> {
-    bundled::open(arg).map_err(|e| bad(e.to_string()))
+/// Reads and validates `arg` (a file, else a bundled scenario); its errors as [`rendered`].
+fn load(arg: &str) -> Result<(bundled::Text, Loaded)> {
+    let text = bundled::read(arg).map_err(|e| bad(e.to_string()))?;
+    match text.load() {
+        Ok(loaded) => Ok((text, loaded)),
+        Err(e) => Err(bad(rendered(&text, &e.diagnostics))),
+    }
 }
 
-fn print_warnings(loaded: &Loaded) {
-    for w in &loaded.warnings {
-        eprintln!("{w}");
+/// Diagnostics as choreo prints them: each one's line, then the text it is about with the
+/// span underlined and its field path, and a hint (in colour on a terminal).
+fn rendered(text: &bundled::Text, diagnostics: &[Diagnostic]) -> String {
+    use std::io::IsTerminal;
+    let styled = std::io::stderr().is_terminal();
+    let parts: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.render(&text.text, styled))
+        .collect();
+    parts.join("\n")
+}
+
+fn print_warnings(text: &bundled::Text, loaded: &Loaded) {
+    if !loaded.warnings.is_empty() {
+        eprintln!("{}", rendered(text, &loaded.warnings));
     }
 }
 

@@ -1,5 +1,5 @@
 //! Any text as a scenario: parsing, locating and validating it never panics, hangs or
-//! allocates without bound, and an error is always located in the text.
+//! allocates without bound, and an error is always located in the text and can be shown with its line.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         for d in &e.diagnostics {
             assert!(d.line >= 1 && d.col >= 1, "{d}");
             let _ = d.to_string();
+            let _ = d.render(&text, false);
         }
     }
 });

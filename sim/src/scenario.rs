@@ -672,6 +672,11 @@ pub struct Diagnostic {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// Just past the end of the text the diagnostic is about (the value at `path`, or the
+    /// token ron stopped at), when known; `line`/`col` is its start.
+    pub end: Option<locate::Pos>,
+    /// What to do about it, when the message alone does not say.
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -692,6 +697,64 @@ impl fmt::Display for Diagnostic {
             "{}:{}:{}: {}: {}{}",
             self.file, self.line, self.col, path, warn, self.message
         )
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic as `choreo validate` prints it: the one-line form ([`fmt::Display`])
+    /// followed by the line of `text` it is about with the span underlined and the field
+    /// path beside it, and the hint if any. `text` is the scenario the diagnostic was
+    /// found in; `styled` adds terminal colours.
+    #[must_use]
+    pub fn render(&self, text: &str, styled: bool) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let at = locate::Pos {
+            line: self.line,
+            col: self.col,
+        };
+        let mut start = locate::pos_offset(text, at);
+        // At least one character, and never past the end of the line it starts on: a
+        // value over several lines is underlined on its first.
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let end = self
+            .end
+            .map_or(start, |e| locate::pos_offset(text, e))
+            .clamp(start, line_end);
+        // Underline the text, not the blank ron may point at before it.
+        let blank = text[start..end].len() - text[start..end].trim_start().len();
+        start += blank;
+        let end = if end > start {
+            end
+        } else {
+            text[start..]
+                .chars()
+                .next()
+                .filter(|c| *c != '\n')
+                .map_or(start, |c| start + c.len_utf8())
+        };
+        let label = if self.path.is_empty() {
+            "scenario"
+        } else {
+            &self.path
+        };
+        let mut group = Group::with_level(level.clone()).element(
+            Snippet::source(text)
+                .fold(true)
+                .annotation(AnnotationKind::Primary.span(start..end).label(label)),
+        );
+        if let Some(hint) = &self.hint {
+            group = group.element(Level::HELP.message(hint));
+        }
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        format!("{self}\n{}", renderer.render(&[group]))
     }
 }
 

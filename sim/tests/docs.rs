@@ -415,22 +415,25 @@ fn expect(markers: &[String]) -> Result<Expect, String> {
     Ok(e)
 }
 
-/// The lines `choreo validate` prints for these diagnostics.
-fn printed(file: &str, diagnostics: &[Diagnostic]) -> Vec<String> {
+/// The lines `choreo validate` prints for these diagnostics, found in `text`: each one's
+/// line, then the source line with the span underlined and the hint.
+fn printed(file: &str, text: &str, diagnostics: &[Diagnostic]) -> Vec<String> {
     diagnostics
         .iter()
-        .map(|d| {
-            Diagnostic {
+        .flat_map(|d| {
+            let shown = Diagnostic {
                 file: file.to_string(),
                 ..d.clone()
             }
-            .to_string()
+            .render(text, false);
+            shown.lines().map(str::to_string).collect::<Vec<_>>()
         })
         .collect()
 }
 
 /// Compares what `load` reports with a `$ choreo validate` output shown in the docs.
 fn check_output(
+    text: &str,
     output: &Option<(String, Vec<String>)>,
     diagnostics: &[Diagnostic],
     valid: bool,
@@ -443,7 +446,7 @@ fn check_output(
     } else {
         "1 of 1 scenario(s) invalid".to_string()
     };
-    let mut got = printed(file, diagnostics);
+    let mut got = printed(file, text, diagnostics);
     got.push(last);
     if &got != shown {
         return Err(format!(
@@ -466,11 +469,11 @@ fn check_load(
             if !e.invalid.is_empty() || !e.missing_traces.is_empty() {
                 return Err("marked invalid, but it loads".into());
             }
-            check_output(output, &loaded.warnings, true)
+            check_output(text, output, &loaded.warnings, true)
         }
         Err(err) => {
             let d = &err.diagnostics;
-            let all = || printed("FILE", d).join("\n  ");
+            let all = || printed("FILE", text, d).join("\n  ");
             if e.invalid.is_empty() && e.missing_traces.is_empty() {
                 return Err(format!("does not load:\n  {}", all()));
             }
@@ -497,7 +500,7 @@ fn check_load(
                     }
                 }
             }
-            check_output(output, d, false)
+            check_output(text, output, d, false)
         }
     }
 }

@@ -532,3 +532,85 @@ fn a_loop_closed_only_by_a_failure_path_is_a_retry_pattern_not_warned_about() {
     ));
     assert!(w.is_empty(), "{w:?}");
 }
+
+/// A file with two unknown fields, a value of the wrong type and two values out of range.
+const MIXED: &str = r#"Scenario(
+    name: "mixed",
+    horizon: "10m",
+    colour: "red",
+    workload: [Source(kind: "request", arrivals: Poisson(per_second: -0.01))],
+    architectures: [
+        Architecture(name: "f", entry: "fn", components: [
+            Function(name: "fn", memory_mb: 64, work: [Compute("10ms")], timout: "3s"),
+        ]),
+        Architecture(name: "s", entry: "app", components: [
+            Server(name: "app", workers: 4, instances: "two", handlers: {"request": [Compute("10ms")]}),
+        ]),
+    ],
+)
+"#;
+
+#[test]
+fn parsing_goes_on_after_an_unknown_field_or_a_wrong_type_to_report_every_error() {
+    assert_eq!(
+        errors(MIXED),
+        [
+            "s.ron:4:5: colour: Unexpected field named `colour` in `Scenario`, expected one of `name`, `about`, `lesson`, `horizon`, `seed`, `prices`, `workload`, `architectures`, or `faults` instead",
+            "s.ron:5:70: workload[0].arrivals.per_second: rate must be greater than zero, found -0.01",
+            "s.ron:8:45: architectures[0].components[0].memory_mb: memory must be between 128 and 10240 MB, found 64",
+            "s.ron:8:74: architectures[0].components[0].timout: Unexpected field named `timout` in `Function`, expected one of `name`, `memory_mb`, `work`, `cold_start`, `keep_alive`, `concurrency`, `provisioned`, `provisioned_schedule`, `timeout`, `scaling`, `instance_concurrency`, `on_failure`, `arch`, or `calls` instead",
+            "s.ron:11:55: architectures[1].components[0].instances: Expected integer",
+        ]
+    );
+}
+
+#[test]
+fn a_required_field_cut_for_its_error_is_not_reported_missing_and_a_syntax_error_stops() {
+    // `per_second` is required: once its wrong value is reported and cut, the missing
+    // field is its consequence, not a second error.
+    let text = "Scenario(name: \"x\", horizon: \"1h\", colour: 1,\n  workload: [Source(kind: \"a\", arrivals: Poisson(per_second: \"fast\"))],\n  architectures: [])";
+    assert_eq!(
+        errors(text),
+        [
+            "s.ron:1:36: colour: Unexpected field named `colour` in `Scenario`, expected one of `name`, `about`, `lesson`, `horizon`, `seed`, `prices`, `workload`, `architectures`, or `faults` instead",
+            "s.ron:2:61: workload[0].arrivals.per_second: Expected float",
+        ]
+    );
+    // After a syntax error nothing later can be trusted: one error, not a cascade.
+    let text = "Scenario(name: \"x\", colour: 1,\n  horizon: \"1h\" workload: [],\n  architectures: [], shape: 2)";
+    let e = errors(text);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(e[1].starts_with("s.ron:2:17: "), "{e:#?}");
+    assert!(e[1].ends_with("Expected comma"), "{e:#?}");
+}
+
+#[test]
+fn a_rendered_error_shows_its_line_underlines_the_value_and_gives_a_hint() {
+    let e = scenario::load("s.ron", MIXED).unwrap_err();
+    let by_path = |p: &str| e.diagnostics.iter().find(|d| d.path.ends_with(p)).unwrap();
+    // The wrong type: ron points at the blank before `"two"`; the caret is under the value.
+    let shown = by_path("instances").render(MIXED, false);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines[0], "s.ron:11:55: architectures[1].components[0].instances: Expected integer");
+    let source = lines.iter().position(|l| l.starts_with("11 |")).unwrap();
+    let caret = lines[source + 1];
+    let at = caret.find('^').unwrap();
+    assert_eq!(&lines[source][at..at + 5], "\"two\"", "{shown}");
+    assert!(caret[at..].starts_with("^^^^^ architectures[1].components[0].instances"), "{shown}");
+    assert!(shown.contains("help: docs/scenarios.md lists every field"), "{shown}");
+    // The misspelt field: underlined whole, with a did-you-mean.
+    let shown = by_path("timout").render(MIXED, false);
+    let source = shown.lines().find(|l| l.starts_with("8 |")).unwrap();
+    let caret = shown.lines().skip_while(|l| !l.starts_with("8 |")).nth(1).unwrap();
+    let at = caret.find('^').unwrap();
+    assert_eq!(&source[at..at + 6], "timout", "{shown}");
+    assert!(caret[at..].starts_with("^^^^^^ "), "{shown}");
+    assert!(shown.contains("help: did you mean \"timeout\"? (or remove it)"), "{shown}");
+    // A semantic error: the value as the locator found it.
+    let shown = by_path("memory_mb").render(MIXED, false);
+    let caret = shown.lines().skip_while(|l| !l.starts_with("8 |")).nth(1).unwrap();
+    assert!(caret.trim_start().starts_with("| "), "{shown}");
+    let at = caret.find('^').unwrap();
+    assert!(caret[at..].starts_with("^^ architectures[0].components[0].memory_mb"), "{shown}");
+    assert_eq!(at, "8 | ".len() + 45 - 1, "the value starts in column 45: {shown}");
+}

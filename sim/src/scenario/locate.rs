@@ -28,6 +28,23 @@ impl fmt::Display for Pos {
     }
 }
 
+/// The byte offset of `pos` in `text` (columns counted in chars); past the end of the line
+/// or the text, the end of the text.
+#[must_use]
+pub fn pos_offset(text: &str, pos: Pos) -> usize {
+    let mut line_start = 0;
+    for _ in 1..pos.line {
+        match text[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line = &text[line_start..];
+    line.char_indices()
+        .nth(pos.col.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i)
+}
+
 /// The positions of every value in a RON text, looked up by field path.
 #[derive(Clone, Debug, Default)]
 pub struct Locations {
@@ -74,6 +91,13 @@ impl Locations {
     #[must_use]
     pub fn position(&self, path: &str) -> Option<Pos> {
         self.find(path).map(|node| node.start)
+    }
+
+    /// Just past the end of the value at `path`, or of its longest recorded prefix path
+    /// (the value [`Self::position`] gives the start of).
+    #[must_use]
+    pub fn end(&self, path: &str) -> Option<Pos> {
+        self.find(path).map(|node| node.end)
     }
 
     /// Position of the field name or map key at `path`; else the same as [`Self::position`].

@@ -19,7 +19,7 @@
 
 use std::fmt;
 
-use super::locate::{Locations, Pos};
+use super::locate::{Locations, pos_offset};
 use super::raw::{self, RawScenario};
 use super::validate::suggest;
 use super::{Diagnostic, Loaded, Scenario, ScenarioError};
@@ -304,6 +304,11 @@ fn diagnostic(file: &str, e: &ron::error::SpannedError, path: String) -> Diagnos
         col: e.span.start.col,
         path,
         message: e.code.to_string(),
+        end: Some(super::locate::Pos {
+            line: e.span.end.line,
+            col: e.span.end.col,
+        }),
+        hint: None,
     }
 }
 
@@ -381,21 +386,6 @@ fn splice(text: &str, overrides: &[&Override], edits: &[Edit]) -> String {
     out
 }
 
-/// The byte offset of `pos` (1-based line, column in chars) in `text`.
-fn offset(text: &str, pos: Pos) -> usize {
-    let mut line_start = 0;
-    for _ in 1..pos.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let line = &text[line_start..];
-    line.char_indices()
-        .nth(pos.col - 1)
-        .map_or(text.len(), |(i, _)| line_start + i)
-}
-
 /// `base.seg` (or `base[seg]` for an index).
 fn join(base: &str, seg: &str) -> String {
     if seg.parse::<usize>().is_ok() {
@@ -415,8 +405,8 @@ fn resolve(text: &str, loc: &Locations, raw: &RawScenario, path: &str) -> Result
         loc.span(at).map(|(start, end)| Edit {
             of: 0,
             path: at.to_string(),
-            start: offset(text, start),
-            end: offset(text, end),
+            start: pos_offset(text, start),
+            end: pos_offset(text, end),
             insert: Vec::new(),
             quoted: false,
         })
@@ -458,7 +448,7 @@ fn resolve(text: &str, loc: &Locations, raw: &RawScenario, path: &str) -> Result
             let Some((start, _)) = loc.span(&parent) else {
                 continue;
             };
-            let Some(at) = struct_body(text, offset(text, start)) else {
+            let Some(at) = struct_body(text, pos_offset(text, start)) else {
                 break;
             };
             return Ok(Edit {

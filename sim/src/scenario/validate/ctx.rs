@@ -2,7 +2,7 @@
 //! located in the text when the pass ends; small checks shared by every validator.
 
 use crate::engine::SimTime;
-use crate::scenario::locate::Locations;
+use crate::scenario::locate::{Locations, Pos, pos_offset};
 use crate::scenario::units::parse_duration;
 use crate::scenario::{Diagnostic, Severity};
 
@@ -26,15 +26,16 @@ impl Ctx<'_> {
             col,
             path: path.to_string(),
             message,
+            end: pos.and(self.loc.end(path)),
+            hint: None,
         });
     }
 
     /// An error about a map key (a transaction kind), pointing at the key itself.
     pub(super) fn key_error(&mut self, path: &str, message: String) {
-        let (line, col) = self
-            .loc
-            .key_position(path)
-            .map_or((1, 1), |p| (p.line, p.col));
+        let key = self.loc.key_position(path);
+        let (line, col) = key.map_or((1, 1), |p| (p.line, p.col));
+        let end = key.map(|k| key_end(self.text, k));
         self.diags.push(Diagnostic {
             severity: Severity::Error,
             file: self.file.to_string(),
@@ -42,6 +43,8 @@ impl Ctx<'_> {
             col,
             path: path.to_string(),
             message,
+            end,
+            hint: None,
         });
     }
 
@@ -82,6 +85,21 @@ impl Ctx<'_> {
             );
             None
         }
+    }
+}
+
+/// Just past the map key at `key`: a quoted string with its quotes, else an identifier.
+fn key_end(text: &str, key: Pos) -> Pos {
+    let rest = &text[pos_offset(text, key)..];
+    let len = match rest.strip_prefix('"') {
+        Some(s) => s.find('"').map_or(1, |i| i + 2),
+        None => rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len()),
+    };
+    Pos {
+        line: key.line,
+        col: key.col + rest[..len].chars().count(),
     }
 }
 
