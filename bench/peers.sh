@@ -42,18 +42,18 @@ PY
 
 echo "== SimFaaS reference model (lambda 0.9/s, 10^6 s, keep-alive 600 s)"
 t_simfaas=$(best simfaas "$venv/bin/python" bench/simfaas_reference.py)
-t_choreo=$(best choreo-simfaas "$choreo" run bench/simfaas-reference.ron --out "$out/simfaas")
+t_choreo=$(best choreo-simfaas "$choreo" run bench/simfaas-reference.ron --force --out "$out/simfaas")
 echo "SimFaaS 0.2.2: ${t_simfaas} s   $(tr '\n' ' ' < "$out/simfaas.txt")"
 echo "choreo:        ${t_choreo} s   p_cold $(column "$out/simfaas/summary.csv" f cold_start_ratio) mean_instances $(column "$out/simfaas/summary.csv" f mean_instances)"
 python3 -c "import sys; print(f'choreo is {float(sys.argv[1]) / float(sys.argv[2]):.0f}x faster (target: 100x)')" "$t_simfaas" "$t_choreo"
 
 echo "== M/M/10 at rho 0.9 (lambda 9/s, 100,000 s)"
 t_simpy=$(best simpy "$venv/bin/python" bench/simpy_mmc.py)
-t_choreo=$(best choreo-mmc "$choreo" run bench/mmc-10.ron --out "$out/mmc")
+t_choreo=$(best choreo-mmc "$choreo" run bench/mmc-10.ron --force --out "$out/mmc")
 echo "SimPy 4.1.2:   ${t_simpy} s   $(tr '\n' ' ' < "$out/simpy.txt")"
 echo "choreo:        ${t_choreo} s   customers $(column "$out/mmc/summary.csv" mmc transactions) mean_response_ms $(column "$out/mmc/summary.csv" mmc response_mean_ms)"
 python3 -c "import sys; print(f'choreo is {float(sys.argv[1]) / float(sys.argv[2]):.0f}x faster (target: 100x)')" "$t_simpy" "$t_choreo"
 
 echo "== memory: peak resident set of choreo run (the reference model) and of choreo --version"
-/usr/bin/time -f "choreo run: %M KB" "$choreo" run bench/simfaas-reference.ron --out "$out/simfaas" > /dev/null
+/usr/bin/time -f "choreo run: %M KB" "$choreo" run bench/simfaas-reference.ron --force --out "$out/simfaas" > /dev/null
 /usr/bin/time -f "choreo --version: %M KB" "$choreo" --version > /dev/null

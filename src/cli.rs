@@ -27,9 +27,13 @@ pub enum Command {
     Run {
         /// Scenario file, or the name of a bundled scenario.
         scenario: String,
-        /// Output folder [default: out/<scenario>].
+        /// Output folder [default: out/<scenario>]; one holding an earlier run's or
+        /// sweep's results is refused unless --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the results an earlier run left in the output folder.
+        #[arg(long)]
+        force: bool,
         /// Seed of every random stream (overrides the scenario's).
         #[arg(long, allow_negative_numbers = true, value_parser = seed_arg)]
         seed: Option<u64>,
@@ -98,9 +102,14 @@ pub enum Command {
         /// Worker threads [default: every core].
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
-        /// Output folder [default: out/<scenario>-sweep]; a sweep rerun into it resumes.
+        /// Output folder [default: out/<scenario>-sweep]; the same sweep rerun into it
+        /// resumes, a folder holding other results is refused unless --force.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Discard the results in the output folder (another sweep's, or this one's to
+        /// start over) instead of refusing or resuming.
+        #[arg(long)]
+        force: bool,
         /// Run only this architecture (repeatable).
         #[arg(long = "arch", value_name = "NAME")]
         arch: Vec<String>,

@@ -104,6 +104,7 @@ fn execute(command: Command) -> Result<()> {
         Command::Run {
             scenario,
             out,
+            force,
             seed,
             horizon,
             arch,
@@ -148,6 +149,9 @@ fn execute(command: Command) -> Result<()> {
                 control: control(&s, max_in_flight),
             };
             let out = out_folder(out, &name)?;
+            if !force {
+                refuse_earlier(&out, &output::earlier_results(&out))?;
+            }
             let files = output::Files {
                 transactions,
                 trace,
@@ -185,6 +189,7 @@ fn execute(command: Command) -> Result<()> {
             max_transactions,
             max_in_flight,
             report,
+            force,
         } => {
             let text = bundled::read(&scenario).map_err(|e| bad(e.to_string()))?;
             print_warnings(
@@ -215,6 +220,17 @@ fn execute(command: Command) -> Result<()> {
             for (p, s) in prepared.scenarios() {
                 let archs = run::select(s, &arch).map_or(1, |a| a.len());
                 cli::check_work(s, archs, max_transactions, &format!("sweep point {p}"))?;
+            }
+            if force {
+                sweep::discard(&out).map_err(sweep_error)?;
+            } else {
+                // The same sweep's files mean resume (checked by `run`); a run's are refused.
+                let held = output::earlier_results(&out);
+                let run_files: Vec<_> = held
+                    .into_iter()
+                    .filter(|f| !sweep::FILES.contains(f))
+                    .collect();
+                refuse_earlier(&out, &run_files)?;
             }
             let control = run::Control {
                 interrupt: Some(interrupt_flag()),
@@ -409,14 +425,25 @@ fn out_folder(out: Option<PathBuf>, default: &str) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Refuses to write into `out` when it holds choreo's results (`held`, their file names):
+/// they are not replaced silently.
+fn refuse_earlier(out: &Path, held: &[&str]) -> Result<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    Err(bad(format!(
+        "{} holds the results of an earlier run or sweep ({}): add --force to replace them, or give another --out",
+        out.display(),
+        held.join(", ")
+    )))
+}
+
 /// Whether `path` is the root folder (`/`, or a path that resolves to it).
 fn is_root(path: &Path) -> bool {
     let resolved = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     resolved.has_root() && resolved.parent().is_none()
 }
 
-/// Loads a scenario from a file, or a bundled one by name. Returns a name for the output
-/// folder and the scenario.
 /// Reads and validates `arg` (a file, else a bundled scenario); its errors as [`rendered`].
 fn load(arg: &str) -> Result<(bundled::Text, Loaded)> {
     let text = bundled::read(arg).map_err(|e| bad(e.to_string()))?;

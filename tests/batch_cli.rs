@@ -49,7 +49,15 @@ fn path(p: &Path) -> String {
 fn run_set_and_load_change_the_run_and_bad_ones_exit_2_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = path(dir.path());
-    let base = ["run", "photo-sharing", "--horizon", "2m", "--out", &out];
+    let base = [
+        "run",
+        "photo-sharing",
+        "--horizon",
+        "2m",
+        "--out",
+        &out,
+        "--force",
+    ];
     ok(choreo(&base));
     let plain = read(dir.path(), "summary.csv");
     let mut args = base.to_vec();
@@ -137,6 +145,7 @@ fn run_replications_prints_intervals_and_writes_summary_ci() {
         "1m",
         "--out",
         &out,
+        "--force",
     ]));
     assert!(!dir.path().join("summary_ci.csv").exists());
 }

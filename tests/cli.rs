@@ -423,7 +423,16 @@ fn a_reused_out_folder_holds_only_this_runs_files_and_keeps_foreign_ones() {
     assert!(d.join("events.csv").exists());
     let earlier = read(d, "transactions.csv");
     std::fs::write(d.join("notes.txt"), "mine").unwrap();
-    run_into(d, &["cold-starts", "--horizon", "1m", "--transactions"]);
+    run_into(
+        d,
+        &[
+            "cold-starts",
+            "--horizon",
+            "1m",
+            "--transactions",
+            "--force",
+        ],
+    );
     assert!(
         !d.join("events.csv").exists(),
         "the earlier run's events.csv is removed"
@@ -436,7 +445,7 @@ fn a_reused_out_folder_holds_only_this_runs_files_and_keeps_foreign_ones() {
     assert_eq!(read(d, "notes.txt"), "mine");
     // A file of the same name that choreo did not write is left alone.
     std::fs::write(d.join("events.csv"), "my own,events\n").unwrap();
-    run_into(d, &["cold-starts", "--horizon", "1m"]);
+    run_into(d, &["cold-starts", "--horizon", "1m", "--force"]);
     assert_eq!(read(d, "events.csv"), "my own,events\n");
     assert!(!d.join("transactions.csv").exists());
 }
@@ -738,6 +747,93 @@ fn a_run_leaves_only_its_complete_files_in_the_out_folder_and_no_temporary_ones(
 }
 
 #[test]
+fn an_out_folder_holding_earlier_results_is_refused_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.display().to_string();
+    run_into(d, &["mmc-server", "--horizon", "1m"]);
+    let earlier = read(d, "summary.csv");
+    let o = choreo(&[
+        "run",
+        "mmc-server",
+        "--horizon",
+        "1m",
+        "--seed",
+        "8",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "{out} holds the results of an earlier run or sweep (summary.csv, quantiles.csv, costs.csv, timeseries.csv, isolation.csv): add --force to replace them, or give another --out"
+        )
+    );
+    assert_eq!(read(d, "summary.csv"), earlier, "nothing was written");
+    // A sweep into a run's folder is refused the same way; with --force it runs beside it.
+    let sweep = [
+        "sweep",
+        "mmc-server",
+        "--set",
+        "horizon=1m",
+        "--vary",
+        "load=0.5,1",
+        "--out",
+        &out,
+    ];
+    let o = choreo(&sweep);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(summary.csv, "), "{}", stderr(&o));
+    assert!(!d.join("sweep.csv").exists());
+    let mut forced = sweep.to_vec();
+    forced.push("--force");
+    let o = choreo(&forced);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("sweep.csv").exists());
+    // Another sweep into a sweep's folder: refused (its points would mix); --force
+    // discards the first sweep.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.display().to_string();
+    let first = [
+        "sweep",
+        "mmc-server",
+        "--set",
+        "horizon=1m",
+        "--vary",
+        "load=0.5,1",
+        "--out",
+        &out,
+    ];
+    assert!(choreo(&first).status.success());
+    let other = [
+        "sweep",
+        "mmc-server",
+        "--set",
+        "horizon=1m",
+        "--vary",
+        "load=2",
+        "--out",
+        &out,
+    ];
+    let o = choreo(&other);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds another sweep"), "{}", stderr(&o));
+    let mut forced = other.to_vec();
+    forced.push("--force");
+    let o = choreo(&forced);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let points = std::fs::read_dir(d.join("points")).unwrap().count();
+    assert_eq!(points, 1, "the first sweep's two points were discarded");
+    assert_eq!(
+        read(d, "sweep.csv").lines().count(),
+        1 + 2,
+        "header and two architectures' rows of one point"
+    );
+}
+
+#[test]
 fn files_are_renamed_into_place_so_an_earlier_runs_file_is_never_rewritten() {
     // A link to the earlier run's summary.csv keeps its contents: the new file is a new
     // one renamed over the name, not the old one truncated and rewritten (which a reader
@@ -748,7 +844,10 @@ fn files_are_renamed_into_place_so_an_earlier_runs_file_is_never_rewritten() {
     let earlier = read(d, "summary.csv");
     let keep = tempfile::tempdir().unwrap();
     std::fs::hard_link(d.join("summary.csv"), keep.path().join("earlier.csv")).unwrap();
-    run_into(d, &["mmc-server", "--horizon", "1m", "--seed", "8"]);
+    run_into(
+        d,
+        &["mmc-server", "--horizon", "1m", "--seed", "8", "--force"],
+    );
     assert_ne!(read(d, "summary.csv"), earlier, "rewritten by this run");
     assert_eq!(read(keep.path(), "earlier.csv"), earlier);
 }
@@ -775,6 +874,7 @@ fn a_file_that_cannot_be_written_exits_1_and_leaves_the_files_not_yet_written_as
         "8",
         "--out",
         &out,
+        "--force",
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);

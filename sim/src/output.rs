@@ -54,6 +54,31 @@ pub const OPTIONAL_FILES: [(&str, &[&str]); 3] = [
     ("summary_ci.csv", &crate::batch::CI_COLUMNS),
 ];
 
+/// The files every `choreo run` writes.
+pub const RUN_FILES: [&str; 5] = [
+    "summary.csv",
+    "quantiles.csv",
+    "costs.csv",
+    "timeseries.csv",
+    "isolation.csv",
+];
+
+/// The results of an earlier run or sweep that `out` holds: the names of choreo's files
+/// found there (a run's, [`crate::batch::sweep::FILES`] of a sweep's), in that order.
+#[must_use]
+pub fn earlier_results(out: &Path) -> Vec<&'static str> {
+    // An optional file counts only if choreo wrote it (its header), as for removal.
+    let optional = OPTIONAL_FILES
+        .iter()
+        .filter(|(name, header)| written_by_choreo(&out.join(name), header))
+        .map(|(name, _)| *name);
+    let exists = |name: &&str| out.join(name).exists();
+    let mut held: Vec<&'static str> = RUN_FILES.into_iter().filter(exists).collect();
+    held.extend(optional);
+    held.extend(crate::batch::sweep::FILES.into_iter().filter(exists));
+    held
+}
+
 /// Per-architecture writers of the optional files, each into an anonymous temporary file;
 /// they are joined in architecture order when the run is done.
 struct Writers {

@@ -591,26 +591,53 @@ fn a_rendered_error_shows_its_line_underlines_the_value_and_gives_a_hint() {
     // The wrong type: ron points at the blank before `"two"`; the caret is under the value.
     let shown = by_path("instances").render(MIXED, false);
     let lines: Vec<&str> = shown.lines().collect();
-    assert_eq!(lines[0], "s.ron:11:55: architectures[1].components[0].instances: Expected integer");
+    assert_eq!(
+        lines[0],
+        "s.ron:11:55: architectures[1].components[0].instances: Expected integer"
+    );
     let source = lines.iter().position(|l| l.starts_with("11 |")).unwrap();
     let caret = lines[source + 1];
     let at = caret.find('^').unwrap();
     assert_eq!(&lines[source][at..at + 5], "\"two\"", "{shown}");
-    assert!(caret[at..].starts_with("^^^^^ architectures[1].components[0].instances"), "{shown}");
-    assert!(shown.contains("help: docs/scenarios.md lists every field"), "{shown}");
+    assert!(
+        caret[at..].starts_with("^^^^^ architectures[1].components[0].instances"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("help: docs/scenarios.md lists every field"),
+        "{shown}"
+    );
     // The misspelt field: underlined whole, with a did-you-mean.
     let shown = by_path("timout").render(MIXED, false);
     let source = shown.lines().find(|l| l.starts_with("8 |")).unwrap();
-    let caret = shown.lines().skip_while(|l| !l.starts_with("8 |")).nth(1).unwrap();
+    let caret = shown
+        .lines()
+        .skip_while(|l| !l.starts_with("8 |"))
+        .nth(1)
+        .unwrap();
     let at = caret.find('^').unwrap();
     assert_eq!(&source[at..at + 6], "timout", "{shown}");
     assert!(caret[at..].starts_with("^^^^^^ "), "{shown}");
-    assert!(shown.contains("help: did you mean \"timeout\"? (or remove it)"), "{shown}");
+    assert!(
+        shown.contains("help: did you mean \"timeout\"? (or remove it)"),
+        "{shown}"
+    );
     // A semantic error: the value as the locator found it.
     let shown = by_path("memory_mb").render(MIXED, false);
-    let caret = shown.lines().skip_while(|l| !l.starts_with("8 |")).nth(1).unwrap();
+    let caret = shown
+        .lines()
+        .skip_while(|l| !l.starts_with("8 |"))
+        .nth(1)
+        .unwrap();
     assert!(caret.trim_start().starts_with("| "), "{shown}");
     let at = caret.find('^').unwrap();
-    assert!(caret[at..].starts_with("^^ architectures[0].components[0].memory_mb"), "{shown}");
-    assert_eq!(at, "8 | ".len() + 45 - 1, "the value starts in column 45: {shown}");
+    assert!(
+        caret[at..].starts_with("^^ architectures[0].components[0].memory_mb"),
+        "{shown}"
+    );
+    assert_eq!(
+        at,
+        "8 | ".len() + 45 - 1,
+        "the value starts in column 45: {shown}"
+    );
 }

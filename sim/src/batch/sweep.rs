@@ -188,6 +188,32 @@ pub struct Prepared {
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 1_000_000;
 
+/// The files and folder a sweep writes into its output folder.
+pub const FILES: [&str; 4] = ["manifest.json", "sweep.csv", "sweep_ci.csv", "points"];
+
+/// Removes a sweep's [`FILES`] from `out` (`--force`): what an earlier sweep left there is
+/// discarded, nothing else in the folder is touched.
+pub fn discard(out: &Path) -> Result<(), SweepError> {
+    for name in FILES {
+        let path = out.join(name);
+        let gone = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match gone {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(SweepError::Io {
+                    what: format!("removing {}", path.display()),
+                    source: e,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Validates every point of the sweep (all shards', so that every shard refuses the same
 /// mistakes) before anything runs.
 pub fn prepare(spec: Spec) -> Result<Prepared, SweepError> {
