@@ -91,8 +91,10 @@ pub enum RunError {
         at_s: f64,
     },
     /// An observer failed to write what it observed (`Observer::finish`).
-    #[error("{architecture:?}: writing its events")]
+    #[error("scenario {scenario:?}, architecture {architecture:?}: writing its events")]
     Output {
+        /// Scenario name.
+        scenario: String,
         /// Architecture.
         architecture: String,
         /// What went wrong.
@@ -110,6 +112,34 @@ pub enum RunError {
         /// The counts that do not add up.
         counts: Counts,
     },
+    /// The simulation panicked: a bug in choreo, reported with where it happened instead of
+    /// taking the other architectures and the files already written down with it.
+    #[error(
+        "internal error in scenario {scenario:?}, architecture {architecture:?}, at simulated time {at_s} s: {message} (a bug in choreo: please report it with the scenario and seed {seed})"
+    )]
+    Panicked {
+        /// Scenario name.
+        scenario: String,
+        /// Architecture.
+        architecture: String,
+        /// Simulated time of the event being handled [s].
+        at_s: f64,
+        /// The panic's message.
+        message: String,
+        /// The run's seed.
+        seed: u64,
+    },
+}
+
+/// A panic's message, when it has one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
 }
 
 /// The default timeseries interval for a horizon: the larger of 1 s and horizon / 1000.
@@ -235,7 +265,7 @@ pub fn run_architecture_with(
     extra: &mut impl Observer,
     control: &Control,
 ) -> Result<ArchReport, RunError> {
-    let mut session = Session::new(scenario, index, interval);
+    let mut session = Session::new(Arc::clone(&scenario), index, interval);
     let horizon = session.sim().horizon();
     let limit = control.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
     let publish = |session: &Session| {
@@ -244,16 +274,29 @@ pub fn run_architecture_with(
         }
     };
     let mut stopped = None;
-    while session.step_to(horizon, CHECK_EVERY, extra) {
-        publish(&session);
-        if control.interrupted() {
-            stopped = Some(Stopped::Interrupted);
-            break;
+    // A panic (a bug) becomes an error naming where it happened; the session is not used
+    // again, only its clock read, so a broken invariant inside it cannot spread.
+    let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        while session.step_to(horizon, CHECK_EVERY, extra) {
+            publish(&session);
+            if control.interrupted() {
+                stopped = Some(Stopped::Interrupted);
+                break;
+            }
+            if session.counts().in_flight > limit {
+                stopped = Some(Stopped::InFlight { limit });
+                break;
+            }
         }
-        if session.counts().in_flight > limit {
-            stopped = Some(Stopped::InFlight { limit });
-            break;
-        }
+    }));
+    if let Err(payload) = stepped {
+        return Err(RunError::Panicked {
+            scenario: scenario.name.clone(),
+            architecture: scenario.architectures[index].name.clone(),
+            at_s: session.sim().now() as f64 / NS_PER_S as f64,
+            message: panic_message(payload.as_ref()),
+            seed: scenario.seed,
+        });
     }
     publish(&session);
     let report = match stopped {
@@ -261,6 +304,7 @@ pub fn run_architecture_with(
         None => session.finish()?,
     };
     extra.finish().map_err(|source| RunError::Output {
+        scenario: scenario.name.clone(),
         architecture: report.name.clone(),
         source,
     })?;

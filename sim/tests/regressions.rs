@@ -896,3 +896,62 @@ fn the_outstanding_work_limit_allows_exactly_its_value() {
     };
     assert_eq!((component.as_str(), limit), ("f", Limit::Outstanding));
 }
+
+// ---- A panic inside a run (a bug) is an error saying where it happened.
+
+/// An observer that panics at the first event at or after `at`.
+struct PanicAt {
+    at: SimTime,
+}
+
+impl Observer for PanicAt {
+    fn on_event(&mut self, time: SimTime, _event: &SimEvent) {
+        if time >= self.at {
+            panic!("broken invariant at {time}");
+        }
+    }
+}
+
+#[test]
+fn a_panic_during_a_run_names_the_scenario_architecture_and_simulated_time() {
+    let scenario = choreo_sim::bundled::load("photo-sharing")
+        .expect("bundled")
+        .expect("valid")
+        .scenario;
+    let at = 30 * NS_PER_S;
+    for sequential in [false, true] {
+        let options = RunOptions {
+            sequential,
+            ..RunOptions::default()
+        };
+        let e = run_scenario_with(&scenario, &options, |i| PanicAt {
+            at: if i == 1 { at } else { SimTime::MAX },
+        })
+        .err()
+        .expect("the run fails");
+        let RunError::Panicked {
+            scenario: name,
+            architecture,
+            at_s,
+            message,
+            seed,
+        } = &e
+        else {
+            panic!("not a panic error: {e}");
+        };
+        assert_eq!(name, &scenario.name);
+        assert_eq!(architecture, "serverless");
+        // Photo-sharing's events are milliseconds apart: the panic is within 0.1 s of 30 s.
+        assert!((30.0..30.1).contains(at_s), "{at_s}");
+        assert!(message.starts_with("broken invariant at 30"), "{message}");
+        assert_eq!(*seed, scenario.seed);
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "internal error in scenario {:?}, architecture \"serverless\", at simulated time 30.",
+                scenario.name
+            )),
+            "{text}"
+        );
+    }
+}
