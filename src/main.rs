@@ -35,15 +35,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    let command = cli.command.unwrap_or(Command::View {
-        scenario: bundled::DEFAULT.to_string(),
-        screenshot: None,
-        after: "30s".into(),
-        speed: 1.0,
-        size: "1600x1000".into(),
-        measure: None,
-        without: Vec::new(),
-    });
+    let command = cli.command.unwrap_or_else(main_job);
     match execute(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<BadInput>() => {
@@ -59,6 +51,50 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `choreo` alone: the viewer on the default scenario where a window can open, else that
+/// scenario run headless (table, CSV), saying why and how to get the viewer — the main
+/// command does the main job on any machine.
+fn main_job() -> Command {
+    match viewer_unavailable() {
+        None => Command::View {
+            scenario: bundled::DEFAULT.to_string(),
+            screenshot: None,
+            after: "30s".into(),
+            speed: 1.0,
+            size: "1600x1000".into(),
+            measure: None,
+            without: Vec::new(),
+        },
+        Some(why) => {
+            eprintln!(
+                "{why}: running {} headless instead; `choreo view` opens the viewer where a window can",
+                bundled::DEFAULT
+            );
+            // The main command repeated replaces its own results.
+            let args = ["choreo", "run", bundled::DEFAULT, "--force"];
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Some(command)) => command,
+                // `args` is a fixed, valid command line: clap accepts it.
+                _ => unreachable!("`choreo run {} --force` parses", bundled::DEFAULT),
+            }
+        }
+    }
+}
+
+/// Why the viewer cannot open here, if it cannot.
+#[cfg(feature = "viz")]
+fn viewer_unavailable() -> Option<String> {
+    let no_window = choreo_viz::display_available()
+        .map_err(|why| format!("no display ({why})"))
+        .and_then(|()| choreo_viz::adapter_available().map(drop));
+    no_window.err()
+}
+
+#[cfg(not(feature = "viz"))]
+fn viewer_unavailable() -> Option<String> {
+    Some("this choreo was built without the viewer (feature `viz`)".to_string())
 }
 
 fn execute(command: Command) -> Result<()> {
@@ -393,7 +429,9 @@ fn view(args: ViewArgs) -> Result<()> {
     };
     match choreo_viz::run(options) {
         Ok(()) => Ok(()),
-        Err(e @ choreo_viz::ViewError::NoDisplay(_)) => Err(bad(e.to_string())),
+        Err(e @ (choreo_viz::ViewError::NoDisplay(_) | choreo_viz::ViewError::NoAdapter(_))) => {
+            Err(bad(e.to_string()))
+        }
         Err(e) => Err(anyhow::Error::new(e)),
     }
 }

@@ -926,3 +926,62 @@ fn graph_without_arch_prints_the_first_architecture() {
         assert_ne!(stdout(&plain), of(second), "{scenario}");
     }
 }
+
+#[test]
+fn choreo_alone_without_a_display_runs_the_default_scenario_headless_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = || {
+        Command::new(env!("CARGO_BIN_EXE_choreo"))
+            .current_dir(dir.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("choreo runs")
+    };
+    let o = alone();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("running photo-sharing headless instead; `choreo view` opens the viewer"),
+        "{err}"
+    );
+    // The headless build says it has no viewer; the full one that there is no display.
+    assert!(
+        err.starts_with("no display ($DISPLAY is not set)")
+            || err.starts_with("this choreo was built without the viewer"),
+        "{err}"
+    );
+    let out = stdout(&o);
+    assert!(out.contains("cost [USD]") && out.contains("monolith"), "{out}");
+    assert!(out.ends_with("wrote out/photo-sharing\n"), "{out}");
+    let summary = read(&dir.path().join("out/photo-sharing"), "summary.csv");
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+    // The main command again replaces its own results rather than refusing.
+    let again = alone();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(read(&dir.path().join("out/photo-sharing"), "summary.csv"), summary);
+}
+
+#[cfg(feature = "viz")]
+#[test]
+fn the_viewer_without_a_graphics_adapter_says_what_to_install_in_one_line_and_exits_2() {
+    // No DX12 on Linux: the same as a machine without any Vulkan driver, found before Bevy
+    // would panic with a backtrace.
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_choreo"))
+        .args(["view", "photo-sharing"])
+        .env("WGPU_BACKEND", "dx12")
+        .output()
+        .expect("choreo runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("choreo view: no graphics adapter found with WGPU_BACKEND=dx12 (")
+            && err.contains("`sudo apt install mesa-vulkan-drivers`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

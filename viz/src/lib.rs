@@ -77,11 +77,61 @@ impl Layer {
     }
 }
 
+/// The graphics adapter the viewer renders with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adapter {
+    /// The adapter's name, e.g. "llvmpipe (LLVM 19.1.7, 256 bits)".
+    pub name: String,
+    /// The backend, e.g. "Vulkan".
+    pub backend: String,
+    /// A software renderer (Mesa's lavapipe, WARP): it works, slowly.
+    pub software: bool,
+}
+
+/// Looks for the adapter Bevy's renderer would pick, the way it looks (the backends of
+/// `WGPU_BACKEND`, else every one; `WGPU_POWER_PREF`, else high performance), without
+/// opening a window. `Err` says, in one line, what is missing and how to get it: Bevy
+/// itself panics with a backtrace when it finds no adapter.
+pub fn adapter_available() -> Result<Adapter, String> {
+    let backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
+    let power_preference =
+        wgpu::PowerPreference::from_env().unwrap_or(wgpu::PowerPreference::HighPerformance);
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let options = wgpu::RequestAdapterOptions {
+        power_preference,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+    };
+    match bevy::tasks::block_on(instance.request_adapter(&options)) {
+        Ok(adapter) => {
+            let info = adapter.get_info();
+            Ok(Adapter {
+                name: info.name,
+                backend: info.backend.to_string(),
+                software: info.device_type == wgpu::DeviceType::Cpu,
+            })
+        }
+        Err(e) => {
+            let env = std::env::var("WGPU_BACKEND")
+                .map(|b| format!(" with WGPU_BACKEND={b}"))
+                .unwrap_or_default();
+            Err(format!(
+                "no graphics adapter found{env} ({e}): the viewer needs a GPU with its Vulkan driver, or Mesa's software Vulkan (Debian and Ubuntu: `sudo apt install mesa-vulkan-drivers`)"
+            ))
+        }
+    }
+}
+
 /// Why the viewer could not run.
 #[derive(Debug)]
 pub enum ViewError {
     /// No display to open a window on (the message says why).
     NoDisplay(String),
+    /// No graphics adapter to render with (the message says what to install).
+    NoAdapter(String),
     /// The window opened but the screenshot was not written.
     Screenshot(String),
 }
@@ -92,6 +142,10 @@ impl std::fmt::Display for ViewError {
             ViewError::NoDisplay(why) => write!(
                 f,
                 "choreo view: no display ({why}); run headless with `choreo run SCENARIO` instead"
+            ),
+            ViewError::NoAdapter(why) => write!(
+                f,
+                "choreo view: {why}; or run headless with `choreo run SCENARIO`"
             ),
             ViewError::Screenshot(why) => write!(f, "choreo view: screenshot failed: {why}"),
         }
@@ -162,6 +216,8 @@ pub fn display_available() -> Result<(), String> {
 
 /// Opens the window and runs until it is closed (or the screenshot is saved).
 pub fn run(options: ViewOptions) -> Result<(), ViewError> {
+    // The adapter first: it needs no window, so its one-line error can be checked anywhere.
+    let adapter = adapter_available().map_err(ViewError::NoAdapter)?;
     display_available().map_err(ViewError::NoDisplay)?;
     let mut app = App::new();
     let title = format!("choreo — {}", options.scenario);
@@ -207,6 +263,12 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
         app.add_plugins(particles::ParticleLooks);
     }
     app.world_mut().resource_mut::<ui::UiState>().hidden = without(Layer::Panels);
+    if adapter.software {
+        app.world_mut().resource_mut::<ui::UiState>().notice = Some(format!(
+            "software renderer ({}): frame rate may be low",
+            adapter.name
+        ));
+    }
     app.world_mut().resource_mut::<Clock>().speed = options.speed;
     if let Some(path) = &options.screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin {
@@ -235,6 +297,21 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
 #[cfg(test)]
 mod tests {
     use super::Layer;
+
+    #[test]
+    fn the_adapter_check_names_a_software_renderer_as_such() {
+        // On this project's machines (no GPU) Mesa's lavapipe is found, a software adapter;
+        // where a GPU is, the check finds that. Either way it returns, without a window.
+        match super::adapter_available() {
+            Ok(a) => {
+                assert!(!a.name.is_empty() && !a.backend.is_empty(), "{a:?}");
+                if a.name.contains("llvmpipe") || a.name.contains("SwiftShader") {
+                    assert!(a.software, "{a:?}");
+                }
+            }
+            Err(why) => assert!(why.contains("mesa-vulkan-drivers"), "{why}"),
+        }
+    }
 
     #[test]
     fn every_layer_is_found_by_its_name_and_nothing_else_is() {

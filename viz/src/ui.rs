@@ -37,6 +37,8 @@ pub struct UiState {
     pub chart: figures::Chart,
     /// No panels at all (`--without panels`, for measuring what they cost).
     pub hidden: bool,
+    /// A line shown under the title, e.g. that the renderer is a software one.
+    pub notice: Option<String>,
 }
 
 impl Default for UiState {
@@ -50,6 +52,7 @@ impl Default for UiState {
             last_selected: None,
             chart: figures::Chart::Latency,
             hidden: false,
+            notice: None,
         }
     }
 }

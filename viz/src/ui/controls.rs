@@ -10,6 +10,9 @@ use crate::particles::Pulse;
 
 pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     ui.heading("choreo");
+    if let Some(notice) = &p.state.notice {
+        ui.label(egui::RichText::new(notice).small().weak());
+    }
     ui.horizontal(|ui| {
         ui.label("scenario");
         egui::ComboBox::from_id_salt("scenario")
