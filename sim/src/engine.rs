@@ -1,8 +1,9 @@
 //! The event calendar: simulated time and the ordered queue of pending events.
 //!
 //! The engine knows nothing of functions, servers or queues. It orders events by
-//! `(time, class, seq)`: at one instant, events of an earlier [`Class`] run first (releases
-//! of capacity before new work, whatever order they were scheduled in), and within a class
+//! `(time, class, seq)`: at one instant, events of an earlier [`Class`] run first (changes
+//! of the platform, then releases of capacity, then new work, whatever order they were
+//! scheduled in), and within a class
 //! `seq`, the insertion counter, keeps them in the order they were scheduled — the
 //! determinism promise every layer above relies on. The class of an event is a property of
 //! its kind, given once by the classifier the calendar is built with. Timers (keep-alive windows, visibility timeouts) are cancelled by
@@ -35,21 +36,23 @@ pub struct TimerKey {
 /// Marks an entry that is not a timer (it cannot be cancelled).
 const NO_TIMER: u32 = u32::MAX;
 
-/// Where an event runs among those at the same instant: every `Release` before every
-/// `Control`, every `Control` before every `NewWork`; within a class, in the order they were
+/// Where an event runs among those at the same instant: every `Platform` before every
+/// `Release`, every `Release` before every `NewWork`; within a class, in the order they were
 /// scheduled.
 ///
-/// Releases first is what a single server at exactly full load needs: when one request's
-/// work ends at the very nanosecond the next request arrives, the arrival finds the freed
-/// worker or instance instead of starting another.
+/// Releases before new work is what a single server at exactly full load needs: when one
+/// request's work ends at the very nanosecond the next request arrives, the arrival finds
+/// the freed worker or instance instead of starting another. Platform changes first make a
+/// window `[start, end)` exact: what starts at its first instant is in it, what starts at
+/// its end is not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
-    /// Work ending or capacity coming: completions of steps and operations, timeouts, a
-    /// cold start done, an instance booted or restarted.
-    Release = 0,
     /// Changes of the platform itself: faults beginning and ending, keep-alive expiry,
     /// autoscaling ticks, provisioned counts, pre-warming.
-    Control = 1,
+    Platform = 0,
+    /// Work ending or capacity coming: completions of steps and operations, timeouts, a
+    /// cold start done, an instance booted or restarted.
+    Release = 1,
     /// New work: arrivals, retries, messages becoming visible, polls, redrives.
     NewWork = 2,
 }
@@ -296,39 +299,40 @@ mod tests {
         assert!(cal.is_empty());
     }
 
-    /// Test events named by their class: `r…` releases, `c…` control, anything else new work.
+    /// Test events named by their class: `p…` platform, `r…` releases, anything else new
+    /// work.
     fn class_of(e: &&str) -> Class {
         match e.as_bytes().first() {
+            Some(b'p') => Class::Platform,
             Some(b'r') => Class::Release,
-            Some(b'c') => Class::Control,
             _ => Class::NewWork,
         }
     }
 
     #[test]
-    fn at_one_instant_releases_run_before_control_before_new_work() {
+    fn at_one_instant_platform_changes_run_first_then_releases_then_new_work() {
         let mut cal = Calendar::with_classes(class_of);
-        // Scheduled in the worst order: new work first, releases last.
+        // Scheduled in the worst order: new work first, platform changes last.
         cal.schedule(10, "arrival 1");
-        cal.schedule(10, "control 1");
         cal.schedule(10, "release 1");
+        cal.schedule(10, "platform 1");
         cal.schedule(10, "arrival 2");
-        cal.schedule(5, "arrival 0"); // earlier time beats any class
-        let t = cal.schedule_timer(10, "control 2");
+        cal.schedule(5, "arrival 0"); // an earlier time beats any class
         cal.schedule(10, "release 2");
-        cal.schedule(20, "release 3"); // later time loses to any class
+        let t = cal.schedule_timer(10, "platform 2");
+        cal.schedule(20, "platform 3"); // a later time loses to any class
         let order: Vec<_> = std::iter::from_fn(|| cal.pop()).collect();
         assert_eq!(
             order,
             vec![
                 (5, "arrival 0"),
+                (10, "platform 1"),
+                (10, "platform 2"),
                 (10, "release 1"),
                 (10, "release 2"),
-                (10, "control 1"),
-                (10, "control 2"),
                 (10, "arrival 1"),
                 (10, "arrival 2"),
-                (20, "release 3"),
+                (20, "platform 3"),
             ]
         );
         assert!(!cal.cancel(t), "the timer fired");

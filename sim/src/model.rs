@@ -143,11 +143,18 @@ enum Ev {
 
 impl Ev {
     /// Where the entry runs among those at the same instant (the determinism contract in
-    /// ARCHITECTURE.md): work ending and capacity coming first, so that a request arriving
-    /// at the very nanosecond an instance or worker is freed finds it free; then changes of
-    /// the platform; then new work.
+    /// ARCHITECTURE.md): changes of the platform first (a fault is in force from its first
+    /// instant, a keep-alive of T keeps an instance warm for idle gaps shorter than T), then
+    /// work ending and capacity coming, so that a request arriving at the very nanosecond
+    /// an instance or worker is freed finds it free, then new work.
     fn class(&self) -> Class {
         match self {
+            Ev::KeepAliveExpired { .. }
+            | Ev::FaultBegin { .. }
+            | Ev::FaultEnd { .. }
+            | Ev::AutoscaleTick { .. }
+            | Ev::Provision { .. }
+            | Ev::Prewarm { .. } => Class::Platform,
             Ev::StepDone { .. }
             | Ev::OpDone { .. }
             | Ev::CallTimeout { .. }
@@ -155,12 +162,6 @@ impl Ev {
             | Ev::ColdStartDone { .. }
             | Ev::InstanceRestart { .. }
             | Ev::InstanceBooted { .. } => Class::Release,
-            Ev::KeepAliveExpired { .. }
-            | Ev::FaultBegin { .. }
-            | Ev::FaultEnd { .. }
-            | Ev::AutoscaleTick { .. }
-            | Ev::Provision { .. }
-            | Ev::Prewarm { .. } => Class::Control,
             Ev::Arrival { .. }
             | Ev::RetryStep { .. }
             | Ev::AsyncRetry { .. }
