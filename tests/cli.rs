@@ -47,7 +47,8 @@ fn costs_csv_equals_the_hand_computed_bill() {
     // 199 orders. Server: 2 instances × 100 s × $0.0416/h. order-fn: cold start, then
     // 120.4 ms + 10 ms put = 130.4 ms, billed 131 ms at 0.5 GB. ship-fn: 49.5 + 30 + 2 ms
     // = 81.5 ms, billed 82 ms at 1 GB on Arm. Queue: one send, one receive and one delete per
-    // message (batches of one, as each message finds the consumer idle).
+    // message (batches of one, as each message finds the consumer idle). Nothing runs at the
+    // horizon (the last order, at 99.5 s, is done by 99.8 s).
     let expected = "\
 architecture,component,item,quantity,unit,unit_price_usd,cost_usd
 server,app,instance hours,0.0555556,hours,0.0416,0.002311111
@@ -55,11 +56,13 @@ server,db,write requests,199.000000,requests,0.000000625,0.000124375
 server,db,read requests,0.000000,requests,0.000000125,0.000000000
 serverless,api,requests,199.000000,requests,0.000001,0.000199000
 serverless,order-fn,duration,13.034500,GB-s,0.0000166667,0.000217242
+serverless,order-fn,duration (running at horizon),0.000000,GB-s,0.0000166667,0.000000000
 serverless,order-fn,requests,199.000000,requests,0.0000002,0.000039800
 serverless,orders,put requests,199.000000,requests,0.000005,0.000995000
 serverless,orders,get requests,0.000000,requests,0.0000004,0.000000000
 serverless,order-queue,requests,597.000000,requests,0.0000004,0.000238800
 serverless,ship-fn,duration,16.318000,GB-s,0.0000133334,0.000217574
+serverless,ship-fn,duration (running at horizon),0.000000,GB-s,0.0000133334,0.000000000
 serverless,ship-fn,requests,199.000000,requests,0.0000002,0.000039800
 serverless,carrier,calls,199.000000,calls,0.001,0.199000000
 serverless,db,write requests,199.000000,requests,0.000000625,0.000124375

@@ -1,9 +1,12 @@
 //! The event calendar: simulated time and the ordered queue of pending events.
 //!
 //! The engine knows nothing of functions, servers or queues. It orders events by
-//! `(time, seq)`, where `seq` is the insertion counter, so events scheduled for the same
-//! instant always run in the order they were scheduled — the determinism promise every
-//! layer above relies on. Timers (keep-alive windows, visibility timeouts) are cancelled by
+//! `(time, class, seq)`: at one instant, events of an earlier [`Class`] run first (changes
+//! of the platform, then releases of capacity, then new work, whatever order they were
+//! scheduled in), and within a class
+//! `seq`, the insertion counter, keeps them in the order they were scheduled — the
+//! determinism promise every layer above relies on. The class of an event is a property of
+//! its kind, given once by the classifier the calendar is built with. Timers (keep-alive windows, visibility timeouts) are cancelled by
 //! generation number: cancelling bumps the timer slot's generation and the stale entry is
 //! skipped when it reaches the head of the queue, so nothing is ever scanned.
 
@@ -33,9 +36,35 @@ pub struct TimerKey {
 /// Marks an entry that is not a timer (it cannot be cancelled).
 const NO_TIMER: u32 = u32::MAX;
 
+/// Where an event runs among those at the same instant: every `Platform` before every
+/// `Release`, every `Release` before every `NewWork`; within a class, in the order they were
+/// scheduled.
+///
+/// Releases before new work is what a single server at exactly full load needs: when one
+/// request's work ends at the very nanosecond the next request arrives, the arrival finds
+/// the freed worker or instance instead of starting another. Platform changes first make a
+/// window `[start, end)` exact: what starts at its first instant is in it, what starts at
+/// its end is not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Changes of the platform itself: faults beginning and ending, keep-alive expiry,
+    /// autoscaling ticks, provisioned counts, pre-warming.
+    Platform = 0,
+    /// Work ending or capacity coming: completions of steps and operations, timeouts, a
+    /// cold start done, an instance booted or restarted.
+    Release = 1,
+    /// New work: arrivals, retries, messages becoming visible, polls, redrives.
+    NewWork = 2,
+}
+
+/// Bits of an entry's `order` below its class: the insertion counter.
+const SEQ_BITS: u32 = 62;
+
 struct Entry<E> {
     time: SimTime,
-    seq: u64,
+    /// The class in the top two bits, the insertion counter (`seq`) below: one integer, so
+    /// that an entry is no larger than with the counter alone.
+    order: u64,
     timer_slot: u32,
     generation: u32,
     event: E,
@@ -43,7 +72,7 @@ struct Entry<E> {
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.time == other.time && self.order == other.order
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -53,15 +82,18 @@ impl<E> PartialOrd for Entry<E> {
     }
 }
 impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(time, seq)` first.
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(time, class, seq)`
+    /// first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (other.time, other.order).cmp(&(self.time, self.order))
     }
 }
 
-/// The pending-event queue of one simulation, ordered by `(time, insertion order)`.
+/// The pending-event queue of one simulation, ordered by `(time, class, insertion order)`.
 pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
+    /// The class of each event.
+    classify: fn(&E) -> Class,
     next_seq: u64,
     now: SimTime,
     /// Current generation of each timer slot; an entry whose generation differs is stale.
@@ -76,10 +108,18 @@ impl<E> Default for Calendar<E> {
 }
 
 impl<E> Calendar<E> {
-    /// An empty calendar at time zero.
+    /// An empty calendar at time zero whose events are all of one class: same-time events
+    /// run in the order they were scheduled.
     pub fn new() -> Self {
+        Self::with_classes(|_| Class::NewWork)
+    }
+
+    /// An empty calendar at time zero that runs same-time events by their class (`classify`)
+    /// first, then in the order they were scheduled.
+    pub fn with_classes(classify: fn(&E) -> Class) -> Self {
         Self {
             heap: BinaryHeap::new(),
+            classify,
             next_seq: 0,
             now: 0,
             timer_generations: Vec::new(),
@@ -107,9 +147,12 @@ impl<E> Calendar<E> {
         let time = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
+        // 2^62 insertions is over a century at ten million events a second.
+        debug_assert!(seq < 1 << SEQ_BITS, "insertion counter overflows its bits");
+        let order = ((self.classify)(&event) as u64) << SEQ_BITS | seq;
         self.heap.push(Entry {
             time,
-            seq,
+            order,
             timer_slot,
             generation,
             event,
@@ -256,6 +299,68 @@ mod tests {
         assert!(cal.is_empty());
     }
 
+    /// Test events named by their class: `p…` platform, `r…` releases, anything else new
+    /// work.
+    fn class_of(e: &&str) -> Class {
+        match e.as_bytes().first() {
+            Some(b'p') => Class::Platform,
+            Some(b'r') => Class::Release,
+            _ => Class::NewWork,
+        }
+    }
+
+    #[test]
+    fn at_one_instant_platform_changes_run_first_then_releases_then_new_work() {
+        let mut cal = Calendar::with_classes(class_of);
+        // Scheduled in the worst order: new work first, platform changes last.
+        cal.schedule(10, "arrival 1");
+        cal.schedule(10, "release 1");
+        cal.schedule(10, "platform 1");
+        cal.schedule(10, "arrival 2");
+        cal.schedule(5, "arrival 0"); // an earlier time beats any class
+        cal.schedule(10, "release 2");
+        let t = cal.schedule_timer(10, "platform 2");
+        cal.schedule(20, "platform 3"); // a later time loses to any class
+        let order: Vec<_> = std::iter::from_fn(|| cal.pop()).collect();
+        assert_eq!(
+            order,
+            vec![
+                (5, "arrival 0"),
+                (10, "platform 1"),
+                (10, "platform 2"),
+                (10, "release 1"),
+                (10, "release 2"),
+                (10, "arrival 1"),
+                (10, "arrival 2"),
+                (20, "platform 3"),
+            ]
+        );
+        assert!(!cal.cancel(t), "the timer fired");
+    }
+
+    #[test]
+    fn a_release_scheduled_at_the_current_instant_runs_before_new_work_already_waiting() {
+        let mut cal = Calendar::with_classes(class_of);
+        cal.schedule(7, "arrival 1");
+        cal.schedule(7, "arrival 2");
+        assert_eq!(cal.pop(), Some((7, "arrival 1")));
+        cal.schedule(7, "release of zero-time work");
+        cal.schedule(7, "arrival 3");
+        assert_eq!(cal.pop(), Some((7, "release of zero-time work")));
+        assert_eq!(cal.pop(), Some((7, "arrival 2")));
+        assert_eq!(cal.pop(), Some((7, "arrival 3")));
+    }
+
+    #[test]
+    fn a_calendar_without_classes_keeps_schedule_order() {
+        let mut cal = Calendar::new();
+        cal.schedule(3, "release");
+        cal.schedule(3, "arrival");
+        cal.schedule(3, "release 2");
+        let order: Vec<_> = std::iter::from_fn(|| cal.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["release", "arrival", "release 2"]);
+    }
+
     #[test]
     fn secs_converts_nanoseconds_to_seconds() {
         assert_eq!(secs(0), 0.0);
@@ -276,9 +381,9 @@ mod tests {
 
     #[test]
     fn entries_are_equal_only_at_the_same_time_and_insertion() {
-        let entry = |time, seq| Entry {
+        let entry = |time, order| Entry {
             time,
-            seq,
+            order,
             timer_slot: NO_TIMER,
             generation: 0,
             event: (),

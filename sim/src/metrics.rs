@@ -13,6 +13,7 @@ use hdrhistogram::Histogram;
 
 use crate::calibration::{self as cal, MB_PER_GB, PriceBook};
 use crate::engine::{NS_PER_S, SimTime};
+use crate::model::Running;
 use crate::observe::{Observer, Op, Outcome, SimEvent};
 use crate::scenario::{Architecture, Capacity, Cpu, Spec};
 
@@ -407,12 +408,28 @@ impl Metrics {
         self.cold_starts as f64 / self.function_invocations as f64
     }
 
-    /// The itemised bill for `arch` over `horizon` [ns].
+    /// The itemised bill for `arch` over `horizon` [ns], of the invocations that ended (see
+    /// [`Metrics::costs_with_running`] for those still running).
     pub fn costs(
         &self,
         arch: &Architecture,
         prices: &PriceBook,
         horizon: SimTime,
+    ) -> Vec<CostLine> {
+        self.costs_with_running(arch, prices, horizon, &[])
+    }
+
+    /// The itemised bill for `arch` over `horizon` [ns], with the function invocations
+    /// `running` at the horizon (by component; a component without an entry has none):
+    /// their request fees in `requests` (a fee is charged when an invocation starts) and the
+    /// time they ran so far apart, in `duration (running at horizon)` (and `provisioned
+    /// duration (running at horizon)` for a function with provisioned concurrency).
+    pub fn costs_with_running(
+        &self,
+        arch: &Architecture,
+        prices: &PriceBook,
+        horizon: SimTime,
+        running: &[Option<Running>],
     ) -> Vec<CostLine> {
         let hours = horizon as f64 / (3600 * NS_PER_S) as f64;
         let mut lines = Vec::new();
@@ -429,18 +446,27 @@ impl Metrics {
             };
             match &c.spec {
                 Spec::Function(f) => {
+                    let r = running.get(id).copied().flatten().unwrap_or_default();
+                    let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
                     let gb_s = u.ms_mb as f64 / 1_000.0 / MB_PER_GB;
                     let price = match f.cpu {
                         Cpu::X86 => prices.function_gb_second,
                         Cpu::Arm => prices.function_gb_second_arm,
                     };
                     line("duration", gb_s, "GB-s", price);
+                    // Billed time is a whole number of ms (the granularity), so this is exact.
+                    let running_gb_s = |ns: u128| (ns / 1_000_000) as f64 / 1_000.0 * memory_gb;
+                    line(
+                        "duration (running at horizon)",
+                        running_gb_s(r.billed_ns),
+                        "GB-s",
+                        price,
+                    );
                     if prices.bill_init {
                         let init = u.ms_mb_init as f64 / 1_000.0 / MB_PER_GB;
                         line("init duration", init, "GB-s", price);
                     }
                     if f.provisioned > 0 || !f.provisioned_changes.is_empty() {
-                        let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
                         let kept = f.provisioned_seconds(horizon) * memory_gb;
                         line(
                             "provisioned concurrency",
@@ -455,10 +481,16 @@ impl Metrics {
                             "GB-s",
                             prices.provisioned_duration_gb_second,
                         );
+                        line(
+                            "provisioned duration (running at horizon)",
+                            running_gb_s(r.billed_ns_provisioned),
+                            "GB-s",
+                            prices.provisioned_duration_gb_second,
+                        );
                     }
                     line(
                         "requests",
-                        u.invocations as f64,
+                        (u.invocations + r.invocations) as f64,
                         "requests",
                         prices.function_requests_per_million / 1e6,
                     );

@@ -17,6 +17,7 @@ mod function;
 pub mod keepalive;
 mod queue;
 mod resilience;
+mod selection;
 mod server;
 mod store;
 mod topic;
@@ -27,14 +28,14 @@ use std::sync::Arc;
 
 use slab::Slab;
 
-use crate::engine::{Calendar, SimTime};
+use crate::engine::{Calendar, Class, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
 use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, Work};
 
 use arrivals::ArrivalGen;
 use function::FnState;
-pub use function::FunctionUsage;
+pub use function::{FunctionUsage, Running};
 use queue::{Msg, QueueState};
 use server::ServerState;
 use store::StoreState;
@@ -138,6 +139,37 @@ enum Ev {
     QueuePoll { queue: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
     Prewarm { comp: u32, keep_alive: SimTime },
+}
+
+impl Ev {
+    /// Where the entry runs among those at the same instant (the determinism contract in
+    /// ARCHITECTURE.md): changes of the platform first (a fault is in force from its first
+    /// instant, a keep-alive of T keeps an instance warm for idle gaps shorter than T), then
+    /// work ending and capacity coming, so that a request arriving at the very nanosecond
+    /// an instance or worker is freed finds it free, then new work.
+    fn class(&self) -> Class {
+        match self {
+            Ev::KeepAliveExpired { .. }
+            | Ev::FaultBegin { .. }
+            | Ev::FaultEnd { .. }
+            | Ev::AutoscaleTick { .. }
+            | Ev::Provision { .. }
+            | Ev::Prewarm { .. } => Class::Platform,
+            Ev::StepDone { .. }
+            | Ev::OpDone { .. }
+            | Ev::CallTimeout { .. }
+            | Ev::InvocationTimeout { .. }
+            | Ev::ColdStartDone { .. }
+            | Ev::InstanceRestart { .. }
+            | Ev::InstanceBooted { .. } => Class::Release,
+            Ev::Arrival { .. }
+            | Ev::RetryStep { .. }
+            | Ev::AsyncRetry { .. }
+            | Ev::MessageVisible { .. }
+            | Ev::QueuePoll { .. }
+            | Ev::Redrive { .. } => Class::NewWork,
+        }
+    }
 }
 
 /// What cannot change during a run: the architecture and the work tables derived from it.
@@ -337,6 +369,10 @@ impl Simulation {
                     CompState::Function(FnState::new(
                         rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
                         keepalive::policy(&f.keep_alive),
+                        selection::Selector::new(
+                            f.instance_selection,
+                            rng::stream(seed, &format!("instance-selection/{}/{}", a.name, c.name)),
+                        ),
                     )),
                 ),
                 Spec::Gateway(g) => (
@@ -374,7 +410,7 @@ impl Simulation {
             .map(|i| rng::stream_seed(seed, &format!("transactions/{i}")))
             .collect();
         let mut st = State {
-            cal: Calendar::new(),
+            cal: Calendar::with_classes(Ev::class),
             horizon: scenario.horizon,
             ordinals: vec![0; sources.len()],
             sources,
@@ -632,6 +668,12 @@ impl Simulation {
             Some(CompState::Function(f)) => Some(f.usage(self.now())),
             _ => None,
         }
+    }
+
+    /// The invocations of function `comp` running now, billed as if they ended now; `None`
+    /// for another kind of component.
+    pub fn running_invocations(&self, comp: CompId) -> Option<Running> {
+        self.st.running(&self.plan, comp)
     }
 
     /// The live state of every component, by [`CompId`].

@@ -521,6 +521,8 @@ pub struct Function {
     pub on_failure: Option<CompId>,
     /// Invocations one instance serves at once.
     pub instance_concurrency: u32,
+    /// Which idle instance a warm request goes to.
+    pub instance_selection: InstanceSelection,
     /// Longest an invocation may run [ns].
     pub timeout: SimTime,
     /// At most this many new instances...
@@ -531,6 +533,20 @@ pub struct Function {
     pub cpu: Cpu,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
+}
+
+/// Which idle instance of a function a warm request goes to (see `model::selection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InstanceSelection {
+    /// The one whose last invocation ended last (AWS Lambda as measured; the default).
+    #[default]
+    MostRecentlyUsed,
+    /// The one created last (SimFaaS).
+    NewestCreated,
+    /// The one idle longest.
+    LeastRecentlyUsed,
+    /// One drawn uniformly, from a random stream of the function's own.
+    Random,
 }
 
 /// A keep-alive policy (see `model::keepalive`).

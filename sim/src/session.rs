@@ -87,13 +87,21 @@ impl Session {
         self.sim.counts()
     }
 
-    /// The itemised bill so far.
+    /// The itemised bill so far, invocations running now billed for the time they ran.
     pub fn costs(&self) -> Vec<CostLine> {
-        self.metrics.costs(
+        self.metrics.costs_with_running(
             self.sim.architecture(),
             &self.scenario.prices,
             self.sim.now(),
+            &self.running(),
         )
+    }
+
+    /// The function invocations running now, by component.
+    fn running(&self) -> Vec<Option<crate::model::Running>> {
+        (0..self.sim.architecture().components.len())
+            .map(|c| self.sim.running_invocations(c))
+            .collect()
     }
 
     /// Advances to `target` (at most the horizon), handling at most `budget` calendar
@@ -137,8 +145,11 @@ impl Session {
 
     /// The report of the run as of now: counts, metrics, the bill up to now.
     fn report(self, until: SimTime) -> ArchReport {
+        let running = self.running();
         let arch = self.sim.architecture();
-        let costs = self.metrics.costs(arch, &self.scenario.prices, until);
+        let costs = self
+            .metrics
+            .costs_with_running(arch, &self.scenario.prices, until, &running);
         let functions = (0..arch.components.len())
             .filter_map(|c| self.sim.function_usage(c).map(|u| (c, u)))
             .collect();

@@ -1,10 +1,11 @@
 //! Invariants under random scenarios (proptest): a generator of valid scenarios — a monolith
 //! (servers, a database, an external service with call policies) and an event-driven design
-//! (gateway, functions, storage events, a topic, a queue with a dead-letter queue) on random
-//! loads, distributions, limits and faults — and, for each: conservation after a drain,
-//! counts equal to those of the event stream, response ≤ done for every transaction, costs
-//! ≥ 0 adding up to the summary's, instances within their limits, no NaN or infinity in any
-//! output, and the same bytes run twice, threaded or not.
+//! (gateway, functions with a random instance-selection policy, storage events, a topic, a
+//! queue with a dead-letter queue) on random loads, distributions, limits and faults — and,
+//! for each: conservation after a drain, counts equal to those of the event stream, response
+//! ≤ done for every transaction, costs ≥ 0 adding up to the summary's, instances within
+//! their limits, no NaN or infinity in any output, and the same bytes run twice, threaded or
+//! not.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,6 +114,12 @@ fn scenario_text() -> impl Strategy<Value = String> {
         (
             prop::sample::select(vec![128u32, 256, 512, 1024, 2048]),
             optional(1u32..30),
+            prop::sample::select(vec![
+                "MostRecentlyUsed",
+                "NewestCreated",
+                "LeastRecentlyUsed",
+                "Random",
+            ]),
         ),
         dist(),
         dist(),
@@ -132,7 +139,7 @@ fn scenario_text() -> impl Strategy<Value = String> {
         let (instances, workers, backlog, mono_a, mono_b, (mono_db, mono_ext), (timeout, retries)) =
             m;
         let (cap_mono, cap_sls, (ext_ms, ext_err, ext_rate)) = s;
-        let ((memory, fa_conc), fa_dist, fb_dist, (fa_db, fa_put, fb_send), (batch, max_receives), limit) =
+        let ((memory, fa_conc, selection), fa_dist, fb_dist, (fa_db, fa_put, fb_send), (batch, max_receives), limit) =
             f;
         let backlog = backlog.map_or(String::new(), |b| format!("backlog: {b}, "));
         let policy = timeout.map_or(format!("Policy(retries: {retries})"), |t| {
@@ -189,13 +196,13 @@ fn scenario_text() -> impl Strategy<Value = String> {
             entry: "api",
             {limit}components: [
                 Gateway(name: "api", routes: {{"a": "fa", "b": "fb"}}),
-                Function(name: "fa", memory_mb: {memory}{conc}, work: [{fa}]),
+                Function(name: "fa", memory_mb: {memory}{conc}, instance_selection: {selection}, work: [{fa}]),
                 Function(name: "fb", memory_mb: 256, work: {fb_steps}),
                 Storage(name: "files", latency: "20ms", on_put: Publish("t")),
                 Topic(name: "t", subscribers: ["q"]),
                 Queue(name: "q", consumer: "fc", batch: {batch}, max_receives: {max_receives}, dead_letter: "dlq"),
                 Queue(name: "dlq"),
-                Function(name: "fc", memory_mb: 512, calls: {{"ext": {policy}}}, work: [Call("ext"), Write("db")]),
+                Function(name: "fc", memory_mb: 512, instance_selection: {selection}, calls: {{"ext": {policy}}}, work: [Call("ext"), Write("db")]),
                 Database(name: "db", latency: LogNormal(median: "5ms", p99: "30ms"), capacity: {cap_sls}),
                 {external},
             ],

@@ -1,7 +1,8 @@
 //! Serverless functions: instances that cold-start, serve, idle warm and are reaped.
 //!
-//! A request goes to the most recently used idle instance (warm start); if none is idle a
-//! new instance cold-starts. Keep-alive counts from the end of the last invocation; when it
+//! A request goes to an idle instance (warm start), which one its instance-selection policy
+//! says (`selection`: the most recently used by default); if none is idle a new instance
+//! cold-starts. Keep-alive counts from the end of the last invocation; when it
 //! runs out the idle instance is reaped. Concurrency (busy plus starting instances) is capped
 //! per function (reserved concurrency) and across the architecture (the account limit).
 //! These are the model choices of SimFaaS (Mahmoudi & Khazaei, 2021) and of AWS Lambda as
@@ -20,6 +21,7 @@ use crate::rng::SimRng;
 use crate::scenario::{CompId, Function, Spec};
 
 use super::keepalive::{KeepAlivePolicy, Window};
+use super::selection::Selector;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -80,10 +82,19 @@ pub(super) struct Instance {
     active: u32,
     /// Whether it is in the function's list of busy instances with room for more.
     shared: bool,
+    /// Creation order among the function's instances (`NewestCreated` selection).
+    born: u64,
 }
 
 impl Instance {
-    fn new(phase: Phase, now: SimTime, pending: Pending, cold: bool, provisioned: bool) -> Self {
+    fn new(
+        phase: Phase,
+        now: SimTime,
+        pending: Pending,
+        cold: bool,
+        provisioned: bool,
+        born: u64,
+    ) -> Self {
         Self {
             phase,
             since: now,
@@ -104,6 +115,7 @@ impl Instance {
             batch_queue: None,
             active: 0,
             shared: false,
+            born,
         }
     }
 }
@@ -111,8 +123,12 @@ impl Instance {
 /// Run-time state of one function.
 pub(super) struct FnState {
     instances: Slab<Instance>,
-    /// Idle instances; the back is the most recently used.
+    /// Idle instances in the order they became idle; the back is the most recently used.
     idle: VecDeque<u32>,
+    /// Which idle instance a warm request takes.
+    selector: Selector,
+    /// Instances created so far (the next one's `born`).
+    created: u64,
     starting: u32,
     busy: u32,
     cold_rng: SimRng,
@@ -159,11 +175,48 @@ impl FunctionUsage {
     }
 }
 
+/// The invocations of one function running at a time (the horizon), billed for the time
+/// they ran as if they ended then: each rounded up to the billing granularity (at least one
+/// unit), its instance's initialisation included when the price book bills it. Each owes
+/// its request fee, charged when an invocation starts executing; an instance still
+/// starting owes no fee, only its initialisation so far when that is billed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Running {
+    /// Invocations executing.
+    pub invocations: u64,
+    /// Billed time on on-demand instances [ns].
+    pub billed_ns: u128,
+    /// Billed time on provisioned instances [ns].
+    pub billed_ns_provisioned: u128,
+}
+
+impl Running {
+    fn add(&mut self, provisioned: bool, billed_ns: SimTime) {
+        if provisioned {
+            self.billed_ns_provisioned += u128::from(billed_ns);
+        } else {
+            self.billed_ns += u128::from(billed_ns);
+        }
+    }
+}
+
+/// `run` [ns] rounded up to the billing granularity, and never less than one unit (AWS
+/// bills at least 1 ms).
+fn billed(run: SimTime) -> SimTime {
+    run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY
+}
+
 impl FnState {
-    pub(super) fn new(cold_rng: SimRng, policy: Box<dyn KeepAlivePolicy>) -> Self {
+    pub(super) fn new(
+        cold_rng: SimRng,
+        policy: Box<dyn KeepAlivePolicy>,
+        selector: Selector,
+    ) -> Self {
         Self {
             instances: Slab::new(),
             idle: VecDeque::new(),
+            selector,
+            created: 0,
             starting: 0,
             busy: 0,
             cold_rng,
@@ -186,6 +239,21 @@ impl FnState {
     fn take_scaling_token(&mut self, spec: &Function, now: SimTime) -> bool {
         self.scaling
             .take(now, f64::from(spec.scale_instances), spec.scale_every)
+    }
+
+    /// A new instance, the function's latest.
+    fn create(
+        &mut self,
+        phase: Phase,
+        now: SimTime,
+        pending: Pending,
+        cold: bool,
+        provisioned: bool,
+    ) -> u32 {
+        let born = self.created;
+        self.created += 1;
+        self.instances
+            .insert(Instance::new(phase, now, pending, cold, provisioned, born)) as u32
     }
 
     /// Adds the time since the last change to the integrals of the instance counts.
@@ -306,18 +374,17 @@ impl State {
         {
             f.policy.observe_idle_time(now - since);
         }
-        // Provisioned instances serve first (then on-demand ones, most recently used first).
-        let provisioned_idle = if f.provisioned > 0 {
-            f.idle
-                .iter()
-                .rposition(|&i| f.instances[i as usize].provisioned)
-        } else {
-            None
-        };
-        let warm = match provisioned_idle {
-            Some(pos) => f.idle.remove(pos),
-            None => f.idle.pop_back(),
-        };
+        // Provisioned instances serve first, then on-demand ones; the policy picks among them.
+        let instances = &f.instances;
+        let warm = f
+            .selector
+            .pick(
+                &f.idle,
+                f.provisioned > 0,
+                |i| instances[i as usize].provisioned,
+                |i| instances[i as usize].born,
+            )
+            .and_then(|pos| f.idle.remove(pos));
         if let Some(inst) = warm {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
@@ -337,10 +404,7 @@ impl State {
         }
         f.starting += 1;
         let delay = spec.cold_start.sample(&mut f.cold_rng);
-        let inst = f
-            .instances
-            .insert(Instance::new(Phase::Starting, now, pending, true, false))
-            as u32;
+        let inst = f.create(Phase::Starting, now, pending, true, false);
         f.instances[inst as usize].active = 1;
         self.emit(SimEvent::ColdStartBegan {
             comp,
@@ -658,9 +722,7 @@ impl State {
         } else {
             0
         };
-        let run = now - act_started.unwrap_or(i.since) + init;
-        // Rounded up to the granularity, and never less than one unit (AWS bills at least 1 ms).
-        let billed_ns = run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY;
+        let billed_ns = billed(now - act_started.unwrap_or(i.since) + init);
         i.active -= 1;
         f.invocations -= 1;
         self.functions_active -= 1;
@@ -777,6 +839,53 @@ impl State {
         self.capacity_freed(plan);
     }
 
+    /// The invocations of `comp` running now, billed as if they ended now (see [`Running`]);
+    /// `None` for a component that is not a function.
+    pub(super) fn running(&self, plan: &Plan, comp: CompId) -> Option<Running> {
+        let CompState::Function(f) = &self.comps[comp] else {
+            return None;
+        };
+        let now = self.now();
+        let bill_init = plan.scenario.prices.bill_init;
+        let shared = spec(plan, comp).instance_concurrency > 1;
+        let mut r = Running::default();
+        for (_, i) in &f.instances {
+            let init = if bill_init { i.init_ns } else { 0 };
+            match i.phase {
+                Phase::Idle => {}
+                Phase::Starting if bill_init && now > i.since => {
+                    r.add(i.provisioned, billed(now - i.since));
+                }
+                Phase::Starting => {}
+                // Its invocations, each from its own start, are among the deadlines below.
+                Phase::Busy if shared && i.batch_queue.is_none() => {
+                    if init > 0 {
+                        r.add(i.provisioned, billed(init));
+                    }
+                }
+                Phase::Busy => {
+                    r.invocations += 1;
+                    r.add(i.provisioned, billed(now - i.since + init));
+                }
+            }
+        }
+        if shared {
+            for &(_, inst, generation, act) in &f.deadlines {
+                if act == NONE || !self.deadline_live(f, inst, generation, act) {
+                    continue;
+                }
+                let a = &self.acts[act as usize];
+                let provisioned = f
+                    .instances
+                    .get(a.inst as usize)
+                    .is_some_and(|i| i.provisioned);
+                r.invocations += 1;
+                r.add(provisioned, billed(now - a.started));
+            }
+        }
+        Some(r)
+    }
+
     /// Starts the function's provisioned instances, initialised and idle (at time zero).
     pub(super) fn provision(&mut self, comp: CompId, count: u32) {
         self.fn_state(comp).provisioned = count;
@@ -789,8 +898,7 @@ impl State {
         let f = self.fn_state(comp);
         let mut added = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            let instance = Instance::new(Phase::Idle, now, Pending::Nothing, false, true);
-            let inst = f.instances.insert(instance) as u32;
+            let inst = f.create(Phase::Idle, now, Pending::Nothing, false, true);
             f.idle.push_back(inst);
             added.push(inst);
         }
@@ -886,13 +994,7 @@ impl State {
     pub(super) fn prewarm(&mut self, plan: &Plan, comp: CompId, keep_alive: SimTime) {
         let now = self.now();
         let f = self.fn_state(comp);
-        let inst = f.instances.insert(Instance::new(
-            Phase::Idle,
-            now,
-            Pending::Nothing,
-            false,
-            false,
-        )) as u32;
+        let inst = f.create(Phase::Idle, now, Pending::Nothing, false, false);
         f.idle.push_back(inst);
         self.keep_warm_until(comp, inst, now + keep_alive);
         self.emit(SimEvent::InstanceReady {

@@ -503,6 +503,9 @@ pub enum RawComponent {
         /// platforms such as Cloud Run or Azure Functions).
         #[serde(default)]
         instance_concurrency: Option<u32>,
+        /// Which idle instance a warm request goes to (default `MostRecentlyUsed`).
+        #[serde(default)]
+        instance_selection: Option<RawInstanceSelection>,
         /// Where an asynchronous event goes when its retries are spent (a queue, topic or
         /// function); without one it is dropped.
         #[serde(default)]
@@ -715,6 +718,20 @@ pub enum RawState {
     },
     /// Run branches at the same time and wait for all.
     Parallel(Vec<Vec<RawState>>),
+}
+
+/// Which idle instance of a function a warm request goes to.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename = "InstanceSelection")]
+pub enum RawInstanceSelection {
+    /// The one whose last invocation ended last.
+    MostRecentlyUsed,
+    /// The one created last.
+    NewestCreated,
+    /// The one idle longest.
+    LeastRecentlyUsed,
+    /// One drawn at random.
+    Random,
 }
 
 /// A load-balancing policy.

@@ -8,8 +8,10 @@ use super::work::work;
 use crate::calibration as cal;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::scenario::raw::{RawComponent, RawCpu, RawKeepAlive, RawKeepAlivePolicy};
-use crate::scenario::{Cpu, Function, HybridParams, KeepAlive};
+use crate::scenario::raw::{
+    RawComponent, RawCpu, RawInstanceSelection, RawKeepAlive, RawKeepAlivePolicy,
+};
+use crate::scenario::{Cpu, Function, HybridParams, InstanceSelection, KeepAlive};
 
 /// The function `c` at `path`.
 pub(super) fn function(
@@ -32,6 +34,7 @@ pub(super) fn function(
         scaling,
         on_failure,
         instance_concurrency,
+        instance_selection,
         ..
     } = c
     else {
@@ -122,6 +125,14 @@ pub(super) fn function(
             *instance_concurrency,
             1,
         ),
+        instance_selection: match instance_selection {
+            None | Some(RawInstanceSelection::MostRecentlyUsed) => {
+                InstanceSelection::MostRecentlyUsed
+            }
+            Some(RawInstanceSelection::NewestCreated) => InstanceSelection::NewestCreated,
+            Some(RawInstanceSelection::LeastRecentlyUsed) => InstanceSelection::LeastRecentlyUsed,
+            Some(RawInstanceSelection::Random) => InstanceSelection::Random,
+        },
         timeout: timeout?,
         scale_instances: scale.map_or(cal::SCALE_INSTANCES, |s| s.0),
         scale_every: scale.map_or(cal::SCALE_EVERY, |s| s.1),
