@@ -357,7 +357,7 @@ impl Metrics {
                 .components
                 .iter()
                 .map(|c| match &c.spec {
-                    Spec::Function(f) => f.memory_mb,
+                    Spec::Function(f) => arch.prices.billed_memory_mb(f.memory_mb),
                     _ => 0,
                 })
                 .collect(),
@@ -447,7 +447,8 @@ impl Metrics {
             match &c.spec {
                 Spec::Function(f) => {
                     let r = running.get(id).copied().flatten().unwrap_or_default();
-                    let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
+                    let memory_mb = prices.billed_memory_mb(f.memory_mb);
+                    let memory_gb = f64::from(memory_mb) / MB_PER_GB;
                     let gb_s = u.ms_mb as f64 / 1_000.0 / MB_PER_GB;
                     let price = match f.cpu {
                         Cpu::X86 => prices.function_gb_second,
@@ -486,6 +487,38 @@ impl Metrics {
                             running_gb_s(r.billed_ns_provisioned),
                             "GB-s",
                             prices.provisioned_duration_gb_second,
+                        );
+                    }
+                    if prices.function_vcpu_second > 0.0 {
+                        // CPU billed apart (Cloud Run): the same billed time, per vCPU.
+                        let ms_mb = u.ms_mb
+                            + u.ms_mb_provisioned
+                            + if prices.bill_init { u.ms_mb_init } else { 0 };
+                        let seconds = (ms_mb / u128::from(memory_mb.max(1))) as f64 / 1_000.0;
+                        line(
+                            "cpu duration",
+                            seconds * f.vcpu,
+                            "vCPU-s",
+                            prices.function_vcpu_second,
+                        );
+                        let running_s = ((r.billed_ns + r.billed_ns_provisioned) / 1_000_000)
+                            as f64
+                            / 1_000.0;
+                        line(
+                            "cpu duration (running at horizon)",
+                            running_s * f.vcpu,
+                            "vCPU-s",
+                            prices.function_vcpu_second,
+                        );
+                    }
+                    if prices.provisioned_vcpu_second > 0.0
+                        && (f.provisioned > 0 || !f.provisioned_changes.is_empty())
+                    {
+                        line(
+                            "provisioned cpu",
+                            f.provisioned_seconds(horizon) * f.vcpu,
+                            "vCPU-s",
+                            prices.provisioned_vcpu_second,
                         );
                     }
                     line(

@@ -15,6 +15,7 @@ mod bucket;
 mod fault;
 mod function;
 pub mod keepalive;
+mod kpa;
 mod queue;
 mod resilience;
 mod selection;
@@ -139,6 +140,8 @@ enum Ev {
     QueuePoll { queue: u32 },
     /// A keep-alive policy loads a function instance ahead of demand.
     Prewarm { comp: u32, keep_alive: SimTime },
+    /// A function's Knative Pod Autoscaler decides its pods.
+    KpaTick { comp: u32 },
 }
 
 impl Ev {
@@ -154,7 +157,8 @@ impl Ev {
             | Ev::FaultEnd { .. }
             | Ev::AutoscaleTick { .. }
             | Ev::Provision { .. }
-            | Ev::Prewarm { .. } => Class::Platform,
+            | Ev::Prewarm { .. }
+            | Ev::KpaTick { .. } => Class::Platform,
             Ev::StepDone { .. }
             | Ev::OpDone { .. }
             | Ev::CallTimeout { .. }
@@ -366,14 +370,20 @@ impl Simulation {
                 Spec::Server(s) => (s.handlers.clone(), CompState::Server(ServerState::new(s))),
                 Spec::Function(f) => (
                     vec![Some(f.work.clone())],
-                    CompState::Function(FnState::new(
-                        rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
-                        keepalive::policy(&f.keep_alive),
-                        selection::Selector::new(
-                            f.instance_selection,
-                            rng::stream(seed, &format!("instance-selection/{}/{}", a.name, c.name)),
-                        ),
-                    )),
+                    CompState::Function(
+                        FnState::new(
+                            rng::stream(seed, &format!("cold-start/{}/{}", a.name, c.name)),
+                            keepalive::policy(&f.keep_alive),
+                            selection::Selector::new(
+                                f.instance_selection,
+                                rng::stream(
+                                    seed,
+                                    &format!("instance-selection/{}/{}", a.name, c.name),
+                                ),
+                            ),
+                        )
+                        .with_kpa(f.kpa),
+                    ),
                 ),
                 Spec::Gateway(g) => (
                     g.routes
@@ -440,6 +450,10 @@ impl Simulation {
         for (id, c) in a.components.iter().enumerate() {
             if let Spec::Function(f) = &c.spec {
                 st.provision(id, f.provisioned);
+                if let Some(k) = &f.kpa {
+                    st.kpa_initial_pods(id, k.initial_scale.saturating_sub(f.provisioned));
+                    st.cal.schedule(k.tick, Ev::KpaTick { comp: id as u32 });
+                }
                 for &(at, count) in &f.provisioned_changes {
                     st.cal.schedule(
                         at,
@@ -728,6 +742,7 @@ impl State {
             Ev::Provision { comp, count } => self.reprovision(plan, comp as CompId, count),
             Ev::InstanceBooted { comp, inst } => self.server_booted(plan, comp as CompId, inst),
             Ev::InvocationTimeout { comp } => self.check_deadlines(plan, comp as CompId),
+            Ev::KpaTick { comp } => self.kpa_tick(plan, comp as CompId),
         }
     }
 }

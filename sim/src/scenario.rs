@@ -14,6 +14,7 @@ mod validate;
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::calibration::Platform;
 use crate::calibration::PriceBook;
 use crate::dist::Dist;
 use crate::engine::SimTime;
@@ -264,6 +265,10 @@ pub struct Architecture {
     pub name: String,
     /// Component every transaction enters at.
     pub entry: CompId,
+    /// The platform whose defaults it took.
+    pub platform: Platform,
+    /// Prices in force for it: the platform's, with the scenario's and its own overrides.
+    pub prices: PriceBook,
     /// Concurrent function executions allowed across all functions.
     pub concurrency_limit: u32,
     /// Components by [`CompId`].
@@ -529,10 +534,40 @@ pub struct Function {
     pub scale_instances: u32,
     /// ... per this period [ns].
     pub scale_every: SimTime,
+    /// Instances scaled by the Knative Pod Autoscaler instead (`scale_*` then unused).
+    pub kpa: Option<Kpa>,
+    /// Most instances at once, if limited.
+    pub max_instances: Option<u32>,
+    /// vCPUs of an instance (CPU share of `Cpu` steps, at most 1; billed per vCPU-s).
+    pub vcpu: f64,
     /// Processor architecture.
     pub cpu: Cpu,
     /// Call policies by target.
     pub calls: Vec<(CompId, CallPolicy)>,
+}
+
+/// The Knative Pod Autoscaler's parameters (see `model::kpa`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kpa {
+    /// Concurrent requests per pod aimed at: the target × its utilisation, the target no
+    /// more than the function's `instance_concurrency`.
+    pub target: f64,
+    /// Window of the stable average [ns], a whole number of seconds.
+    pub stable_window: SimTime,
+    /// Window of the panic average [ns], a whole number of seconds, at most the stable one.
+    pub panic_window: SimTime,
+    /// Panic when the panic window's desired pods reach this multiple of the ready pods.
+    pub panic_threshold: f64,
+    /// A decision asks for at most this multiple of the ready pods ...
+    pub max_scale_up_rate: f64,
+    /// ... and at least the ready pods divided by this.
+    pub max_scale_down_rate: f64,
+    /// Time the last pod stays once no traffic has been seen for a stable window [ns].
+    pub scale_to_zero_grace: SimTime,
+    /// Pods at time zero (at least the provisioned ones, the minimum scale).
+    pub initial_scale: u32,
+    /// Time between decisions [ns], a whole number of seconds.
+    pub tick: SimTime,
 }
 
 /// Which idle instance of a function a warm request goes to (see `model::selection`).

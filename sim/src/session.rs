@@ -89,9 +89,10 @@ impl Session {
 
     /// The itemised bill so far, invocations running now billed for the time they ran.
     pub fn costs(&self) -> Vec<CostLine> {
+        let arch = self.sim.architecture();
         self.metrics.costs_with_running(
-            self.sim.architecture(),
-            &self.scenario.prices,
+            arch,
+            &arch.prices,
             self.sim.now(),
             &self.running(),
         )
@@ -149,7 +150,7 @@ impl Session {
         let arch = self.sim.architecture();
         let costs = self
             .metrics
-            .costs_with_running(arch, &self.scenario.prices, until, &running);
+            .costs_with_running(arch, &arch.prices, until, &running);
         let functions = (0..arch.components.len())
             .filter_map(|c| self.sim.function_usage(c).map(|u| (c, u)))
             .collect();

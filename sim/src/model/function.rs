@@ -14,13 +14,13 @@ use slab::Slab;
 
 use super::work::{Act, Caller, NONE};
 use super::{CompState, ComponentState, Ev, Plan, State};
-use crate::calibration as cal;
 use crate::engine::{SimTime, TimerKey};
 use crate::observe::SimEvent;
 use crate::rng::SimRng;
 use crate::scenario::{CompId, Function, Spec};
 
 use super::keepalive::{KeepAlivePolicy, Window};
+use super::kpa::KpaState;
 use super::selection::Selector;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +155,8 @@ pub(super) struct FnState {
     /// up to `accounted`.
     areas: [u128; 3],
     accounted: SimTime,
+    /// The Knative Pod Autoscaler, for a function it scales.
+    kpa: Option<Box<KpaState>>,
 }
 
 /// Time-average instance counts of one function over a run.
@@ -200,10 +202,10 @@ impl Running {
     }
 }
 
-/// `run` [ns] rounded up to the billing granularity, and never less than one unit (AWS
-/// bills at least 1 ms).
-fn billed(run: SimTime) -> SimTime {
-    run.div_ceil(cal::BILLING_GRANULARITY).max(1) * cal::BILLING_GRANULARITY
+/// `run` [ns] as the architecture's price book bills it: rounded up to its granularity, at
+/// least its minimum (AWS Lambda: whole milliseconds, at least one).
+fn billed(plan: &Plan, run: SimTime) -> SimTime {
+    plan.arch().prices.billed(run)
 }
 
 impl FnState {
@@ -231,7 +233,14 @@ impl FnState {
             scaling: super::bucket::TokenBucket::default(),
             areas: [0; 3],
             accounted: 0,
+            kpa: None,
         }
+    }
+
+    /// The same, scaled by the Knative Pod Autoscaler when `kpa` is given.
+    pub(super) fn with_kpa(mut self, kpa: Option<crate::scenario::Kpa>) -> Self {
+        self.kpa = kpa.map(|k| Box::new(KpaState::new(k)));
+        self
     }
 
     /// Takes a token of the scaling-rate bucket (`scale_instances` per `scale_every`, full
@@ -256,8 +265,12 @@ impl FnState {
             .insert(Instance::new(phase, now, pending, cold, provisioned, born)) as u32
     }
 
-    /// Adds the time since the last change to the integrals of the instance counts.
+    /// Adds the time since the last change to the integrals of the instance counts (and to
+    /// the autoscaler's observed concurrency).
     fn account(&mut self, now: SimTime) {
+        if let Some(k) = self.kpa.as_mut() {
+            k.record(now, self.invocations);
+        }
         let dt = u128::from(now - self.accounted);
         if dt > 0 {
             self.areas[0] += u128::from(self.starting) * dt;
@@ -363,7 +376,12 @@ impl State {
                 f.roomy.pop();
             }
         }
-        if f.idle.is_empty() && !f.take_scaling_token(spec, now) {
+        if f.idle.is_empty()
+            && (spec
+                .max_instances
+                .is_some_and(|m| f.instances.len() >= m as usize)
+                || !f.take_scaling_token(spec, now))
+        {
             return None;
         }
         self.functions_active += 1;
@@ -563,6 +581,10 @@ impl State {
         let Act {
             comp, txn, caller, ..
         } = self.acts[act as usize];
+        if spec(plan, comp).kpa.is_some() && self.function_has_capacity(plan, comp) {
+            self.kpa_invoke(plan, comp, act);
+            return;
+        }
         match self.acquire(plan, comp, Pending::Act(act)) {
             Some((inst, ready)) => {
                 self.acts[act as usize].inst = inst;
@@ -613,6 +635,10 @@ impl State {
     }
 
     pub(super) fn cold_start_done(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        if spec(plan, comp).kpa.is_some() {
+            self.kpa_pod_ready(plan, comp, inst);
+            return;
+        }
         let now = self.now();
         let f = self.fn_state(comp);
         f.starting -= 1;
@@ -706,23 +732,31 @@ impl State {
             return;
         }
         let now = self.now();
-        let bill_init = plan.scenario.prices.bill_init;
+        let prices = &plan.arch().prices;
+        let (bill_init, per_instance) = (prices.bill_init, prices.bill_per_instance);
         let shared = spec(plan, comp).instance_concurrency > 1;
-        // On an instance that serves several at once, each invocation runs from its own start.
+        let kpa = spec(plan, comp).kpa.is_some();
+        // On an instance that serves several at once, each invocation runs from its own start;
+        // billed per instance, the instance's busy time is billed when its last one ends.
         let act_started = self
             .acts
             .get(act as usize)
             .map(|a| a.started)
-            .filter(|_| shared);
+            .filter(|_| shared && !per_instance);
         let f = self.fn_state(comp);
         let i = &mut f.instances[inst as usize];
         let ok = i.ok && ok;
-        let init = if bill_init {
-            std::mem::take(&mut i.init_ns)
+        let (billed_ns, init) = if per_instance && i.active > 1 {
+            (0, 0)
         } else {
-            0
+            let init = if bill_init {
+                std::mem::take(&mut i.init_ns)
+            } else {
+                0
+            };
+            let run = now - act_started.unwrap_or(i.since) + init;
+            (billed(plan, run), init)
         };
-        let billed_ns = billed(now - act_started.unwrap_or(i.since) + init);
         i.active -= 1;
         f.invocations -= 1;
         self.functions_active -= 1;
@@ -743,6 +777,9 @@ impl State {
                 provisioned,
                 init_ns: init,
             });
+            if kpa {
+                self.kpa_drain(plan, comp);
+            }
             self.capacity_freed(plan);
             return;
         }
@@ -771,7 +808,8 @@ impl State {
         if f.busy + f.starting == 0 {
             f.idle_since = Some(now);
         }
-        let window = if stays_provisioned {
+        let window = if stays_provisioned || kpa {
+            // Provisioned instances stay; the autoscaler removes its pods itself.
             Window {
                 prewarm: 0,
                 keep_alive: SimTime::MAX,
@@ -832,9 +870,12 @@ impl State {
                 comp,
                 instance: inst,
             });
-        } else if !stays_provisioned {
+        } else if !stays_provisioned && !kpa {
             let at = now.saturating_add(window.keep_alive);
             self.keep_warm_until(comp, inst, at);
+        }
+        if kpa {
+            self.kpa_drain(plan, comp);
         }
         self.capacity_freed(plan);
     }
@@ -846,26 +887,32 @@ impl State {
             return None;
         };
         let now = self.now();
-        let bill_init = plan.scenario.prices.bill_init;
-        let shared = spec(plan, comp).instance_concurrency > 1;
+        let prices = &plan.arch().prices;
+        let (bill_init, per_instance) = (prices.bill_init, prices.bill_per_instance);
+        let shared = spec(plan, comp).instance_concurrency > 1 && !per_instance;
         let mut r = Running::default();
         for (_, i) in &f.instances {
             let init = if bill_init { i.init_ns } else { 0 };
             match i.phase {
                 Phase::Idle => {}
                 Phase::Starting if bill_init && now > i.since => {
-                    r.add(i.provisioned, billed(now - i.since));
+                    r.add(i.provisioned, billed(plan, now - i.since));
                 }
                 Phase::Starting => {}
+                // Billed per instance: its busy time so far, a fee for each invocation on it.
+                Phase::Busy if per_instance => {
+                    r.invocations += u64::from(i.active);
+                    r.add(i.provisioned, billed(plan, now - i.since + init));
+                }
                 // Its invocations, each from its own start, are among the deadlines below.
                 Phase::Busy if shared && i.batch_queue.is_none() => {
                     if init > 0 {
-                        r.add(i.provisioned, billed(init));
+                        r.add(i.provisioned, billed(plan, init));
                     }
                 }
                 Phase::Busy => {
                     r.invocations += 1;
-                    r.add(i.provisioned, billed(now - i.since + init));
+                    r.add(i.provisioned, billed(plan, now - i.since + init));
                 }
             }
         }
@@ -880,7 +927,7 @@ impl State {
                     .get(a.inst as usize)
                     .is_some_and(|i| i.provisioned);
                 r.invocations += 1;
-                r.add(provisioned, billed(now - a.started));
+                r.add(provisioned, billed(plan, now - a.started));
             }
         }
         Some(r)
@@ -1057,6 +1104,262 @@ impl State {
     pub(super) fn instance_opened_connection(&mut self, comp: CompId, inst: u32, db: CompId) {
         if let Some(i) = self.fn_state(comp).instances.get_mut(inst as usize) {
             i.connections.push(db);
+        }
+    }
+}
+
+// The pods of a function scaled by the Knative Pod Autoscaler (`kpa`): created and removed
+// by its decisions, never by a keep-alive; a request takes a pod with room or waits in the
+// activator's buffer.
+impl State {
+    /// `count` initialised, idle pods at time zero beside the provisioned ones (the initial
+    /// scale).
+    pub(super) fn kpa_initial_pods(&mut self, comp: CompId, count: u32) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        for _ in 0..count {
+            let inst = f.create(Phase::Idle, now, Pending::Nothing, false, false);
+            f.idle.push_back(inst);
+        }
+    }
+
+    /// A request for a function scaled by the autoscaler, within its concurrency: it takes a
+    /// pod with room, or waits for one; with no pod at all, one starts at once.
+    fn kpa_invoke(&mut self, plan: &Plan, comp: CompId, act: u32) {
+        let now = self.now();
+        self.functions_active += 1;
+        let f = self.fn_state(comp);
+        f.invocations += 1;
+        if self.kpa_take_pod(plan, comp, act, false) {
+            return;
+        }
+        let f = self.fn_state(comp);
+        let pods = f.instances.iter().filter(|(_, i)| !i.doomed).count();
+        if let Some(k) = f.kpa.as_mut() {
+            k.buffer.push_back(act);
+            if pods == 0 {
+                k.poked(now);
+            }
+        }
+        let allowed = spec(plan, comp).max_instances.is_none_or(|m| m > 0);
+        if pods == 0 && allowed {
+            self.kpa_add_pod(plan, comp);
+        }
+    }
+
+    /// Runs `act` on a pod with room, if there is one: an idle pod (the one instance
+    /// selection names), else a busy one with room. `waited`: it waited in the buffer (its
+    /// invocation counts as a cold one).
+    fn kpa_take_pod(&mut self, plan: &Plan, comp: CompId, act: u32, waited: bool) -> bool {
+        let now = self.now();
+        let n = spec(plan, comp).instance_concurrency;
+        let f = self.fn_state(comp);
+        let instances = &f.instances;
+        let idle = f
+            .selector
+            .pick(
+                &f.idle,
+                f.provisioned > 0,
+                |i| instances[i as usize].provisioned,
+                |i| instances[i as usize].born,
+            )
+            .and_then(|pos| f.idle.remove(pos));
+        let inst = if let Some(inst) = idle {
+            f.busy += 1;
+            let i = &mut f.instances[inst as usize];
+            i.phase = Phase::Busy;
+            i.since = now;
+            i.ok = true;
+            i.active = 1;
+            if n > 1 {
+                i.shared = true;
+                f.roomy.push(inst);
+            }
+            inst
+        } else {
+            let mut found = None;
+            while let Some(&inst) = f.roomy.last() {
+                let i = &mut f.instances[inst as usize];
+                if i.phase == Phase::Busy && i.active < n && !i.doomed {
+                    i.active += 1;
+                    if i.active == n {
+                        i.shared = false;
+                        f.roomy.pop();
+                    }
+                    found = Some(inst);
+                    break;
+                }
+                i.shared = false;
+                f.roomy.pop();
+            }
+            match found {
+                Some(inst) => inst,
+                None => return false,
+            }
+        };
+        let i = &mut f.instances[inst as usize];
+        i.pending = Pending::Act(act);
+        i.cold = waited;
+        self.acts[act as usize].inst = inst;
+        if n == 1 {
+            self.arm_deadline(plan, comp, inst);
+        }
+        self.run_on_instance(plan, comp, inst);
+        true
+    }
+
+    /// Hands waiting requests to pods with room, in arrival order.
+    fn kpa_drain(&mut self, plan: &Plan, comp: CompId) {
+        loop {
+            let Some(act) = self
+                .fn_state(comp)
+                .kpa
+                .as_mut()
+                .and_then(|k| k.buffer.front().copied())
+            else {
+                return;
+            };
+            if !self.kpa_take_pod(plan, comp, act, true) {
+                return;
+            }
+            if let Some(k) = self.fn_state(comp).kpa.as_mut() {
+                k.buffer.pop_front();
+            }
+        }
+    }
+
+    /// A new pod starts (a cold start), asked for by the autoscaler.
+    fn kpa_add_pod(&mut self, plan: &Plan, comp: CompId) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        f.starting += 1;
+        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
+        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, false);
+        self.emit(SimEvent::ColdStartBegan {
+            comp,
+            instance: inst,
+        });
+        self.cal.schedule(
+            now + delay,
+            Ev::ColdStartDone {
+                comp: comp as u32,
+                inst,
+            },
+        );
+    }
+
+    /// A pod finished starting: it is ready and idle, and takes waiting requests; one the
+    /// autoscaler gave up meanwhile goes.
+    fn kpa_pod_ready(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        f.starting -= 1;
+        if f.instances[inst as usize].doomed {
+            f.instances.remove(inst as usize);
+            self.emit(SimEvent::InstanceReaped {
+                comp,
+                instance: inst,
+            });
+            return;
+        }
+        let i = &mut f.instances[inst as usize];
+        i.phase = Phase::Idle;
+        i.init_ns = now - i.since;
+        i.since = now;
+        f.idle.push_back(inst);
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
+        self.kpa_drain(plan, comp);
+    }
+
+    /// The autoscaler's decision: pods are added or removed to what it asks for.
+    pub(super) fn kpa_tick(&mut self, plan: &Plan, comp: CompId) {
+        let now = self.now();
+        let f_spec = spec(plan, comp);
+        let Some(params) = f_spec.kpa else {
+            return;
+        };
+        let (min, max) = (f_spec.provisioned, f_spec.max_instances);
+        let f = self.fn_state(comp);
+        let (mut ready, mut starting) = (0u32, 0u32);
+        for (_, i) in &f.instances {
+            match (i.phase, i.doomed) {
+                (_, true) => {}
+                (Phase::Starting, false) => starting += 1,
+                (_, false) => ready += 1,
+            }
+        }
+        let pods = ready + starting;
+        let Some(k) = f.kpa.as_mut() else {
+            return;
+        };
+        let desired = k.decide(now, ready, pods, min, max).pods;
+        for _ in pods..desired {
+            self.kpa_add_pod(plan, comp);
+        }
+        if desired < pods {
+            self.kpa_remove_pods(comp, pods - desired);
+        }
+        self.cal
+            .schedule(now + params.tick, Ev::KpaTick { comp: comp as u32 });
+    }
+
+    /// Removes `count` pods: starting ones first (dropped when they are ready), then idle
+    /// ones (the least recently used first), then busy ones (they take no new request and
+    /// go when their last one ends); never a provisioned one (the minimum scale).
+    fn kpa_remove_pods(&mut self, comp: CompId, mut count: u32) {
+        let f = self.fn_state(comp);
+        let mut starting: Vec<u32> = f
+            .instances
+            .iter()
+            .filter(|(_, i)| i.phase == Phase::Starting && !i.doomed)
+            .map(|(id, _)| id as u32)
+            .collect();
+        // The newest first, as a deployment scaling down removes its youngest pods.
+        starting.reverse();
+        for inst in starting {
+            if count == 0 {
+                return;
+            }
+            f.instances[inst as usize].doomed = true;
+            count -= 1;
+        }
+        let mut reaped = Vec::new();
+        let mut pos = 0;
+        while count > 0 && pos < f.idle.len() {
+            let inst = f.idle[pos];
+            if f.instances[inst as usize].provisioned {
+                pos += 1;
+                continue;
+            }
+            f.idle.remove(pos);
+            reaped.push((inst, f.instances.remove(inst as usize)));
+            count -= 1;
+        }
+        let mut busy: Vec<(u32, u32)> = f
+            .instances
+            .iter()
+            .filter(|(_, i)| i.phase == Phase::Busy && !i.doomed && !i.provisioned)
+            .map(|(id, i)| (i.active, id as u32))
+            .collect();
+        // The least loaded first.
+        busy.sort_unstable();
+        for (_, inst) in busy.into_iter().take(count as usize) {
+            f.instances[inst as usize].doomed = true;
+        }
+        for (inst, gone) in reaped {
+            self.emit(SimEvent::InstanceReaped {
+                comp,
+                instance: inst,
+            });
+            if let Some((timer, _)) = gone.keep_alive {
+                self.cal.cancel(timer);
+            }
+            for db in gone.connections {
+                self.close_connections(db, 1);
+            }
         }
     }
 }

@@ -311,8 +311,9 @@ impl State {
                     let slot = self.acts[act as usize].slot;
                     let mut work = d.sample(&mut r);
                     if let (Step::Cpu(_), Spec::Function(f)) = (step, plan.spec(comp)) {
-                        // Below one vCPU's worth of memory, CPU time is shared in proportion.
-                        let share = (f64::from(f.memory_mb) / cal::ONE_VCPU_MB).min(1.0);
+                        // Below one vCPU (on AWS Lambda, one vCPU's worth of memory), CPU time
+                        // is shared in proportion.
+                        let share = f.vcpu.min(1.0);
                         work = (work as f64 / share) as SimTime;
                     }
                     let work = self.slowed(plan, comp, slot, work);

@@ -234,6 +234,33 @@ pub struct RawPrices {
     pub bill_init: Option<bool>,
     /// Orchestrator state transitions [USD per million].
     pub orchestrator_transitions_per_million: Option<f64>,
+    /// Function CPU time [USD per vCPU-s].
+    pub function_vcpu_second: Option<f64>,
+    /// CPU of provisioned (minimum) instances kept warm [USD per vCPU-s].
+    pub provisioned_vcpu_second: Option<f64>,
+    /// Billed time is rounded up to a whole number of this duration.
+    pub billing_granularity: Option<String>,
+    /// Least billed time of one billed period.
+    pub billing_minimum: Option<String>,
+    /// Billed memory is rounded up to a whole number of this [MB].
+    pub memory_step_mb: Option<u32>,
+    /// Bill an instance for the time it serves invocations (shared by them), instead of each
+    /// invocation for its own duration.
+    pub bill_per_instance: Option<bool>,
+}
+
+/// The serverless platform whose published rules set an architecture's defaults.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename = "Platform")]
+pub enum RawPlatform {
+    /// AWS Lambda (the default).
+    AwsLambda,
+    /// Azure Functions, Consumption plan.
+    AzureFunctions,
+    /// Google Cloud Run, request-based billing.
+    GoogleCloudRun,
+    /// Knative Serving with its Pod Autoscaler.
+    Knative,
 }
 
 /// One source of transactions of one kind.
@@ -414,6 +441,12 @@ pub struct RawArchitecture {
     pub name: String,
     /// The component every transaction enters at.
     pub entry: String,
+    /// The platform whose defaults its functions and prices take (default `AwsLambda`).
+    #[serde(default)]
+    pub platform: Option<RawPlatform>,
+    /// Price overrides for this architecture, over the platform's and the scenario's.
+    #[serde(default)]
+    pub prices: Option<RawPrices>,
     /// Concurrent function executions allowed across the whole account (default 1,000).
     #[serde(default)]
     pub concurrency_limit: Option<u32>,
@@ -506,6 +539,12 @@ pub enum RawComponent {
         /// Which idle instance a warm request goes to (default `MostRecentlyUsed`).
         #[serde(default)]
         instance_selection: Option<RawInstanceSelection>,
+        /// Most instances at once (Cloud Run's max instances, Knative's max-scale).
+        #[serde(default)]
+        max_instances: Option<u32>,
+        /// vCPUs of an instance (billed per vCPU-s where the platform prices CPU).
+        #[serde(default)]
+        vcpu: Option<f64>,
         /// Where an asynchronous event goes when its retries are spent (a queue, topic or
         /// function); without one it is dropped.
         #[serde(default)]
@@ -766,14 +805,51 @@ pub struct RawAutoscaling {
     pub period: Option<String>,
 }
 
-/// A scaling rate limit: at most `instances` new instances every `every`.
+/// How a function adds and removes instances.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "Scaling", deny_unknown_fields)]
-pub struct RawScaling {
-    /// New instances allowed per period.
-    pub instances: u32,
-    /// The period.
-    pub every: String,
+pub enum RawScaling {
+    /// A new instance per request that finds none idle, at most `instances` every `every`.
+    Scaling {
+        /// New instances allowed per period.
+        instances: u32,
+        /// The period.
+        every: String,
+    },
+    /// Knative's Pod Autoscaler: pods as the observed concurrency asks; every field has
+    /// Knative's default.
+    Kpa {
+        /// Target concurrent requests per pod (default 100).
+        #[serde(default)]
+        target: Option<f64>,
+        /// Fraction of the target aimed at, in (0, 1] (default 0.7).
+        #[serde(default)]
+        target_utilization: Option<f64>,
+        /// Window of the stable average (default "60s").
+        #[serde(default)]
+        stable_window: Option<String>,
+        /// Panic window as a percentage of the stable window (default 10).
+        #[serde(default)]
+        panic_window_percentage: Option<f64>,
+        /// Panic when desired pods reach this percentage of the ready pods (default 200).
+        #[serde(default)]
+        panic_threshold_percentage: Option<f64>,
+        /// Most pods a decision asks for, as a multiple of the ready pods (default 1000).
+        #[serde(default)]
+        max_scale_up_rate: Option<f64>,
+        /// Fewest pods a decision asks for, as a divisor of the ready pods (default 2).
+        #[serde(default)]
+        max_scale_down_rate: Option<f64>,
+        /// Time the last pod stays once it is no longer needed (default "30s").
+        #[serde(default)]
+        scale_to_zero_grace_period: Option<String>,
+        /// Pods at time zero (default 1).
+        #[serde(default)]
+        initial_scale: Option<u32>,
+        /// Time between decisions (default "2s").
+        #[serde(default)]
+        tick: Option<String>,
+    },
 }
 
 /// Processor architecture of a function.

@@ -245,10 +245,10 @@ fn blank_field(text: &mut String, loc: &Locations, path: &str) -> bool {
 /// reports every problem.
 fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     let horizon = ctx.positive_duration("horizon", &raw.horizon);
-    let prices = prices::prices(&raw.prices, ctx);
+    let (prices, overrides) = prices::prices(&raw.prices, ctx);
     let (kinds, sources) = workload::sources(ctx, &raw.workload);
     let faults = faults::faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
-    let architectures = architecture::architectures(ctx, &raw.architectures, &kinds);
+    let architectures = architecture::architectures(ctx, &raw.architectures, &kinds, &overrides);
     sanity::check(ctx, &raw, horizon);
     Some(Scenario {
         name: raw.name,

@@ -54,10 +54,9 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             u.idle
         ));
     }
-    let s = p.viewer.scenario.as_ref();
     let costs = live
         .metrics()
-        .costs(arch, &s.prices, live.sim().now())
+        .costs(arch, &arch.prices, live.sim().now())
         .into_iter()
         .filter(|l| l.component == comp.name && l.cost_usd > 0.0)
         .collect::<Vec<_>>();
