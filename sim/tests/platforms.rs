@@ -160,6 +160,61 @@ fn without_a_minimum_scale_the_last_pod_goes_a_stable_window_and_a_grace_period_
     assert_eq!(cold, 15, "requests that waited for the pod");
 }
 
+#[test]
+fn in_panic_the_pods_never_go_down_and_after_it_they_halve_at_most_each_decision() {
+    // The step of the test above, but back to 10 requests a second at 104 s: the decisions
+    // at 102 s (4 pods) and 104 s (9) as there. The second [104, 105) holds 500.5 + 5.49 =
+    // 505.99 requests·s, every later one 10.
+    let mut sim = knative(1);
+    assert_eq!(pods_at(&mut sim, 100.0), 1);
+    sim.set_load(0, 100.0);
+    assert_eq!(pods_at(&mut sim, 104.0), 9);
+    sim.set_load(0, 1.0);
+    // 106 s: (410.95 + 995.05 + 2000 + 505.99 + 10) / 6 = 653.7, ⌈9.34⌉ = 10.
+    assert_eq!(pods_at(&mut sim, 107.0), 10, "106 s: 10 pods");
+    // 108 s: (2000 + 505.99 + 30) / 6 = 422.7 would be ⌈6.04⌉ = 7, and 110 s on 2 or 1;
+    // but panic (entered or extended last at 104 s) holds the highest decision.
+    for t in [109.0, 111.0, 150.0, 165.0] {
+        assert_eq!(pods_at(&mut sim, t), 10, "in panic at {t} s");
+    }
+    // 166 s: panic ends (a stable window after 104 s, not crossing the threshold). The
+    // stable window is all 10 (1 pod), but a decision asks for at least ⌊ready / 2⌋: 5,
+    // then 2 at 168 s, then 1.
+    assert_eq!(pods_at(&mut sim, 167.5), 5, "166 s: ⌊10 / 2⌋");
+    assert_eq!(pods_at(&mut sim, 169.5), 2, "168 s: ⌊5 / 2⌋");
+    assert_eq!(pods_at(&mut sim, 171.5), 1, "170 s: ⌊2 / 2⌋");
+}
+
+#[test]
+fn panic_begins_when_the_panic_windows_pods_reach_twice_the_ready_ones() {
+    // From 10 to 100 requests a second at 100 s (arrivals 100.1, 100.11, ...): the seconds
+    // [100, 101) and [101, 102) hold 5.5 + 40.95 = 46.45 and 49.05 + 50.5 = 99.55 requests·s,
+    // every later one 100.
+    let mut sim = knative(1);
+    assert_eq!(pods_at(&mut sim, 100.0), 1);
+    sim.set_load(0, 10.0);
+    // 102 s: (40 + 46.45 + 99.55) / 6 = 31, 1 pod; 104 s: (20 + 146 + 200) / 6 = 61, 1 pod.
+    assert_eq!(pods_at(&mut sim, 105.0), 1);
+    // 106 s: (146 + 400) / 6 = 91, ⌈1.3⌉ = 2 = 2 × 1 ready pod: panic, 2 pods; the stable
+    // window ((540 + 146 + 400) / 60 = 18.1) would keep 1.
+    assert_eq!(pods_at(&mut sim, 107.0), 2, "panic at exactly twice the ready pods");
+}
+
+#[test]
+fn a_pod_that_never_served_goes_a_stable_window_and_a_grace_period_after_the_start() {
+    // No request before the horizon: the initial pod goes once a whole stable window has
+    // passed without traffic (60 s) and then the grace period (30 s), not at the first
+    // decision whose average, over the 2 s since the start, is zero.
+    let text = r#"Scenario(name: "kpa", horizon: "5m",
+      workload: [Source(kind: "r", arrivals: Constant(per_second: 0.001))],
+      architectures: [Architecture(name: "knative", platform: Knative, entry: "f", components: [
+        Function(name: "f", work: [Compute("1s")])])])"#;
+    let mut sim = Simulation::new(load(text), 0);
+    assert_eq!(pods_at(&mut sim, 0.0), 1, "the initial scale");
+    assert_eq!(pods_at(&mut sim, 89.9), 1);
+    assert_eq!(pods_at(&mut sim, 90.0), 0);
+}
+
 // ---- Cloud Run: 80 requests an instance ----------------------------------------------
 
 #[test]
