@@ -45,6 +45,10 @@ pub const ALL: &[Bundled] = &[
         name: "connection-limits",
         text: include_str!("../../scenarios/connection-limits.ron"),
     },
+    Bundled {
+        name: "platforms",
+        text: include_str!("../../scenarios/platforms.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as

@@ -255,6 +255,11 @@ pub struct FunctionDefaults {
     pub kpa: bool,
     /// Whether the platform keeps provisioned (minimum) instances.
     pub provisioned: bool,
+    /// Whether a request that finds every instance full waits for a starting instance with
+    /// room rather than starting another (instances that serve several requests at once:
+    /// Cloud Run and Azure Functions queue requests for an instance being started; AWS
+    /// Lambda runs one request an environment, so each starts its own).
+    pub join_starting: bool,
 }
 
 /// Azure Functions, Consumption plan: execution time [USD per GB-s] and executions [USD per
@@ -481,6 +486,7 @@ impl Platform {
             vcpu: None,
             kpa: false,
             provisioned: true,
+            join_starting: false,
         };
         match self {
             Platform::AwsLambda => aws,
@@ -496,6 +502,7 @@ impl Platform {
                 // "limited to 1.5 GB of memory and one CPU" per instance.
                 vcpu: Some(1.0),
                 provisioned: false,
+                join_starting: true,
                 ..aws
             },
             Platform::GoogleCloudRun => FunctionDefaults {
@@ -511,6 +518,7 @@ impl Platform {
                 max_instances: Some(CLOUD_RUN_MAX_INSTANCES),
                 timeout: CLOUD_RUN_TIMEOUT,
                 vcpu: Some(CLOUD_RUN_VCPU),
+                join_starting: true,
                 ..aws
             },
             Platform::Knative => FunctionDefaults {

@@ -540,6 +540,9 @@ pub struct Function {
     pub max_instances: Option<u32>,
     /// vCPUs of an instance (CPU share of `Cpu` steps, at most 1; billed per vCPU-s).
     pub vcpu: f64,
+    /// A request that finds every instance full waits for a starting instance with room
+    /// before another starts (the platform's rule; not on AWS Lambda).
+    pub join_starting: bool,
     /// Processor architecture.
     pub cpu: Cpu,
     /// Call policies by target.

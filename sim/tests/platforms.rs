@@ -456,3 +456,87 @@ fn the_aws_lambda_preset_changes_no_output_of_the_bundled_scenarios() {
         );
     }
 }
+
+// ---- The bundled scenario ------------------------------------------------------------
+
+/// The bundled `platforms` scenario at `load` times its arrival rate: the report of each
+/// architecture, by name.
+fn platforms(load_factor: f64) -> Vec<ArchReport> {
+    let mut s = (*load(choreo_sim::bundled::find("platforms").unwrap().text)).clone();
+    s.scale_load(load_factor);
+    let r = run_scenario(&s, &RunOptions::default()).unwrap();
+    assert_eq!(
+        r.architectures
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["lambda", "cloud-run", "monolith"]
+    );
+    r.architectures
+}
+
+/// Dollars of the items of component `comp`.
+fn dollars(r: &ArchReport, comp: &str) -> f64 {
+    r.costs
+        .iter()
+        .filter(|c| c.component == comp)
+        .map(|c| c.cost_usd)
+        .sum()
+}
+
+#[test]
+fn the_platforms_scenario_shows_what_its_lesson_says() {
+    let r = platforms(1.0);
+    let (lambda, run, monolith) = (&r[0], &r[1], &r[2]);
+    let within = |measured: f64, stated: f64, what: &str| {
+        // The lesson's figures are rounded to two digits: within half a unit of the last.
+        let half = if stated >= 1000.0 { 50.0 } else { 0.005 };
+        assert!(
+            (measured - stated).abs() <= half,
+            "{what}: measured {measured}, the lesson says {stated}"
+        );
+    };
+    // (1) Lambda: 18,700 GB-s, $0.31, $0.07 of fees, $0.38.
+    within(quantity(lambda, "api", "duration"), 18_700.0, "Lambda GB-s");
+    within(
+        quantity(lambda, "api", "duration") * 0.000_016_666_7,
+        0.31,
+        "Lambda duration $",
+    );
+    within(quantity(lambda, "api", "requests") * 0.2e-6, 0.07, "Lambda fees");
+    within(dollars(lambda, "api"), 0.38, "Lambda function $");
+    // (2) Cloud Run: the hour on one instance, 3,600 vCPU-s and 1,800 GiB-s, $0.09 + $0.14
+    // of fees = $0.23.
+    let cpu = quantity(run, "api", "cpu duration")
+        + quantity(run, "api", "cpu duration (running at horizon)");
+    let gib = quantity(run, "api", "duration") + quantity(run, "api", "duration (running at horizon)");
+    within(cpu, 3_600.0, "Cloud Run vCPU-s");
+    within(gib, 1_800.0, "Cloud Run GiB-s");
+    within(cpu * 0.000_024 + gib * 0.000_002_5, 0.09, "Cloud Run time $");
+    within(quantity(run, "api", "requests") * 0.4e-6, 0.14, "Cloud Run fees");
+    within(dollars(run, "api"), 0.23, "Cloud Run function $");
+    let instances = |a: &ArchReport| a.functions[0].1.instances();
+    within(instances(run), 1.0, "Cloud Run instances");
+    assert!((26.5..27.5).contains(&instances(lambda)), "about 27 Lambda instances");
+    assert_eq!((run.metrics.cold_starts, lambda.metrics.cold_starts), (10, 33));
+    // (3) The servers: $0.19 an hour; the database $0.045 everywhere.
+    within(dollars(monolith, "app"), 0.19, "servers");
+    for a in &r {
+        within(dollars(a, "db"), 0.045, "the database");
+        let p99 = a.metrics.response.quantile_ms(0.99);
+        assert!((410.0..430.0).contains(&p99), "{}: p99 {p99} ms", a.name);
+    }
+    assert!(dollars(run, "api") < dollars(lambda, "api"));
+    // At 5 requests a second: Lambda $0.02, Cloud Run $0.06, the servers still $0.19.
+    let r = platforms(0.05);
+    within(dollars(&r[0], "api"), 0.02, "Lambda at 5/s");
+    within(dollars(&r[1], "api"), 0.06, "Cloud Run at 5/s");
+    within(dollars(&r[2], "app"), 0.19, "servers at 5/s");
+    let busy = quantity(&r[1], "api", "cpu duration") / 3600.0;
+    assert!((0.5..0.6).contains(&busy), "billed {busy} of the hour");
+    // The same cost between 30 and 40 requests a second.
+    let r = platforms(0.3);
+    assert!(r[0].cost_usd() < r[1].cost_usd(), "Lambda cheaper at 30/s");
+    let r = platforms(0.4);
+    assert!(r[0].cost_usd() > r[1].cost_usd(), "Cloud Run cheaper at 40/s");
+}

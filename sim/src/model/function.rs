@@ -84,6 +84,8 @@ pub(super) struct Instance {
     shared: bool,
     /// Creation order among the function's instances (`NewestCreated` selection).
     born: u64,
+    /// Invocations waiting for its cold start besides `pending` (`join_starting`).
+    joined: Vec<u32>,
 }
 
 impl Instance {
@@ -116,6 +118,7 @@ impl Instance {
             active: 0,
             shared: false,
             born,
+            joined: Vec::new(),
         }
     }
 }
@@ -140,6 +143,8 @@ pub(super) struct FnState {
     invocations: u32,
     /// Busy instances that may take more invocations (instance concurrency above 1).
     roomy: Vec<u32>,
+    /// Starting instances that may take more invocations (`join_starting`).
+    filling: Vec<u32>,
     /// Provisioned instances the function should have now, and how many busy provisioned
     /// instances still have to become on-demand when they finish.
     provisioned: u32,
@@ -226,6 +231,7 @@ impl FnState {
             idle_since: None,
             invocations: 0,
             roomy: Vec::new(),
+            filling: Vec::new(),
             provisioned: 0,
             demote: 0,
             deadlines: VecDeque::new(),
@@ -375,6 +381,27 @@ impl State {
                 i.shared = false;
                 f.roomy.pop();
             }
+            // Or it waits for an instance being started, if that one has room.
+            while spec.join_starting
+                && f.idle.is_empty()
+                && let Some(&inst) = f.filling.last()
+            {
+                let i = &mut f.instances[inst as usize];
+                if i.phase == Phase::Starting && i.active < n {
+                    i.active += 1;
+                    i.joined.push(match pending {
+                        Pending::Act(act) => act,
+                        _ => NONE,
+                    });
+                    if i.active == n {
+                        f.filling.pop();
+                    }
+                    f.invocations += 1;
+                    self.functions_active += 1;
+                    return Some((inst, false));
+                }
+                f.filling.pop();
+            }
         }
         if f.idle.is_empty()
             && (spec
@@ -424,6 +451,9 @@ impl State {
         let delay = spec.cold_start.sample(&mut f.cold_rng);
         let inst = f.create(Phase::Starting, now, pending, true, false);
         f.instances[inst as usize].active = 1;
+        if spec.join_starting && n > 1 && matches!(pending, Pending::Act(_)) {
+            f.filling.push(inst);
+        }
         self.emit(SimEvent::ColdStartBegan {
             comp,
             instance: inst,
@@ -660,7 +690,20 @@ impl State {
         if !act_on_shared {
             self.arm_deadline(plan, comp, inst);
         }
+        let f = self.fn_state(comp);
+        let joined = std::mem::take(&mut f.instances[inst as usize].joined);
+        if !joined.is_empty()
+            && let Some(pos) = f.filling.iter().position(|&x| x == inst)
+        {
+            f.filling.swap_remove(pos);
+        }
         self.run_on_instance(plan, comp, inst);
+        // Those that waited for it with the first, each with its own deadline.
+        for act in joined {
+            self.fn_state(comp).instances[inst as usize].current = act;
+            self.arm_act_deadline(plan, comp, act);
+            self.begin(act, inst, true);
+        }
     }
 
     /// Runs whatever the instance was acquired for.

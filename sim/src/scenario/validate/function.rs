@@ -230,6 +230,7 @@ pub(super) fn function(
         }),
         max_instances,
         vcpu: vcpu?,
+        join_starting: defaults.join_starting,
         cpu,
         calls: calls?,
     })
