@@ -501,9 +501,8 @@ impl Metrics {
                             "vCPU-s",
                             prices.function_vcpu_second,
                         );
-                        let running_s = ((r.billed_ns + r.billed_ns_provisioned) / 1_000_000)
-                            as f64
-                            / 1_000.0;
+                        let running_s =
+                            ((r.billed_ns + r.billed_ns_provisioned) / 1_000_000) as f64 / 1_000.0;
                         line(
                             "cpu duration (running at horizon)",
                             running_s * f.vcpu,

@@ -382,7 +382,7 @@ impl Simulation {
                                 ),
                             ),
                         )
-                        .with_kpa(f.kpa),
+                        .with_kpa(f.kpa.as_deref().copied()),
                     ),
                 ),
                 Spec::Gateway(g) => (

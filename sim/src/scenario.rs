@@ -535,7 +535,7 @@ pub struct Function {
     /// ... per this period [ns].
     pub scale_every: SimTime,
     /// Instances scaled by the Knative Pod Autoscaler instead (`scale_*` then unused).
-    pub kpa: Option<Kpa>,
+    pub kpa: Option<Box<Kpa>>,
     /// Most instances at once, if limited.
     pub max_instances: Option<u32>,
     /// vCPUs of an instance (CPU share of `Cpu` steps, at most 1; billed per vCPU-s).

@@ -90,12 +90,8 @@ impl Session {
     /// The itemised bill so far, invocations running now billed for the time they ran.
     pub fn costs(&self) -> Vec<CostLine> {
         let arch = self.sim.architecture();
-        self.metrics.costs_with_running(
-            arch,
-            &arch.prices,
-            self.sim.now(),
-            &self.running(),
-        )
+        self.metrics
+            .costs_with_running(arch, &arch.prices, self.sim.now(), &self.running())
     }
 
     /// The function invocations running now, by component.

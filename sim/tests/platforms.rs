@@ -87,7 +87,11 @@ fn the_knative_pod_autoscaler_follows_its_rules_through_a_step_up_and_down() {
     // s. The second [100, 101) integrates to 5.5 (the old requests leaving) + 405.45 (the
     // first 900 new ones) = 410.95, and [101, 102) to 95.05 + 900 = 995.05 requests·s.
     let mut sim = knative(1);
-    assert_eq!(pods_at(&mut sim, 100.0), 1, "⌈10 / 70⌉ = 1 pod at 10 requests");
+    assert_eq!(
+        pods_at(&mut sim, 100.0),
+        1,
+        "⌈10 / 70⌉ = 1 pod at 10 requests"
+    );
     sim.set_load(0, 100.0);
     // Decision at 102 s: panic average (4 × 10 + 410.95 + 995.05) / 6 = 241.0, ⌈241 / 70⌉ = 4
     // ≥ 2 × 1 ready pod: panic, within the 6-s panic window of the step; the stable average
@@ -197,7 +201,11 @@ fn panic_begins_when_the_panic_windows_pods_reach_twice_the_ready_ones() {
     assert_eq!(pods_at(&mut sim, 105.0), 1);
     // 106 s: (146 + 400) / 6 = 91, ⌈1.3⌉ = 2 = 2 × 1 ready pod: panic, 2 pods; the stable
     // window ((540 + 146 + 400) / 60 = 18.1) would keep 1.
-    assert_eq!(pods_at(&mut sim, 107.0), 2, "panic at exactly twice the ready pods");
+    assert_eq!(
+        pods_at(&mut sim, 107.0),
+        2,
+        "panic at exactly twice the ready pods"
+    );
 }
 
 #[test]
@@ -248,7 +256,11 @@ fn on_cloud_run_n_concurrent_requests_take_n_over_80_instances_rounded_up() {
             .filter(|(_, e)| matches!(e, SimEvent::ColdStartBegan { .. }))
             .count();
         assert_eq!(created, expected, "{n} concurrent requests");
-        assert_eq!(instances(&sim, 0), expected as u32, "{n}: instances at the end");
+        assert_eq!(
+            instances(&sim, 0),
+            expected as u32,
+            "{n}: instances at the end"
+        );
     }
 }
 
@@ -291,8 +303,16 @@ fn azure_bills_memory_in_128_mb_steps_and_at_least_100_ms_an_execution() {
         0,
     );
     // "short" runs 30 ms + the 250.4 ms call: 280.4 ms, billed 281 ms at 256 MB.
-    close(quantity(&r, "short", "duration"), 99.0 * 0.281 * 0.25, "short GB-s");
-    close(quantity(&r, "long", "duration"), 99.0 * 0.251 * 0.125, "long GB-s");
+    close(
+        quantity(&r, "short", "duration"),
+        99.0 * 0.281 * 0.25,
+        "short GB-s",
+    );
+    close(
+        quantity(&r, "long", "duration"),
+        99.0 * 0.251 * 0.125,
+        "long GB-s",
+    );
     let line = |comp: &str, item: &str| {
         r.costs
             .iter()
@@ -314,7 +334,11 @@ fn azure_bills_memory_in_128_mb_steps_and_at_least_100_ms_an_execution() {
         Function(name: "f", cold_start: "0ms", work: [Compute("30ms")])])])"#,
         0,
     );
-    close(quantity(&r, "f", "duration"), 99.0 * 0.1 * 0.125, "at least 100 ms");
+    close(
+        quantity(&r, "f", "duration"),
+        99.0 * 0.1 * 0.125,
+        "at least 100 ms",
+    );
 }
 
 #[test]
@@ -349,7 +373,11 @@ fn cloud_run_bills_an_instances_busy_time_in_100_ms_units_shared_by_its_requests
         Function(name: "f", cold_start: "0ms", work: [Compute("1500ms")])])])"#,
         0,
     );
-    close(quantity(&r, "f", "cpu duration"), 0.0, "no busy period ended");
+    close(
+        quantity(&r, "f", "cpu duration"),
+        0.0,
+        "no busy period ended",
+    );
     close(
         quantity(&r, "f", "cpu duration (running at horizon)"),
         99.0,
@@ -405,7 +433,10 @@ fn the_aws_lambda_preset_is_the_published_aws_figures() {
     assert_eq!(f.scale_every_non_http, 10 * NS_PER_S);
     assert_eq!(f.timeout, 900 * NS_PER_S);
     assert_eq!((f.max_instances, f.vcpu, f.kpa), (None, None, false));
-    assert_eq!(Platform::AwsLambda.concurrency_limit(), cal::ACCOUNT_CONCURRENCY);
+    assert_eq!(
+        Platform::AwsLambda.concurrency_limit(),
+        cal::ACCOUNT_CONCURRENCY
+    );
 }
 
 /// `text` with `platform: AwsLambda` written into every architecture that names none.
@@ -414,7 +445,12 @@ fn with_aws_preset(text: &str) -> String {
     let mut out = parts.next().unwrap_or_default().to_string();
     for part in parts {
         out.push_str("Architecture(");
-        if !part.split("Architecture(").next().unwrap_or_default().contains("platform:") {
+        if !part
+            .split("Architecture(")
+            .next()
+            .unwrap_or_default()
+            .contains("platform:")
+        {
             out.push_str("platform: AwsLambda, ");
         }
         out.push_str(part);
@@ -422,12 +458,15 @@ fn with_aws_preset(text: &str) -> String {
     out
 }
 
+/// A writer of one of `choreo run`'s files.
+type Writer = fn(&choreo_sim::run::Report, &mut dyn std::io::Write) -> std::io::Result<()>;
+
 /// Every file `choreo run` writes from the report (summary, quantiles, costs, timeseries,
 /// isolation), as bytes.
 fn outputs(text: &str) -> Vec<Vec<u8>> {
     let s = load(text);
     let r = run_scenario(&s, &RunOptions::default()).unwrap();
-    let writers: [fn(&choreo_sim::run::Report, &mut dyn std::io::Write) -> std::io::Result<()>; 5] = [
+    let writers: [Writer; 5] = [
         export::write_summary,
         export::write_quantiles,
         export::write_costs,
@@ -503,22 +542,41 @@ fn the_platforms_scenario_shows_what_its_lesson_says() {
         0.31,
         "Lambda duration $",
     );
-    within(quantity(lambda, "api", "requests") * 0.2e-6, 0.07, "Lambda fees");
+    within(
+        quantity(lambda, "api", "requests") * 0.2e-6,
+        0.07,
+        "Lambda fees",
+    );
     within(dollars(lambda, "api"), 0.38, "Lambda function $");
     // (2) Cloud Run: the hour on one instance, 3,600 vCPU-s and 1,800 GiB-s, $0.09 + $0.14
     // of fees = $0.23.
     let cpu = quantity(run, "api", "cpu duration")
         + quantity(run, "api", "cpu duration (running at horizon)");
-    let gib = quantity(run, "api", "duration") + quantity(run, "api", "duration (running at horizon)");
+    let gib =
+        quantity(run, "api", "duration") + quantity(run, "api", "duration (running at horizon)");
     within(cpu, 3_600.0, "Cloud Run vCPU-s");
     within(gib, 1_800.0, "Cloud Run GiB-s");
-    within(cpu * 0.000_024 + gib * 0.000_002_5, 0.09, "Cloud Run time $");
-    within(quantity(run, "api", "requests") * 0.4e-6, 0.14, "Cloud Run fees");
+    within(
+        cpu * 0.000_024 + gib * 0.000_002_5,
+        0.09,
+        "Cloud Run time $",
+    );
+    within(
+        quantity(run, "api", "requests") * 0.4e-6,
+        0.14,
+        "Cloud Run fees",
+    );
     within(dollars(run, "api"), 0.23, "Cloud Run function $");
     let instances = |a: &ArchReport| a.functions[0].1.instances();
     within(instances(run), 1.0, "Cloud Run instances");
-    assert!((26.5..27.5).contains(&instances(lambda)), "about 27 Lambda instances");
-    assert_eq!((run.metrics.cold_starts, lambda.metrics.cold_starts), (10, 33));
+    assert!(
+        (26.5..27.5).contains(&instances(lambda)),
+        "about 27 Lambda instances"
+    );
+    assert_eq!(
+        (run.metrics.cold_starts, lambda.metrics.cold_starts),
+        (10, 33)
+    );
     // (3) The servers: $0.19 an hour; the database $0.045 everywhere.
     within(dollars(monolith, "app"), 0.19, "servers");
     for a in &r {
@@ -538,5 +596,51 @@ fn the_platforms_scenario_shows_what_its_lesson_says() {
     let r = platforms(0.3);
     assert!(r[0].cost_usd() < r[1].cost_usd(), "Lambda cheaper at 30/s");
     let r = platforms(0.4);
-    assert!(r[0].cost_usd() > r[1].cost_usd(), "Cloud Run cheaper at 40/s");
+    assert!(
+        r[0].cost_usd() > r[1].cost_usd(),
+        "Cloud Run cheaper at 40/s"
+    );
+}
+
+#[test]
+fn the_docs_example_of_one_function_on_four_platforms_bills_as_the_docs_say() {
+    let (text, _) = support::docs_example("Scenario(\n    name: \"One function, four platforms\"");
+    let s = load(&text);
+    let r = run_scenario(&s, &RunOptions::default()).unwrap();
+    let a = |name: &str| r.architectures.iter().find(|a| a.name == name).unwrap();
+    let usd = |a: &ArchReport, item: &str| {
+        a.costs
+            .iter()
+            .find(|c| c.component == "f" && c.item == item)
+            .map_or(0.0, |c| c.cost_usd)
+    };
+    close(
+        quantity(a("lambda"), "f", "duration"),
+        99.0 * 0.03 * 160.0 / 1024.0,
+        "lambda",
+    );
+    close(quantity(a("azure"), "f", "duration"), 2.475, "azure GB-s");
+    close(usd(a("azure"), "duration"), 0.000_039_6, "azure $");
+    close(usd(a("azure"), "requests"), 0.000_019_8, "azure executions");
+    close(
+        quantity(a("cloud-run"), "f", "cpu duration"),
+        9.9,
+        "cloud-run vCPU-s",
+    );
+    close(
+        usd(a("cloud-run"), "cpu duration"),
+        0.000_237_6,
+        "cloud-run CPU $",
+    );
+    close(
+        quantity(a("cloud-run"), "f", "duration"),
+        4.95,
+        "cloud-run GiB-s",
+    );
+    close(
+        usd(a("cloud-run"), "requests"),
+        0.000_039_6,
+        "cloud-run requests",
+    );
+    assert_eq!(a("knative").cost_usd(), 0.0);
 }

@@ -1321,7 +1321,7 @@ impl State {
     pub(super) fn kpa_tick(&mut self, plan: &Plan, comp: CompId) {
         let now = self.now();
         let f_spec = spec(plan, comp);
-        let Some(params) = f_spec.kpa else {
+        let Some(tick) = f_spec.kpa.as_ref().map(|k| k.tick) else {
             return;
         };
         let (min, max) = (f_spec.provisioned, f_spec.max_instances);
@@ -1346,7 +1346,7 @@ impl State {
             self.kpa_remove_pods(comp, pods - desired);
         }
         self.cal
-            .schedule(now + params.tick, Ev::KpaTick { comp: comp as u32 });
+            .schedule(now + tick, Ev::KpaTick { comp: comp as u32 });
     }
 
     /// Removes `count` pods: starting ones first (dropped when they are ready), then idle

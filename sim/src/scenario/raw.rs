@@ -531,7 +531,7 @@ pub enum RawComponent {
         timeout: Option<String>,
         /// How fast new instances may be added (default 1,000 every 10 s).
         #[serde(default)]
-        scaling: Option<RawScaling>,
+        scaling: Option<Box<RawScaling>>,
         /// Invocations one instance serves at once (default 1, as on AWS Lambda; more on
         /// platforms such as Cloud Run or Azure Functions).
         #[serde(default)]

@@ -148,9 +148,7 @@ fn component(
     use RawComponent as C;
     match c {
         C::Server { .. } => server::server(ctx, path, c, names, kinds).map(Spec::Server),
-        C::Function { .. } => {
-            function::function(ctx, path, c, names, platform).map(Spec::Function)
-        }
+        C::Function { .. } => function::function(ctx, path, c, names, platform).map(Spec::Function),
         C::Gateway { .. } => gateway::gateway(ctx, path, c, names, kinds).map(Spec::Gateway),
         C::Queue { .. } => queue::queue(ctx, path, c, names).map(Spec::Queue),
         C::Topic { .. } => topic::topic(ctx, path, c, names).map(Spec::Topic),

@@ -66,7 +66,7 @@ pub(super) fn function(
         *instance_concurrency,
         platform,
     );
-    let (scale, kpa) = match scaling {
+    let (scale, kpa) = match scaling.as_deref() {
         Some(RawScaling::Scaling { instances, every }) => {
             if *instances == 0 {
                 ctx.error(&field("scaling.instances"), "must be at least 1");
@@ -76,7 +76,12 @@ pub(super) fn function(
         }
         Some(kpa) => (
             Some((defaults.scale_instances, defaults.scale_every)),
-            Some(kpa_params(ctx, &field("scaling"), kpa, instance_concurrency)),
+            Some(kpa_params(
+                ctx,
+                &field("scaling"),
+                kpa,
+                instance_concurrency,
+            )),
         ),
         None if defaults.kpa => (
             Some((defaults.scale_instances, defaults.scale_every)),
@@ -115,7 +120,8 @@ pub(super) fn function(
             );
         }
     }
-    if !defaults.provisioned && (provisioned.is_some_and(|p| p > 0) || provisioned_schedule.is_some())
+    if !defaults.provisioned
+        && (provisioned.is_some_and(|p| p > 0) || provisioned_schedule.is_some())
     {
         ctx.error(
             &field(if provisioned.is_some() {
@@ -224,9 +230,11 @@ pub(super) fn function(
         timeout: timeout?,
         scale_instances: scale.0,
         scale_every: scale.1,
-        kpa: kpa.map(|k| Kpa {
-            initial_scale: k.initial_scale.max(provisioned.unwrap_or(0)),
-            ..k
+        kpa: kpa.map(|k| {
+            Box::new(Kpa {
+                initial_scale: k.initial_scale.max(provisioned.unwrap_or(0)),
+                ..k
+            })
         }),
         max_instances,
         vcpu: vcpu?,
@@ -386,16 +394,23 @@ fn kpa_params(
         return None;
     };
     let field = |f: &str| format!("{path}.{f}");
-    let mut number = |name: &str, value: Option<f64>, default: f64, ok: &dyn Fn(f64) -> bool, want: &str| {
-        let v = value.unwrap_or(default);
-        if v.is_finite() && ok(v) {
-            Some(v)
-        } else {
-            ctx.error(&field(name), format!("must be {want}, found {v}"));
-            None
-        }
-    };
-    let target = number("target", *target, cal::KPA_TARGET, &|v| v > 0.0, "greater than zero");
+    let mut number =
+        |name: &str, value: Option<f64>, default: f64, ok: &dyn Fn(f64) -> bool, want: &str| {
+            let v = value.unwrap_or(default);
+            if v.is_finite() && ok(v) {
+                Some(v)
+            } else {
+                ctx.error(&field(name), format!("must be {want}, found {v}"));
+                None
+            }
+        };
+    let target = number(
+        "target",
+        *target,
+        cal::KPA_TARGET,
+        &|v| v > 0.0,
+        "greater than zero",
+    );
     let utilization = number(
         "target_utilization",
         *target_utilization,
@@ -455,7 +470,9 @@ fn kpa_params(
     };
     let (stable, panic_pct) = (stable?, panic_pct?);
     // The panic window in whole seconds, as Knative's one-second buckets cover it.
-    let panic_s = ((stable / NS_PER_S) as f64 * panic_pct / 100.0).ceil().max(1.0) as SimTime;
+    let panic_s = ((stable / NS_PER_S) as f64 * panic_pct / 100.0)
+        .ceil()
+        .max(1.0) as SimTime;
     Some(Kpa {
         target: target?.min(f64::from(instance_concurrency)) * utilization?,
         stable_window: stable,

@@ -89,9 +89,7 @@ impl Overrides {
         }
         book.bill_init = self.bill_init.unwrap_or(book.bill_init);
         book.bill_per_instance = self.bill_per_instance.unwrap_or(book.bill_per_instance);
-        book.billing_granularity = self
-            .billing_granularity
-            .unwrap_or(book.billing_granularity);
+        book.billing_granularity = self.billing_granularity.unwrap_or(book.billing_granularity);
         book.billing_minimum = self.billing_minimum.unwrap_or(book.billing_minimum);
         book.memory_step_mb = self.memory_step_mb.unwrap_or(book.memory_step_mb);
     }
