@@ -644,3 +644,31 @@ fn the_docs_example_of_one_function_on_four_platforms_bills_as_the_docs_say() {
     );
     assert_eq!(a("knative").cost_usd(), 0.0);
 }
+
+#[test]
+fn a_knative_design_under_faults_and_bursts_loses_no_transaction() {
+    // Pods with a hard limit (requests wait in the buffer), a timeout, asynchronous work on a
+    // second autoscaled function, crashes, a slow database and a capacity cut: every
+    // transaction ends, and none is left once the run is drained.
+    let text = r#"Scenario(name: "kn", horizon: "30m", seed: 5,
+      workload: [Source(kind: "r", arrivals: Bursts(on_per_second: 200.0, off_per_second: 2.0, on: "30s", off: "3m"))],
+      architectures: [Architecture(name: "kn", platform: Knative, entry: "api", components: [
+        Gateway(name: "api", routes: {"r": "f"}),
+        Function(name: "f", instance_concurrency: 5, timeout: "2s",
+                 work: [Compute(Exponential(mean: "50ms")), Read("db"), Emit("g")],
+                 scaling: Kpa(target: 10.0, stable_window: "30s")),
+        Function(name: "g", work: [Compute("300ms")], max_instances: 3),
+        Database(name: "db", latency: LogNormal(median: "20ms", p99: "2s"))])],
+      faults: [
+        Fault(target: "f", at: "5m", lasts: "2m", kind: Crash(probability: 0.05)),
+        Fault(target: "db", at: "10m", lasts: "3m", kind: Slow(factor: 5.0)),
+        Fault(target: "f", at: "20m", lasts: "2m", kind: CapacityCut(factor: 0.2))])"#;
+    let mut sim = Simulation::new(load(text), 0);
+    sim.run(&mut ());
+    let c = sim.counts();
+    assert!(c.conserved() && c.arrived > 10_000, "{c:?}");
+    sim.drain(86_400 * NS_PER_S, &mut ());
+    let c = sim.counts();
+    assert!(c.conserved() && c.in_flight == 0, "{c:?}");
+    assert!(c.completed > 0 && c.failed > 0, "{c:?}");
+}

@@ -9,7 +9,7 @@
 //! | `horizon`, `seed`, `prices.function_gb_second`, ... | a top-level field (inserted if the file leaves it to its default) |
 //! | `workload.upload.per_second` | a field of the source of kind `upload`; a field nested once or more (`arrivals.per_second`) may be named by its last segments when they are unique under the source |
 //! | `serverless.tag-fn.memory_mb` | a field of component `tag-fn` of architecture `serverless` (inserted if not written) |
-//! | `serverless.concurrency_limit` | a field of the architecture itself |
+//! | `serverless.concurrency_limit`, `serverless.platform`, `serverless.prices.function_gb_second` | a field of the architecture itself |
 //! | `faults.0.lasts` | a field of the first fault |
 //! | `architectures[1].components[3].batch` | any field by its full path, as diagnostics print it |
 //! | `load` | not a field: every source's rate times this factor ([`Scenario::scale_load`]) |
@@ -584,8 +584,15 @@ fn base_of<'p>(raw: &RawScenario, path: &'p str) -> Result<(String, Vec<&'p str>
                     return Ok((format!("{base}.components[{c}]"), segs[k..].to_vec()));
                 }
             }
-            const FIELDS: [&str; 5] =
-                ["name", "entry", "concurrency_limit", "components", "layout"];
+            const FIELDS: [&str; 7] = [
+                "name",
+                "entry",
+                "platform",
+                "prices",
+                "concurrency_limit",
+                "components",
+                "layout",
+            ];
             match segs.get(1) {
                 Some(field) if FIELDS.contains(field) => Ok((base, segs[1..].to_vec())),
                 Some(name) => {
@@ -786,6 +793,27 @@ mod tests {
         };
         assert_eq!(f.concurrency, Some(7));
         assert_eq!(s.architectures[1].concurrency_limit, 50);
+    }
+
+    #[test]
+    fn an_architectures_platform_and_prices_are_fields_of_it() {
+        let s = set(&[
+            "serverless.platform=GoogleCloudRun",
+            "serverless.prices.function_vcpu_second=0.00003",
+        ])
+        .unwrap();
+        let a = &s.architectures[1];
+        assert_eq!(a.platform, crate::scenario::Platform::GoogleCloudRun);
+        assert_eq!(a.prices.function_vcpu_second, 0.00003);
+        // The platform's defaults: 80 requests an instance.
+        let Spec::Function(f) = spec(&s, "serverless", "tag-fn") else {
+            panic!()
+        };
+        assert_eq!(f.instance_concurrency, 80);
+        assert_eq!(
+            s.architectures[0].platform,
+            crate::scenario::Platform::AwsLambda
+        );
     }
 
     #[test]

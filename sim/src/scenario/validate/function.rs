@@ -105,8 +105,8 @@ pub(super) fn function(
         ),
         None => (Some((defaults.scale_instances, defaults.scale_every)), None),
     };
-    let kpa = optional(kpa)?;
-    if kpa.is_some() {
+    let kpa_scaled = kpa.is_some();
+    if kpa_scaled {
         if keep_alive.is_some() {
             ctx.error(
                 &field("keep_alive"),
@@ -192,11 +192,11 @@ pub(super) fn function(
                 .ok()
         }
     };
-    let keep_alive = match (keep_alive, &kpa) {
+    let keep_alive = match (keep_alive, kpa_scaled) {
         // Pods of the autoscaler are removed by it, never by a keep-alive.
-        (_, Some(_)) => Some(KeepAlive::Fixed(SimTime::MAX)),
-        (Some(k), None) => keep_alive_policy(ctx, &field("keep_alive"), k),
-        (None, None) => Some(KeepAlive::Fixed(
+        (_, true) => Some(KeepAlive::Fixed(SimTime::MAX)),
+        (Some(k), false) => keep_alive_policy(ctx, &field("keep_alive"), k),
+        (None, false) => Some(KeepAlive::Fixed(
             defaults.keep_alive.unwrap_or(cal::KEEP_ALIVE),
         )),
     };
@@ -230,7 +230,7 @@ pub(super) fn function(
         timeout: timeout?,
         scale_instances: scale.0,
         scale_every: scale.1,
-        kpa: kpa.map(|k| {
+        kpa: optional(kpa)?.map(|k| {
             Box::new(Kpa {
                 initial_scale: k.initial_scale.max(provisioned.unwrap_or(0)),
                 ..k
