@@ -262,6 +262,11 @@ pub struct Metrics {
     pub response: Latency,
     /// Done latency of completed transactions.
     pub done: Latency,
+    /// Wait of each execution for its worker, instance or consumer (`waited_ns` of
+    /// `InvocationStarted`).
+    pub queue_wait: Latency,
+    /// Of those, the waits of zero (the histogram records them as 1 µs).
+    pub queue_wait_zeros: u64,
     /// Transactions that got a failed response.
     pub failed_responses: u64,
     /// Work executions (function invocations per message, server handler runs).
@@ -321,6 +326,8 @@ impl Metrics {
         Self {
             response: Latency::new(),
             done: Latency::new(),
+            queue_wait: Latency::new(),
+            queue_wait_zeros: 0,
             failed_responses: 0,
             invocations: 0,
             function_invocations: 0,
@@ -397,6 +404,20 @@ impl Metrics {
             .map(|&start| u128::from((until - start).max(cal::SERVER_MIN_BILLED)))
             .sum();
         (self.server_billed[comp] + running) as f64 / (3600 * NS_PER_S) as f64
+    }
+
+    /// The q-quantile of the waits for a worker, an instance or a consumer [ms], or NaN
+    /// without any: 0 when it falls among the waits of zero (most executions, at light
+    /// load), which the histogram alone would read as its lowest bucket, 1 µs.
+    pub fn queue_wait_quantile_ms(&self, q: f64) -> f64 {
+        let n = self.queue_wait.count();
+        // The histogram's rank: the ceil(q × n)-th value, at least the first.
+        let rank = ((q.clamp(0.0, 1.0) * n as f64).ceil() as u64).max(1);
+        if n > 0 && rank <= self.queue_wait_zeros {
+            0.0
+        } else {
+            self.queue_wait.quantile_ms(q)
+        }
     }
 
     /// Fraction of function executions that waited for a cold start (NaN without any).
@@ -563,8 +584,15 @@ impl Observer for Metrics {
             SimEvent::Request { to, .. } if self.is_gateway[to] => {
                 self.usage[to].gateway_requests += 1
             }
-            SimEvent::InvocationStarted { comp, cold, .. } => {
+            SimEvent::InvocationStarted {
+                comp,
+                cold,
+                waited_ns,
+                ..
+            } => {
                 self.invocations += 1;
+                self.queue_wait.record(waited_ns);
+                self.queue_wait_zeros += u64::from(waited_ns == 0);
                 if self.memory[comp] > 0 {
                     self.function_invocations += 1;
                     if cold {
