@@ -79,3 +79,19 @@ pub fn docs_example(start: &str) -> (String, String) {
     let ron = block.split("```").next().unwrap_or_default().to_string();
     (ron, docs)
 }
+
+/// The cell of `summary.csv` column `name` for architecture report `a`, as written, read
+/// back as a number (NaN when empty).
+pub fn cell(s: &Scenario, a: &choreo_sim::run::ArchReport, name: &str) -> f64 {
+    let column = choreo_sim::report::SUMMARY
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no summary column {name}"));
+    let text = (column.cell)(s, a);
+    if text.is_empty() {
+        f64::NAN
+    } else {
+        text.parse()
+            .unwrap_or_else(|e| panic!("{name} = {text:?}: {e}"))
+    }
+}
