@@ -130,6 +130,65 @@ fn a_message_waits_from_its_send_to_its_receive_not_to_its_turn_in_the_batch() {
     }
 }
 
+#[test]
+fn a_message_visible_again_waits_from_then_not_from_its_send() {
+    // One message at 1 s, received at once; its processing fails (the external service
+    // always errs), so it is visible again when its 5-s visibility timeout ends, at 6 s,
+    // and received at once again: both receives waited 0, though it was sent 5 s before its
+    // second. The invisible time is no wait for a consumer; after its second receive it
+    // moves to the dead-letter queue, which has no consumer: nothing waits there either.
+    let s = load(
+        r#"Scenario(name: "again", horizon: "20s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+          architectures: [Architecture(name: "a", entry: "producer", components: [
+            Function(name: "producer", cold_start: "0ms", work: [Emit("jobs")]),
+            Queue(name: "jobs", consumer: "worker", batch: 1, visibility_timeout: "5s",
+                  max_receives: 2, dead_letter: "dlq"),
+            Queue(name: "dlq"),
+            Function(name: "worker", cold_start: "0ms", work: [Call("x")]),
+            External(name: "x", latency: "0ms", error_rate: 1.0)])])"#,
+    );
+    let (a, events) = run_stopping(&s, 0, 500_000_000);
+    assert_eq!((a.counts.arrived, a.metrics.dead_letter_moves), (1, 1));
+    let starts: Vec<SimTime> = events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            SimEvent::InvocationStarted { comp: 3, .. } => Some(*t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(starts, [NS_PER_S, 6 * NS_PER_S]);
+    assert_eq!(waits_ms(&events, 3), [0.0, 0.0]);
+    assert_eq!(cell(&s, &a, "mean_backlog"), 0.0);
+}
+
+#[test]
+fn the_p99_wait_is_zero_when_almost_nothing_waits() {
+    // 1-s gaps, 10-ms handlers, one worker; a second source's one request comes at 100 s,
+    // with one of the first's: one of the two waits 10 ms, the other 149 of the 150 wait for
+    // nothing. The histogram holds a wait of 0 in its lowest bucket (1 µs), but the p99 is
+    // a wait of 0, and says 0; the mean is 10/150 ms.
+    let s = load(
+        r#"Scenario(name: "idle", horizon: "150s",
+          workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0)),
+                     Source(kind: "r", arrivals: Constant(per_second: 0.01))],
+          architectures: [Architecture(name: "a", entry: "app", components: [
+            Server(name: "app", instances: 1, workers: 1, handlers: {"r": [Compute("10ms")]})])])"#,
+    );
+    let a = run_architecture(Arc::clone(&s), 0, NS_PER_S, &mut ()).unwrap();
+    assert_eq!(a.metrics.invocations, 150);
+    let text = |column: &str| {
+        let c = choreo_sim::report::SUMMARY
+            .iter()
+            .find(|c| c.name == column)
+            .unwrap();
+        (c.cell)(&s, &a)
+    };
+    assert_eq!(text("queue_wait_p99_ms"), "0.000");
+    assert_eq!(text("queue_wait_mean_ms"), "0.067");
+    assert_eq!(a.metrics.queue_wait_quantile_ms(1.0), 10.0);
+}
+
 /// Time in each phase (starting, busy, idle) of the instances of the functions given,
 /// followed from the events alone (instances serving one invocation at a time).
 #[derive(Default)]
@@ -270,6 +329,8 @@ fn busy_starting_and_idle_instances_add_up_to_mean_instances() {
     .map(|c| cell(&s, &a, c))
     .sum();
     let whole = cell(&s, &a, "mean_instances");
+    let exact = a.mean_busy_instances() + a.mean_starting_instances() + a.mean_idle_instances();
+    assert!((exact - a.mean_instances()).abs() <= 1e-12 * exact);
     // Each cell is rounded to 3 decimals: the sum may be off by 1.5 thousandths.
     assert!((parts - whole).abs() <= 0.0015, "{parts} vs {whole}");
     assert!(cell(&s, &a, "mean_busy_instances") > 0.1);
