@@ -645,6 +645,14 @@ impl Simulation {
         self.st.backlog.mean(self.now())
     }
 
+    /// How many wait now for a worker, an instance or a consumer, as [`mean_backlog`]
+    /// counts them.
+    ///
+    /// [`mean_backlog`]: Simulation::mean_backlog
+    pub fn waiting(&self) -> u64 {
+        self.st.backlog.waiting()
+    }
+
     /// Time-average busy server workers, summed over the servers, from the start until now.
     pub fn mean_busy_workers(&self) -> f64 {
         let now = self.now();

@@ -29,6 +29,11 @@ impl Backlog {
         self.waiting = (self.waiting + began).saturating_sub(ended);
     }
 
+    /// The number waiting now.
+    pub(super) fn waiting(&self) -> u64 {
+        self.waiting
+    }
+
     /// Time-average number waiting over `[0, until]` (0 at time zero).
     pub(super) fn mean(&self, until: SimTime) -> f64 {
         if until == 0 {
