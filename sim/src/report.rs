@@ -465,7 +465,7 @@ pub const SUMMARY: &[Column] = &[
         unit: "ms",
         doc: "99th percentile of the same waits (0 when at least 99% waited for nothing); empty without executions.",
         shown: Shown::FileOnly,
-        cell: |_, a| num(a.metrics.queue_wait_quantile_ms(0.99), 3),
+        cell: |_, a| num(a.metrics.queue_wait.quantile_ms(0.99), 3),
     },
     Column {
         name: "mean_backlog",

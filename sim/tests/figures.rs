@@ -186,7 +186,7 @@ fn the_p99_wait_is_zero_when_almost_nothing_waits() {
     };
     assert_eq!(text("queue_wait_p99_ms"), "0.000");
     assert_eq!(text("queue_wait_mean_ms"), "0.067");
-    assert_eq!(a.metrics.queue_wait_quantile_ms(1.0), 10.0);
+    assert_eq!(a.metrics.queue_wait.quantile_ms(1.0), 10.0);
 }
 
 /// Time in each phase (starting, busy, idle) of the instances of the functions given,
