@@ -565,7 +565,12 @@ impl State {
         } = self.acts[act as usize];
         match self.acquire(plan, comp, Pending::Act(act)) {
             Some((inst, ready)) => {
-                self.acts[act as usize].inst = inst;
+                let now = self.now();
+                let a = &mut self.acts[act as usize];
+                a.inst = inst;
+                // Until it begins, `started` is when it asked for an instance.
+                a.waited = now - a.started;
+                self.unqueue(act);
                 if ready {
                     self.run_on_instance(plan, comp, inst);
                 }
@@ -685,6 +690,7 @@ impl State {
         a.inst = inst;
         // Each receive is a new attempt with draws of its own.
         a.attempt = receives.saturating_sub(1);
+        a.waited = self.msgs[msg as usize].waited;
         let act = self.acts.insert(a) as u32;
         self.fn_state(comp).instances[inst as usize].current = act;
         self.message_starts(msg);

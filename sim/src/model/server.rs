@@ -57,6 +57,8 @@ pub(super) struct ServerState {
     busy_area: u128,
     capacity_area: u128,
     accounted: SimTime,
+    /// Integral of busy workers over the whole run, up to `accounted` [workers·ns].
+    busy_run: u128,
     /// Time of the last scaling action.
     last_scaled: SimTime,
     /// Connections each instance holds: (database, count).
@@ -82,6 +84,7 @@ impl ServerState {
             busy_area: 0,
             capacity_area: 0,
             accounted: 0,
+            busy_run: 0,
             last_scaled: 0,
             pools: vec![Vec::new(); n],
             cores_busy: vec![0; n],
@@ -128,8 +131,19 @@ impl ServerState {
         let dt = u128::from(now - self.accounted);
         let busy: u32 = self.busy.iter().sum();
         self.busy_area += u128::from(busy) * dt;
+        self.busy_run += u128::from(busy) * dt;
         self.capacity_area += u128::from(self.up() * self.workers) * dt;
         self.accounted = now;
+    }
+
+    /// Time-average busy workers over `[0, until]`, all instances together (0 at time zero).
+    pub(super) fn mean_busy(&self, until: SimTime) -> f64 {
+        if until == 0 {
+            return 0.0;
+        }
+        let busy: u32 = self.busy.iter().sum();
+        let tail = u128::from(busy) * u128::from(until.saturating_sub(self.accounted));
+        (self.busy_run + tail) as f64 / until as f64
     }
 }
 
@@ -248,6 +262,7 @@ impl State {
                 .is_none_or(|limit| (s.backlog.len() as u32) < limit)
         {
             s.backlog.push_back(act);
+            self.waits_began(1);
         } else {
             let id = self.txns[txn as usize].id;
             self.emit(SimEvent::Rejected { txn: id, comp });
@@ -256,6 +271,10 @@ impl State {
     }
 
     fn server_run(&mut self, comp: CompId, inst: u32, act: u32) {
+        let now = self.now();
+        let a = &mut self.acts[act as usize];
+        // Until it begins, `started` is when it asked for its worker.
+        a.waited = now - a.started;
         let s = self.server_state(comp);
         s.busy[inst as usize] += 1;
         s.running[inst as usize].push(act);
@@ -283,6 +302,7 @@ impl State {
             let Some(next) = s.backlog.pop_front() else {
                 return;
             };
+            self.waits_ended(1);
             self.server_run(comp, inst, next);
         }
     }

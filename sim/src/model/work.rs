@@ -92,8 +92,15 @@ pub(super) struct Act {
     pub catching: bool,
     /// Whether it holds one of its server instance's cores (a CPU-bound step).
     pub on_core: bool,
-    /// When it began executing [ns] (billing of invocations that share an instance).
+    /// When it asked for its worker or instance (its request, or its platform retry after
+    /// an error) [ns]; from [`State::begin`] on, when it began executing (billing of
+    /// invocations that share an instance).
     pub started: u64,
+    /// How long it waited for its worker, instance or consumer [ns] (`InvocationStarted`).
+    pub waited: u64,
+    /// Whether it is counted in the backlog: an asynchronous invocation throttled and not
+    /// yet given an instance.
+    pub queued: bool,
     /// Its own deadline's generation, on an instance serving several invocations at once.
     pub deadline: u64,
     /// Mixed into the keys of its draws: which try of its callers this is (0 for a first
@@ -132,6 +139,8 @@ impl Act {
             catching: false,
             on_core: false,
             started: now,
+            waited: 0,
+            queued: false,
             deadline: 0,
             lineage: 0,
         }
@@ -238,11 +247,13 @@ impl State {
     fn run_begun(&mut self, plan: &Plan, act: u32, cold: bool) {
         let a = &self.acts[act as usize];
         let (txn, comp, inst, caller) = (self.txns[a.txn as usize].id, a.comp, a.inst, a.caller);
+        let waited_ns = a.waited;
         self.emit(SimEvent::InvocationStarted {
             txn,
             comp,
             instance: inst,
             cold,
+            waited_ns,
         });
         if let Caller::Message(msg) = caller
             && self.msgs[msg as usize].poison
@@ -685,6 +696,7 @@ impl State {
 
     /// An asynchronous invocation failed: retry it later, or drop it.
     fn async_failed(&mut self, plan: &Plan, act: u32) {
+        self.unqueue(act);
         let a = &mut self.acts[act as usize];
         a.inst = NONE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
@@ -697,10 +709,13 @@ impl State {
         };
         match delay {
             Some(&delay) => {
+                let at = self.now() + delay;
                 let a = &mut self.acts[act as usize];
                 a.attempt += 1;
                 a.pc = 0;
                 a.retries = 0;
+                // The retry asks for an instance anew when its delay is over.
+                a.started = at;
                 self.emit(SimEvent::Retried {
                     txn: id,
                     comp,
@@ -708,7 +723,6 @@ impl State {
                     platform: true,
                 });
                 let token = self.arm(act);
-                let at = self.now() + delay;
                 self.cal.schedule(at, Ev::AsyncRetry { act, token });
             }
             None => {
@@ -751,12 +765,24 @@ impl State {
             .min(cal::ASYNC_THROTTLE_BACKOFF_MAX);
         if now + backoff - a.first_try > cal::ASYNC_MAX_EVENT_AGE {
             let (txn, comp) = (a.txn, a.comp);
+            self.unqueue(act);
             self.acts.remove(act as usize);
             self.async_given_up(plan, txn, comp);
         } else {
+            // It waits for an instance, in the backlog, until one takes it.
+            if !std::mem::replace(&mut a.queued, true) {
+                self.waits_began(1);
+            }
             let token = self.arm(act);
             self.cal
                 .schedule(now + backoff, Ev::AsyncRetry { act, token });
+        }
+    }
+
+    /// Takes `act` out of the backlog if it is counted there (see [`Act::queued`]).
+    pub(super) fn unqueue(&mut self, act: u32) {
+        if std::mem::take(&mut self.acts[act as usize].queued) {
+            self.waits_ended(1);
         }
     }
 
