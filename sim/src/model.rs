@@ -30,7 +30,9 @@ use slab::Slab;
 use crate::engine::{Calendar, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
-use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, Work};
+use crate::scenario::{
+    Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, StepTime, Work,
+};
 
 use arrivals::ArrivalGen;
 use function::FnState;
@@ -342,7 +344,14 @@ impl Simulation {
                 Spec::Gateway(g) => (
                     g.routes
                         .iter()
-                        .map(|r| r.map(|t| vec![Step::Compute(g.latency.clone()), Step::Call(t)]))
+                        .map(|r| {
+                            r.map(|t| {
+                                vec![
+                                    Step::Compute(StepTime::Drawn(g.latency.clone())),
+                                    Step::Call(t),
+                                ]
+                            })
+                        })
                         .collect(),
                     CompState::Stateless,
                 ),

@@ -315,7 +315,7 @@ fn trace_errors_are_located_at_the_field() {
             r#"Trace(file: "bundled:nope.csv")"#,
             "file",
             "cannot read trace \"bundled:nope.csv\": no bundled trace of that name \
-             (bundled: azure-sample.csv, timestamps-sample.csv)"
+             (bundled: azure-sample.csv, timestamps-sample.csv, azure-invocations-sample.csv)"
                 .to_string(),
         ),
         (

@@ -664,7 +664,9 @@ impl Scenario {
                     }
                     total
                 }
-                Arrivals::Trace { times } => times.partition_point(|&t| t < self.horizon) as f64,
+                Arrivals::Trace { times, .. } => {
+                    times.partition_point(|&t| t < self.horizon) as f64
+                }
                 Arrivals::Azure { per_minute, .. } => {
                     let minutes = (h / 60.0).ceil() as usize;
                     per_minute.iter().take(minutes).map(|&n| f64::from(n)).sum()
@@ -695,7 +697,7 @@ impl Scenario {
                     *on_rate *= factor;
                     *off_rate *= factor;
                 }
-                Arrivals::Trace { times } => {
+                Arrivals::Trace { times, .. } => {
                     *times = times
                         .iter()
                         .map(|&t| (t as f64 / factor).round() as crate::engine::SimTime)
@@ -944,6 +946,7 @@ mod tests {
         };
         s.sources[1].arrivals = Arrivals::Trace {
             times: vec![0, 5, 3600 * crate::engine::NS_PER_S, u64::MAX].into(),
+            durations: None,
         };
         assert!((s.expected_arrivals() - (1030.0 / 40.0 * 3600.0 + 2.0)).abs() < 1e-6);
     }
@@ -953,13 +956,14 @@ mod tests {
         let mut s = set(&[]).unwrap();
         s.sources[0].arrivals = Arrivals::Trace {
             times: vec![0, 10, 20, 31].into(),
+            durations: None,
         };
         s.sources[1].arrivals = Arrivals::Azure {
             per_minute: vec![3, 0, 5].into(),
             even: true,
         };
         s.scale_load(2.0);
-        let Arrivals::Trace { times } = &s.sources[0].arrivals else {
+        let Arrivals::Trace { times, .. } = &s.sources[0].arrivals else {
             panic!()
         };
         assert_eq!(&times[..], &[0, 5, 10, 16]);
