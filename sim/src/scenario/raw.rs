@@ -351,10 +351,11 @@ pub enum RawSpread {
     expecting = "expected a duration such as \"30ms\", or a distribution such as LogNormal(median: \"300ms\", p99: \"2s\")"
 )]
 pub enum RawDuration {
+    /// A distribution of durations. (First: a bare `FromTrace` reaches an untagged enum as
+    /// a string; a duration string is no variant, and falls through to `Fixed`.)
+    Random(RawDist),
     /// A fixed duration string.
     Fixed(String),
-    /// A distribution of durations.
-    Random(RawDist),
 }
 
 /// A distribution of durations.
