@@ -78,7 +78,10 @@ fn mixtures_and_empirical_distributions_are_accepted_wherever_a_distribution_is(
     );
     // 1/3 · (1 + 3)/2 ms + 2/3 · 101.8 ms.
     let mean = first_step_of(&s, 1).mean_ns();
-    assert!((mean - (2e6 / 3.0 + 2.0 / 3.0 * 101.8e6)).abs() < 1.0, "{mean}");
+    assert!(
+        (mean - (2e6 / 3.0 + 2.0 / 3.0 * 101.8e6)).abs() < 1.0,
+        "{mean}"
+    );
     let report = choreo_sim::run::run_architecture(Arc::clone(&s), 0, 600 * NS_PER_S, &mut ())
         .expect("runs");
     assert!(report.metrics.function_invocations > 1000);
@@ -326,10 +329,12 @@ fn from_trace_is_only_a_step_duration_and_needs_recorded_durations() {
     );
     assert_eq!(
         e,
-        ["s.ron:2:42: workload[0].arrivals: these transactions reach a FromTrace step of \
+        [
+            "s.ron:2:42: workload[0].arrivals: these transactions reach a FromTrace step of \
           function \"f\" (architecture \"a\"), which replays each invocation's recorded \
           duration, but these arrivals record none: replay them with AzureInvocations, or \
-          give the step a duration"]
+          give the step a duration"
+        ]
     );
 }
 
@@ -370,7 +375,9 @@ fn ks(xs: &mut [f64], f: impl Fn(f64) -> f64) -> f64 {
         .enumerate()
         .map(|(i, &x)| {
             let fx = f(x);
-            (fx - i as f64 / n).abs().max((fx - (i + 1) as f64 / n).abs())
+            (fx - i as f64 / n)
+                .abs()
+                .max((fx - (i + 1) as f64 / n).abs())
         })
         .fold(0.0, f64::max)
 }
@@ -420,7 +427,10 @@ fn a_cold_invocation_stated_with_a_mixture_takes_an_exponential_time_with_the_co
     let mut approx = cold_latencies(&s, 1);
     let d_approx = ks(&mut approx, exp_c);
     eprintln!("approximate: KS D {d_approx:.5}");
-    assert!(d_approx > 4.0 * critical, "the approximation: D {d_approx:.5}");
+    assert!(
+        d_approx > 4.0 * critical,
+        "the approximation: D {d_approx:.5}"
+    );
 }
 
 #[test]
@@ -451,4 +461,19 @@ fn draws_from_mixtures_and_empirical_distributions_are_fixed_by_the_seed() {
     assert!(a.len() > 2000);
     assert_eq!(a, latencies(1));
     assert_ne!(a, latencies(2));
+}
+
+#[test]
+fn the_fuzz_seed_of_the_new_syntax_loads_and_runs_with_conservation() {
+    // fuzz/corpus/scenario/distributions-and-invocations.ron: only bundled files, so it
+    // loads wherever it is; the fuzzer mutates it from a valid start.
+    let s = load(include_str!(
+        "../../fuzz/corpus/scenario/distributions-and-invocations.ron"
+    ));
+    let report =
+        choreo_sim::run::run_scenario(&s, &choreo_sim::run::RunOptions::default()).expect("runs");
+    for a in &report.architectures {
+        assert!(a.counts.conserved(), "{}: {:?}", a.name, a.counts);
+        assert_eq!(a.counts.arrived, 46, "{}: 40 + 6 invocations", a.name);
+    }
 }

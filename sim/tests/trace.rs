@@ -538,7 +538,9 @@ fn invocations_are_filtered_by_app_and_function_on_the_trace_s_own_clock() {
     // file keep their relative timing.
     for (arrivals, expected) in [
         (
-            format!(r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{app}")"#),
+            format!(
+                r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{app}")"#
+            ),
             fixture_invocations(Some(app), None),
         ),
         (
@@ -548,7 +550,9 @@ fn invocations_are_filtered_by_app_and_function_on_the_trace_s_own_clock() {
             fixture_invocations(Some(app), Some(func)),
         ),
         (
-            format!(r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", function: "{func}")"#),
+            format!(
+                r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", function: "{func}")"#
+            ),
             fixture_invocations(None, Some(func)),
         ),
     ] {
@@ -561,7 +565,9 @@ fn invocations_are_filtered_by_app_and_function_on_the_trace_s_own_clock() {
     wrong.replace_range(0..1, if wrong.starts_with('0') { "1" } else { "0" });
     let text = text(
         "1h",
-        &format!(r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{wrong}")"#),
+        &format!(
+            r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{wrong}")"#
+        ),
     );
     let e = errors_at("s.ron", &text);
     assert_eq!(
@@ -585,13 +591,19 @@ fn a_bad_invocation_row_is_named_by_its_line() {
     let mut lines: Vec<String> = INVOCATIONS.lines().map(str::to_string).collect();
     lines[12].push_str(",extra");
     dir.write("wide.csv", &lines.join("\n"));
-    dir.write("header.csv", &INVOCATIONS.replacen("end_timestamp", "end", 1));
+    dir.write(
+        "header.csv",
+        &INVOCATIONS.replacen("end_timestamp", "end", 1),
+    );
     for (file, message) in [
         (
             "neg.csv",
             format!("neg.csv:8: duration must be zero or more, found -{negative}"),
         ),
-        ("wide.csv", "wide.csv:13: expected 4 fields, found 5".to_string()),
+        (
+            "wide.csv",
+            "wide.csv:13: expected 4 fields, found 5".to_string(),
+        ),
         (
             "header.csv",
             "header.csv: expected the Azure Functions 2021 header \

@@ -312,7 +312,7 @@ impl State {
                     let mut work = match d {
                         StepTime::Drawn(d) => d.sample(&mut r),
                         // Validation lets only transactions with a recorded duration reach
-                        // a FromTrace step (`Architecture::from_trace_reached`).
+                        // a FromTrace step (`Architecture::first_replaying_step`).
                         StepTime::FromTrace => self.txns[txn as usize].recorded.unwrap_or(0),
                     };
                     if let (Step::Cpu(_), Spec::Function(f)) = (step, plan.spec(comp)) {

@@ -32,7 +32,7 @@ impl Architecture {
     /// The first component, in scenario order, that transactions of `kind` reach and that
     /// runs a `FromTrace` step for them: following every edge from the entry, a redrive
     /// included.
-    pub(crate) fn from_trace_reached(&self, kind: KindId) -> Option<CompId> {
+    pub(crate) fn first_replaying_step(&self, kind: KindId) -> Option<CompId> {
         let mut seen = vec![false; self.components.len()];
         let mut stack = vec![self.entry];
         while let Some(id) = stack.pop() {

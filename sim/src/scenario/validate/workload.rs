@@ -47,7 +47,7 @@ pub(super) fn check_from_trace(ctx: &mut Ctx, sources: &[Source], archs: &[Archi
         }
         let reached = archs
             .iter()
-            .find_map(|a| a.from_trace_reached(s.kind).map(|id| (a, id)));
+            .find_map(|a| a.first_replaying_step(s.kind).map(|id| (a, id)));
         if let Some((arch, id)) = reached {
             let c = &arch.components[id];
             ctx.error(
