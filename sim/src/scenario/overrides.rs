@@ -677,9 +677,9 @@ impl Scenario {
 
     /// Multiplies every source's rate by `factor` (> 0): Poisson, constant and profile
     /// rates, a diurnal mean, both rates of bursts; an Azure trace's per-minute counts
-    /// (rounded to whole invocations); a timestamp trace is replayed `factor` times as fast
-    /// (its times divided by `factor`), so over the same horizon it brings `factor` times
-    /// the arrivals.
+    /// (rounded to whole invocations); a timestamp or invocation trace is replayed `factor`
+    /// times as fast (its times divided by `factor`, an invocation's recorded duration
+    /// unchanged), so over the same horizon it brings `factor` times the arrivals.
     pub fn scale_load(&mut self, factor: f64) {
         use super::Arrivals;
         for source in &mut self.sources {
