@@ -32,7 +32,9 @@ use slab::Slab;
 use crate::engine::{Calendar, Class, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
-use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, Work};
+use crate::scenario::{
+    Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, StepTime, Work,
+};
 
 use arrivals::ArrivalGen;
 use function::FnState;
@@ -381,7 +383,14 @@ impl Simulation {
                 Spec::Gateway(g) => (
                     g.routes
                         .iter()
-                        .map(|r| r.map(|t| vec![Step::Compute(g.latency.clone()), Step::Call(t)]))
+                        .map(|r| {
+                            r.map(|t| {
+                                vec![
+                                    Step::Compute(StepTime::Drawn(g.latency.clone())),
+                                    Step::Call(t),
+                                ]
+                            })
+                        })
                         .collect(),
                     CompState::Stateless,
                 ),

@@ -246,6 +246,9 @@ pub enum Arrivals {
     Trace {
         /// Arrival times in increasing order (ties allowed) [ns].
         times: Arc<[SimTime]>,
+        /// For a trace of invocations (`AzureInvocations`): the recorded duration [ns] of
+        /// the invocation arriving at each of `times`, which `Compute(FromTrace)` replays.
+        durations: Option<Arc<[SimTime]>>,
     },
     /// Replayed per-minute invocation counts (the Azure Functions 2019 trace), expanded
     /// minute by minute as the run reaches it.
@@ -387,13 +390,24 @@ impl Spec {
 /// A list of steps run in order.
 pub type Work = Vec<Step>;
 
+/// How long a compute step takes.
+#[derive(Debug, Clone)]
+pub enum StepTime {
+    /// Drawn from a distribution, keyed like every draw of the transaction.
+    Drawn(Dist),
+    /// The duration recorded for the transaction's invocation in its source's
+    /// `AzureInvocations` trace ([`Arrivals::Trace`]'s `durations`). Validation lets only
+    /// transactions of sources that record durations reach such a step.
+    FromTrace,
+}
+
 /// One step of work.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Compute for a sampled duration.
-    Compute(Dist),
-    /// CPU-bound compute: the sampled duration with one full vCPU.
-    Cpu(Dist),
+    /// Compute for a sampled or recorded duration.
+    Compute(StepTime),
+    /// CPU-bound compute: the duration with one full vCPU.
+    Cpu(StepTime),
     /// Call a function, server, gateway or external service and wait.
     Call(CompId),
     /// Send asynchronously to a topic, queue or function, and go on (a 1 KB event).

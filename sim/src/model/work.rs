@@ -17,7 +17,7 @@ use crate::calibration as cal;
 use crate::engine::SimTime;
 use crate::observe::{Op, SimEvent};
 use crate::rng::{self, SimRng};
-use crate::scenario::{CompId, Spec, Step};
+use crate::scenario::{CompId, Spec, Step, StepTime};
 
 /// Who is waiting for an activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,7 +320,12 @@ impl State {
                 Step::Compute(d) | Step::Cpu(d) => {
                     let mut r = self.draw_rng(plan, act, comp);
                     let slot = self.acts[act as usize].slot;
-                    let mut work = d.sample(&mut r);
+                    let mut work = match d {
+                        StepTime::Drawn(d) => d.sample(&mut r),
+                        // Validation lets only transactions with a recorded duration reach
+                        // a FromTrace step (`Architecture::first_replaying_step`).
+                        StepTime::FromTrace => self.txns[txn as usize].recorded.unwrap_or(0),
+                    };
                     if let (Step::Cpu(_), Spec::Function(f)) = (step, plan.spec(comp)) {
                         // Below one vCPU's worth of memory, CPU time is shared in proportion.
                         let share = (f64::from(f.memory_mb) / cal::ONE_VCPU_MB).min(1.0);

@@ -249,6 +249,11 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     let (kinds, sources) = workload::sources(ctx, &raw.workload);
     let faults = faults::faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
     let architectures = architecture::architectures(ctx, &raw.architectures, &kinds);
+    if let Some(archs) = &architectures
+        && sources.len() == raw.workload.len()
+    {
+        workload::check_from_trace(ctx, &sources, archs);
+    }
     sanity::check(ctx, &raw, horizon);
     Some(Scenario {
         name: raw.name,

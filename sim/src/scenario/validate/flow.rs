@@ -8,7 +8,7 @@ use crate::calibration as cal;
 use crate::dist::Dist;
 use crate::engine::SimTime;
 use crate::scenario::raw::RawState;
-use crate::scenario::{CallPolicy, Step, Work};
+use crate::scenario::{CallPolicy, Step, StepTime, Work};
 
 /// Compiles a list of workflow states into a flow (a work list) stored at a new slot of
 /// `flows`; branches become flows of their own. Returns the slot.
@@ -65,7 +65,7 @@ pub(super) fn compile_flow(
                     _ => None,
                 }
             }
-            RawState::Wait(d) => ctx.dist(&p, d).map(Step::Compute),
+            RawState::Wait(d) => ctx.dist(&p, d).map(|d| Step::Compute(StepTime::Drawn(d))),
             RawState::Choice {
                 probability,
                 then,
