@@ -13,7 +13,7 @@ use choreo_sim::engine::{NS_PER_MS, NS_PER_S, SimTime};
 use choreo_sim::observe::SimEvent;
 use choreo_sim::run::{ArchReport, run_architecture};
 use choreo_sim::scenario;
-use support::{assert_close_replicated, load, replicate};
+use support::{assert_close_replicated, docs_example, load, replicate};
 
 /// A run of architecture 0 of `text`, with every event.
 fn run(text: &str) -> (ArchReport, Vec<(SimTime, SimEvent)>) {
@@ -173,16 +173,12 @@ fn arm_functions_pay_the_arm_provisioned_prices() {
 
 // ---- 4. A connection pool smaller than the workers -------------------------------------------
 
-/// One server instance of 4 workers whose handler reads a database taking 100 ms, with
-/// `pool` connections; 20 requests a second for 10 s.
+/// The docs' pool example: one server instance of 4 workers whose handler reads a database
+/// taking 100 ms, 20 requests a second for 10 s; with `pool` connections.
 fn pooled(pool: u32) -> (ArchReport, Vec<(SimTime, SimEvent)>) {
-    run(&format!(
-        r#"Scenario(name: "pool", horizon: "10s",
-          workload: [Source(kind: "req", arrivals: Constant(per_second: 20.0))],
-          architectures: [Architecture(name: "app", entry: "app", components: [
-            Server(name: "app", workers: 4, pool: {pool}, handlers: {{"req": [Read("db")]}}),
-            Database(name: "db", latency: "100ms")])])"#
-    ))
+    let (text, _) = docs_example("Scenario(name: \"pool\"");
+    assert!(text.contains("pool: 1,"), "the docs' example changed");
+    run(&text.replace("pool: 1,", &format!("pool: {pool},")))
 }
 
 #[test]
@@ -313,18 +309,15 @@ fn autoscaled_instance_slots_are_reused_across_scale_cycles() {
 
 // ---- 6. Tracking the backlog ------------------------------------------------------------------
 
-/// Instances launched at each evaluation (60 s and 120 s) by a group of one instance of one
-/// worker (1 s per request) under a step to 2 requests a second at time zero, with the
-/// tracking fields `tracking`; new instances take 300 s to boot, so none serves before 120 s.
+/// Instances launched at each evaluation (60 s and 120 s) by the docs' backlog example (a
+/// group of one instance of one worker, 1 s per request, under a step to 2 requests a
+/// second at time zero; new instances take 300 s to boot, so none serves before 120 s),
+/// with the tracking fields `tracking` instead of `target_backlog_per_instance: 4.0`.
 fn launches(tracking: &str) -> [usize; 2] {
-    let (_, ev) = run(&format!(
-        r#"Scenario(name: "backlog", horizon: "121s",
-          workload: [Source(kind: "req", arrivals: Constant(per_second: 2.0))],
-          architectures: [Architecture(name: "app", entry: "app", components: [
-            Server(name: "app", workers: 1,
-                   autoscaling: Autoscaling(min: 1, max: 30, {tracking}, boot: "300s", period: "60s"),
-                   handlers: {{"req": [Compute("1s")]}})])])"#
-    ));
+    let (text, _) = docs_example("Scenario(name: \"backlog\"");
+    let field = "target_backlog_per_instance: 4.0";
+    assert!(text.contains(field), "the docs' example changed");
+    let (_, ev) = run(&text.replace(field, tracking));
     let at = |t: SimTime| {
         ev.iter()
             .filter(|(when, e)| *when == t && matches!(e, SimEvent::InstanceLaunched { .. }))
@@ -367,4 +360,24 @@ fn a_backlog_target_must_be_above_zero() {
         "architectures[0].components[0].autoscaling.target_backlog_per_instance"
     );
     assert_eq!(d.message, "must be a number above 0, found 0");
+}
+
+#[test]
+fn a_parallel_state_written_as_a_bare_list_of_branches_gets_a_hint() {
+    // `Parallel([[...], [...]])`, the syntax before parallel states had a `catch`.
+    let text = r#"Scenario(name: "old", horizon: "1m",
+      workload: [Source(kind: "r", arrivals: Constant(per_second: 1.0))],
+      architectures: [Architecture(name: "o", entry: "flow", components: [
+        Orchestrator(name: "flow", workflow: [Parallel([[Wait("1s")], [Wait("2s")]])])])])"#;
+    let Err(e) = scenario::load("old.ron", text) else {
+        panic!("an error expected")
+    };
+    let d = &e.diagnostics[0];
+    assert_eq!((d.line, d.col), (4, 56));
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("Parallel(branches: [[...], [...]])")),
+        "{d:?}"
+    );
 }

@@ -109,35 +109,23 @@ fn a_choice_takes_its_branch_with_the_given_probability() {
     assert!((fraction - 0.3).abs() < 0.009, "{fraction}");
 }
 
-/// A parallel state whose second branch fails 11 ms in (a 10 ms wait, then a task whose
-/// function's call fails after 1 ms) while the first runs a 500 ms task and then another;
-/// with `catch`, the state catches into a task invoking `report` (5 ms). Transitions take
+/// The docs' fail-fast example: a parallel state whose second branch fails 11 ms in (a
+/// 10 ms wait, then a task whose function's call fails after 1 ms) while the first runs a
+/// 500 ms task and then another; with `catch`, the state catches into a task invoking
+/// `report` (5 ms), and without, neither the catch nor `report` is there. Transitions take
 /// no time.
 fn failing_parallel(catch: bool) -> (ArchReport, Vec<(u64, SimEvent)>) {
-    let (catch, report) = if catch {
-        (
-            r#", catch: [Task(invoke: "report")]"#,
-            r#",
-            Function(name: "report", cold_start: "0ms", work: [Compute("5ms")])"#,
-        )
-    } else {
-        ("", "")
-    };
-    run(&load(&format!(
-        r#"Scenario(name: "par", horizon: "10s",
-          workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
-          architectures: [Architecture(name: "o", entry: "flow", components: [
-            Orchestrator(name: "flow", transition_latency: "0ms", workflow: [
-                Parallel(branches: [[Task(invoke: "ok"), Task(invoke: "ok2")],
-                                    [Wait("10ms"), Task(invoke: "broken")]]{catch}),
-                Task(invoke: "after"),
-            ]),
-            Function(name: "ok", cold_start: "0ms", work: [Compute("500ms")]),
-            Function(name: "ok2", cold_start: "0ms", work: []),
-            Function(name: "broken", cold_start: "0ms", work: [Call("x")]),
-            External(name: "x", latency: "1ms", error_rate: 1.0),
-            Function(name: "after", cold_start: "0ms", work: [Compute("2ms")]){report}])])"#
-    )))
+    let (mut text, _) = docs_example("Scenario(name: \"fail fast\"");
+    if !catch {
+        for cut in [
+            ",\n                 catch: [Task(invoke: \"report\")]",
+            ",\n    Function(name: \"report\", cold_start: \"0ms\", work: [Compute(\"5ms\")])",
+        ] {
+            assert!(text.contains(cut), "the docs' example changed: {cut:?}");
+            text = text.replace(cut, "");
+        }
+    }
+    run(&load(&text))
 }
 
 /// Invocations of component `comp` started in `ev`.
