@@ -512,9 +512,17 @@ impl Metrics {
                     let r = running.get(id).copied().flatten().unwrap_or_default();
                     let memory_gb = f64::from(f.memory_mb) / MB_PER_GB;
                     let gb_s = u.ms_mb as f64 / 1_000.0 / MB_PER_GB;
-                    let price = match f.cpu {
-                        Cpu::X86 => prices.function_gb_second,
-                        Cpu::Arm => prices.function_gb_second_arm,
+                    let (price, kept_price, provisioned_price) = match f.cpu {
+                        Cpu::X86 => (
+                            prices.function_gb_second,
+                            prices.provisioned_gb_second,
+                            prices.provisioned_duration_gb_second,
+                        ),
+                        Cpu::Arm => (
+                            prices.function_gb_second_arm,
+                            prices.provisioned_gb_second_arm,
+                            prices.provisioned_duration_gb_second_arm,
+                        ),
                     };
                     line("duration", gb_s, "GB-s", price);
                     // Billed time is a whole number of ms (the granularity), so this is exact.
@@ -531,24 +539,14 @@ impl Metrics {
                     }
                     if f.provisioned > 0 || !f.provisioned_changes.is_empty() {
                         let kept = f.provisioned_seconds(horizon) * memory_gb;
-                        line(
-                            "provisioned concurrency",
-                            kept,
-                            "GB-s",
-                            prices.provisioned_gb_second,
-                        );
+                        line("provisioned concurrency", kept, "GB-s", kept_price);
                         let gb_s = u.ms_mb_provisioned as f64 / 1_000.0 / MB_PER_GB;
-                        line(
-                            "provisioned duration",
-                            gb_s,
-                            "GB-s",
-                            prices.provisioned_duration_gb_second,
-                        );
+                        line("provisioned duration", gb_s, "GB-s", provisioned_price);
                         line(
                             "provisioned duration (running at horizon)",
                             running_gb_s(r.billed_ns_provisioned),
                             "GB-s",
-                            prices.provisioned_duration_gb_second,
+                            provisioned_price,
                         );
                     }
                     line(

@@ -444,8 +444,14 @@ pub enum Step {
         /// Flow slot.
         otherwise: u32,
     },
-    /// Run these flows at once and wait for all.
-    Parallel(Vec<u32>),
+    /// Run the flows `branches` at once and wait for all; fail as soon as one fails,
+    /// stopping the others, and then run the flow `catch` (then go on) if any.
+    Parallel {
+        /// Flow slots.
+        branches: Vec<u32>,
+        /// Flow run when the state fails.
+        catch: Option<u32>,
+    },
     /// Put an object (may trigger the store's `on_put`).
     Put(CompId),
     /// Get an object.
@@ -495,8 +501,11 @@ pub struct Autoscaling {
     pub min: u32,
     /// Most instances.
     pub max: u32,
-    /// Utilisation to track.
-    pub target: f64,
+    /// Utilisation to track, if the group tracks utilisation.
+    pub target: Option<f64>,
+    /// Backlog (requests waiting for a worker) per running instance to track, if the group
+    /// tracks backlog.
+    pub target_backlog: Option<f64>,
     /// Boot time [ns].
     pub boot: SimTime,
     /// Scale-in cooldown [ns].

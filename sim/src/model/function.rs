@@ -131,6 +131,9 @@ pub(super) struct FnState {
     created: u64,
     starting: u32,
     busy: u32,
+    /// Provisioned instances initialising in place of crashed ones (not counted in
+    /// `starting`, which is what invocations wait for).
+    replacing: u32,
     cold_rng: SimRng,
     /// How long idle instances stay warm.
     policy: Box<dyn KeepAlivePolicy>,
@@ -219,6 +222,7 @@ impl FnState {
             created: 0,
             starting: 0,
             busy: 0,
+            replacing: 0,
             cold_rng,
             policy,
             idle_since: None,
@@ -260,7 +264,7 @@ impl FnState {
     fn account(&mut self, now: SimTime) {
         let dt = u128::from(now - self.accounted);
         if dt > 0 {
-            self.areas[0] += u128::from(self.starting) * dt;
+            self.areas[0] += u128::from(self.starting + self.replacing) * dt;
             self.areas[1] += u128::from(self.busy) * dt;
             self.areas[2] += self.idle.len() as u128 * dt;
             self.accounted = now;
@@ -271,7 +275,7 @@ impl FnState {
     pub(super) fn usage(&self, until: SimTime) -> FunctionUsage {
         let mut s = self.areas;
         let dt = u128::from(until.saturating_sub(self.accounted));
-        s[0] += u128::from(self.starting) * dt;
+        s[0] += u128::from(self.starting + self.replacing) * dt;
         s[1] += u128::from(self.busy) * dt;
         s[2] += self.idle.len() as u128 * dt;
         let mean = |a: u128| {
@@ -290,7 +294,7 @@ impl FnState {
 
     pub(super) fn snapshot(&self) -> ComponentState {
         ComponentState::Function {
-            starting: self.starting,
+            starting: self.starting + self.replacing,
             busy: self.busy,
             idle: self.idle.len() as u32,
         }
@@ -620,6 +624,9 @@ impl State {
     pub(super) fn cold_start_done(&mut self, plan: &Plan, comp: CompId, inst: u32) {
         let now = self.now();
         let f = self.fn_state(comp);
+        if f.instances[inst as usize].pending == Pending::Nothing {
+            return self.replacement_ready(plan, comp, inst);
+        }
         f.starting -= 1;
         f.busy += 1;
         let i = &mut f.instances[inst as usize];
@@ -640,6 +647,54 @@ impl State {
             self.arm_deadline(plan, comp, inst);
         }
         self.run_on_instance(plan, comp, inst);
+    }
+
+    /// A provisioned instance that crashed (or timed out) was discarded: the platform
+    /// initialises another in its place, which takes a `cold_start` draw (from the
+    /// function's cold-start stream) and serves no request until it is ready.
+    fn replace_provisioned(&mut self, plan: &Plan, comp: CompId) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
+        f.replacing += 1;
+        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, true);
+        self.emit(SimEvent::ColdStartBegan {
+            comp,
+            instance: inst,
+        });
+        self.cal.schedule(
+            now + delay,
+            Ev::ColdStartDone {
+                comp: comp as u32,
+                inst,
+            },
+        );
+    }
+
+    /// A replacement provisioned instance is initialised: idle and ready, provisioned (or
+    /// on demand, if the provisioned count was lowered meanwhile).
+    fn replacement_ready(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let now = self.now();
+        let keep_alive = self.fn_state(comp).policy.window().keep_alive;
+        let f = self.fn_state(comp);
+        f.replacing -= 1;
+        let demoted = f.demote > 0;
+        if demoted {
+            f.demote -= 1;
+        }
+        let i = &mut f.instances[inst as usize];
+        i.phase = Phase::Idle;
+        i.since = now;
+        i.provisioned = !demoted;
+        f.idle.push_back(inst);
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
+        if demoted {
+            self.keep_warm_until(comp, inst, now.saturating_add(keep_alive));
+        }
+        self.capacity_freed(plan);
     }
 
     /// Runs whatever the instance was acquired for.
@@ -795,9 +850,10 @@ impl State {
                 w
             }
         };
-        // A crashed instance is discarded; the policy may unload the instance at once.
-        let unload =
-            f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
+        // A crashed instance is discarded (a provisioned one replaced); the policy may
+        // unload the instance at once.
+        let doomed = f.instances[inst as usize].doomed;
+        let unload = doomed || window.prewarm > 0 || window.keep_alive == 0;
         let mut closed = Vec::new();
         if unload {
             let gone = f.instances.remove(inst as usize);
@@ -838,6 +894,9 @@ impl State {
                 comp,
                 instance: inst,
             });
+            if doomed && stays_provisioned {
+                self.replace_provisioned(plan, comp);
+            }
         } else if !stays_provisioned {
             let at = now.saturating_add(window.keep_alive);
             self.keep_warm_until(comp, inst, at);
@@ -859,7 +918,8 @@ impl State {
             let init = if bill_init { i.init_ns } else { 0 };
             match i.phase {
                 Phase::Idle => {}
-                Phase::Starting if bill_init && now > i.since => {
+                // A replacement provisioned instance's initialisation is not an invocation's.
+                Phase::Starting if bill_init && now > i.since && i.pending != Pending::Nothing => {
                     r.add(i.provisioned, billed(now - i.since));
                 }
                 Phase::Starting => {}

@@ -84,14 +84,18 @@ pub(super) struct Act {
     pub throttles: u32,
     /// First attempt [ns], for the maximum event age.
     pub first_try: u64,
-    /// Branches of a parallel state still running, and whether all so far succeeded.
+    /// Branches of a parallel state still running.
     pub join: u32,
-    /// See `join`.
-    pub join_ok: bool,
+    /// The branch activations of the parallel state it runs (some may have ended), so
+    /// that a failing branch can stop the others.
+    pub branches: Vec<u32>,
     /// Whether it is running the catch flow of a failed task.
     pub catching: bool,
     /// Whether it holds one of its server instance's cores (a CPU-bound step).
     pub on_core: bool,
+    /// The database whose connection (of its server instance's pool) it holds for the
+    /// operation in progress, or [`NONE`].
+    pub pool: u32,
     /// When it asked for its worker or instance (its request, or its platform retry after
     /// an error) [ns]; from [`State::begin`] on, when it began executing (billing of
     /// invocations that share an instance).
@@ -135,9 +139,10 @@ impl Act {
             throttles: 0,
             first_try: now,
             join: 0,
-            join_ok: true,
+            branches: Vec::new(),
             catching: false,
             on_core: false,
+            pool: NONE,
             started: now,
             waited: 0,
             queued: false,
@@ -398,13 +403,23 @@ impl State {
                     self.spawn_flow(plan, act, slot, token);
                     return;
                 }
-                Step::Parallel(slots) => {
+                Step::Parallel { branches, .. } => {
                     let token = self.arm(act);
                     let a = &mut self.acts[act as usize];
-                    a.join = slots.len() as u32;
-                    a.join_ok = true;
-                    for &slot in slots {
-                        self.spawn_flow(plan, act, slot, token);
+                    a.join = branches.len() as u32;
+                    a.branches.clear();
+                    for &slot in branches {
+                        // A branch that ends at once (or fails the state) may end the join
+                        // before the others start: they are then not started.
+                        if !self.live(act, token) || self.acts[act as usize].join == 0 {
+                            break;
+                        }
+                        let child = self.spawn_flow(plan, act, slot, token);
+                        if let Some(a) = self.acts.get_mut(act as usize)
+                            && a.wait == token
+                        {
+                            a.branches.push(child);
+                        }
                     }
                     return;
                 }
@@ -459,8 +474,9 @@ impl State {
         }
     }
 
-    /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for.
-    fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) {
+    /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for; returns
+    /// the child.
+    fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) -> u32 {
         let a = &self.acts[act as usize];
         let (txn, comp, lineage) = (a.txn, a.comp, a.lineage_of_children());
         let mut child = Act::new(
@@ -475,6 +491,50 @@ impl State {
         let child = self.acts.insert(child) as u32;
         self.acts[act as usize].child = child;
         self.advance(plan, child);
+        child
+    }
+
+    /// Stops the branches of `act`'s parallel state that still run for it (a branch
+    /// failed): each ends where it is, its further states never run, and what it waits for
+    /// no longer concerns it (a task's invocation runs on detached, as Step Functions does
+    /// not stop a Lambda invocation it started).
+    fn stop_branches(&mut self, act: u32) {
+        let a = &mut self.acts[act as usize];
+        let branches = std::mem::take(&mut a.branches);
+        a.join = 0;
+        let wait = a.wait;
+        for b in branches {
+            if self
+                .acts
+                .get(b as usize)
+                .is_some_and(|c| c.caller == (Caller::Sync { act, token: wait }))
+            {
+                self.stop_flow(b);
+            }
+        }
+    }
+
+    /// Ends the workflow flow `act` without telling its caller: the flows it runs (a
+    /// choice's, a catch's, parallel branches) are stopped with it, and a callee it waits
+    /// for runs on detached.
+    fn stop_flow(&mut self, act: u32) {
+        let a = &self.acts[act as usize];
+        let (comp, wait) = (a.comp, a.wait);
+        if !a.branches.is_empty() && a.join > 0 {
+            self.stop_branches(act);
+        } else if let Some(c) = self.acts.get(a.child as usize)
+            && c.comp == comp
+            && c.caller == (Caller::Sync { act, token: wait })
+        {
+            let child = a.child;
+            self.stop_flow(child);
+        } else {
+            self.detach_child(act);
+        }
+        let a = self.acts.remove(act as usize);
+        if let Some(timer) = a.timer {
+            self.cal.cancel(timer);
+        }
     }
 
     /// The answer to the call `act` waits for with `token` arrived.
@@ -482,18 +542,23 @@ impl State {
         if !self.live(act, token) {
             return;
         }
+        // A database operation's end gives back its pool connection.
+        self.give_back_connection(plan, act);
         let a = &mut self.acts[act as usize];
-        // A parallel state goes on when its last branch is done, failing if any failed.
-        let ok = if a.join > 0 {
-            a.join -= 1;
-            a.join_ok &= ok;
-            if a.join > 0 {
-                return;
+        // A parallel state goes on when its last branch is done, and fails as soon as one
+        // fails: the others are stopped (Step Functions).
+        if a.join > 0 {
+            if ok {
+                a.join -= 1;
+                if a.join > 0 {
+                    return;
+                }
+                a.branches.clear();
+            } else {
+                self.stop_branches(act);
             }
-            a.join_ok
-        } else {
-            ok
-        };
+        }
+        let a = &mut self.acts[act as usize];
         a.child = NONE;
         let (comp, timer) = (a.comp, a.timer.take());
         if let Some(timer) = timer {
@@ -519,6 +584,7 @@ impl State {
         }
         self.acts[act as usize].timer = None;
         self.detach_child(act);
+        self.give_back_connection(plan, act);
         self.arm(act);
         let comp = self.acts[act as usize].comp;
         let target = self.current_target(plan, act);
@@ -554,6 +620,7 @@ impl State {
         // A workflow task carries its own retry policy and catch flow.
         let (policy, catch) = match plan.steps(comp, a.slot).get(a.pc as usize) {
             Some(Step::Task { policy, catch, .. }) => (Some(&**policy), *catch),
+            Some(Step::Parallel { catch, .. }) => (None, *catch),
             _ => (plan.policy(comp, target), None),
         };
         match policy {
@@ -647,6 +714,7 @@ impl State {
 
     /// Removes a finished (or aborted) activation and tells its caller how it ended.
     pub(super) fn notify(&mut self, plan: &Plan, act: u32, ok: bool) {
+        self.give_back_connection(plan, act);
         let a = self.acts.remove(act as usize);
         if let Some(timer) = a.timer {
             self.cal.cancel(timer);

@@ -230,6 +230,10 @@ pub struct RawPrices {
     pub provisioned_gb_second: Option<f64>,
     /// Duration of invocations on provisioned instances [USD per GB-s].
     pub provisioned_duration_gb_second: Option<f64>,
+    /// Provisioned concurrency kept warm, Arm [USD per GB-s].
+    pub provisioned_gb_second_arm: Option<f64>,
+    /// Duration of invocations on provisioned instances, Arm [USD per GB-s].
+    pub provisioned_duration_gb_second_arm: Option<f64>,
     /// Whether a cold start's initialisation time is billed as duration.
     pub bill_init: Option<bool>,
     /// Orchestrator state transitions [USD per million].
@@ -754,8 +758,15 @@ pub enum RawState {
         #[serde(default)]
         otherwise: Vec<RawState>,
     },
-    /// Run branches at the same time and wait for all.
-    Parallel(Vec<Vec<RawState>>),
+    /// Run branches at the same time and wait for all; the state fails as soon as one
+    /// branch fails (the others are stopped), and then runs `catch` (and goes on) if given.
+    Parallel {
+        /// The branches, each a list of states.
+        branches: Vec<Vec<RawState>>,
+        /// States run when the state fails; the workflow then goes on.
+        #[serde(default)]
+        catch: Option<Vec<RawState>>,
+    },
 }
 
 /// Which idle instance of a function a warm request goes to.
@@ -790,9 +801,14 @@ pub struct RawAutoscaling {
     pub min: u32,
     /// Most instances.
     pub max: u32,
-    /// Worker utilisation to track, in (0, 1] (default 0.6).
+    /// Worker utilisation to track, in (0, 1] (default 0.6 unless only the backlog is
+    /// tracked).
     #[serde(default)]
     pub target: Option<f64>,
+    /// Requests waiting for a worker per running instance to track, > 0 (default: the
+    /// backlog is not tracked).
+    #[serde(default)]
+    pub target_backlog_per_instance: Option<f64>,
     /// Time from launch until an instance serves (default "90s").
     #[serde(default)]
     pub boot: Option<String>,

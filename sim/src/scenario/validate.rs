@@ -142,7 +142,7 @@ fn parse_all(file: &str, original: &str, loc: &Locations) -> Parsed {
             path: path.clone(),
             message: e.code.to_string(),
             end: span_end(loc, &e, &path),
-            hint: hint(&e.code),
+            hint: hint(&e.code).or_else(|| syntax_hint(&text, Pos { line, col })),
         });
         if !recoverable || cut.contains(&path) || !blank_field(&mut text, loc, &path) {
             break;
@@ -206,6 +206,18 @@ fn hint(code: &ron::Error) -> Option<String> {
         | ron::Error::ExpectedBoolean
         | ron::Error::InvalidValueForType { .. } => docs.to_string(),
         _ => return None,
+    })
+}
+
+/// A hint for a parse error at `at` that the text before it explains: a parallel state
+/// written as a list of branches (`Parallel([[...]])`, before it had a `catch`).
+fn syntax_hint(text: &str, at: Pos) -> Option<String> {
+    let before = text[..pos_offset(text, at)].trim_end();
+    let before = before.strip_suffix('(')?.trim_end();
+    before.ends_with("Parallel").then(|| {
+        "a parallel state names its branches: `Parallel(branches: [[...], [...]])`, with an \
+         optional `catch: [...]`"
+            .to_string()
     })
 }
 

@@ -95,21 +95,31 @@ pub(super) fn compile_flow(
                     _ => None,
                 }
             }
-            RawState::Parallel(branches) => {
+            RawState::Parallel { branches, catch } => {
                 if branches.is_empty() {
-                    ctx.error(&p, "a parallel state needs at least one branch");
+                    ctx.error(
+                        &format!("{p}.branches"),
+                        "a parallel state needs at least one branch",
+                    );
                 }
                 let slots: Vec<Option<u32>> = branches
                     .iter()
                     .enumerate()
                     .map(|(b, states)| {
-                        compile_flow(ctx, &format!("{p}[{b}]"), states, names, latency, flows)
+                        let path = format!("{p}.branches[{b}]");
+                        compile_flow(ctx, &path, states, names, latency, flows)
                     })
                     .collect();
-                slots
-                    .into_iter()
-                    .collect::<Option<Vec<_>>>()
-                    .map(Step::Parallel)
+                let catch = catch.as_ref().map(|states| {
+                    compile_flow(ctx, &format!("{p}.catch"), states, names, latency, flows)
+                });
+                match (
+                    slots.into_iter().collect::<Option<Vec<_>>>(),
+                    optional(catch),
+                ) {
+                    (Some(branches), Some(catch)) => Some(Step::Parallel { branches, catch }),
+                    _ => None,
+                }
             }
         };
         match step {

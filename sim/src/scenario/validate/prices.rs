@@ -9,7 +9,7 @@ use crate::scenario::raw::RawPrices;
 pub(super) fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
     let mut book = cal::PriceBook::default();
     book.bill_init = raw.bill_init.unwrap_or(book.bill_init);
-    let fields: [(&str, Option<f64>, &mut f64); 13] = [
+    let fields: [(&str, Option<f64>, &mut f64); 15] = [
         (
             "function_gb_second",
             raw.function_gb_second,
@@ -74,6 +74,16 @@ pub(super) fn prices(raw: &RawPrices, ctx: &mut Ctx) -> cal::PriceBook {
             "provisioned_duration_gb_second",
             raw.provisioned_duration_gb_second,
             &mut book.provisioned_duration_gb_second,
+        ),
+        (
+            "provisioned_gb_second_arm",
+            raw.provisioned_gb_second_arm,
+            &mut book.provisioned_gb_second_arm,
+        ),
+        (
+            "provisioned_duration_gb_second_arm",
+            raw.provisioned_duration_gb_second_arm,
+            &mut book.provisioned_duration_gb_second_arm,
         ),
     ];
     for (name, value, slot) in fields {

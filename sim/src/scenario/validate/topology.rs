@@ -10,7 +10,7 @@ use crate::scenario::{Step, StepTime};
 fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
     w.iter().filter_map(|s| match *s {
         Step::Compute(_) | Step::Cpu(_) | Step::Transition(_) => None,
-        Step::Choice { .. } | Step::Parallel(_) => None,
+        Step::Choice { .. } | Step::Parallel { .. } => None,
         Step::Task { target, .. } => Some((target, true)),
         Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
         Step::Put(t) => Some((t, true)),
