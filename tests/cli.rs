@@ -315,7 +315,8 @@ fn graph_prints_the_topology_as_dot() {
 #[cfg(not(feature = "viz"))]
 #[test]
 fn view_in_a_headless_build_says_it_has_no_viewer_and_points_to_run() {
-    for args in [&["view"][..], &[][..], &["view", "cold-starts"][..]] {
+    // `choreo` alone runs headless there instead (see choreo_alone_without_a_display_...).
+    for args in [&["view"][..], &["view", "cold-starts"][..]] {
         let out = choreo(args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
@@ -955,14 +956,20 @@ fn choreo_alone_without_a_display_runs_the_default_scenario_headless_and_exits_0
         "{err}"
     );
     let out = stdout(&o);
-    assert!(out.contains("cost [USD]") && out.contains("monolith"), "{out}");
+    assert!(
+        out.contains("cost [USD]") && out.contains("monolith"),
+        "{out}"
+    );
     assert!(out.ends_with("wrote out/photo-sharing\n"), "{out}");
     let summary = read(&dir.path().join("out/photo-sharing"), "summary.csv");
     assert_eq!(summary.lines().count(), 3, "{summary}");
     // The main command again replaces its own results rather than refusing.
     let again = alone();
     assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(read(&dir.path().join("out/photo-sharing"), "summary.csv"), summary);
+    assert_eq!(
+        read(&dir.path().join("out/photo-sharing"), "summary.csv"),
+        summary
+    );
 }
 
 #[cfg(feature = "viz")]

@@ -62,6 +62,10 @@ pub const TRACES: &[(&str, &str)] = &[
         "timestamps-sample.csv",
         include_str!("../../scenarios/traces/timestamps-sample.csv"),
     ),
+    (
+        "azure-invocations-sample.csv",
+        include_str!("../../scenarios/traces/azure-invocations-sample.csv"),
+    ),
 ];
 
 /// The scenario `choreo` opens when none is named.

@@ -29,6 +29,12 @@ pub struct PriceBook {
     pub provisioned_gb_second: f64,
     /// Duration of invocations on provisioned concurrency [USD per GB-s]. AWS Lambda, x86.
     pub provisioned_duration_gb_second: f64,
+    /// Provisioned concurrency [USD per GB-s] kept warm. AWS Lambda, Arm (Graviton): 20%
+    /// below x86 (price list usage type `Lambda-Provisioned-Concurrency-ARM`).
+    pub provisioned_gb_second_arm: f64,
+    /// Duration of invocations on provisioned concurrency [USD per GB-s]. AWS Lambda, Arm
+    /// (usage type `Lambda-Provisioned-GB-Second-ARM`), 20% below x86.
+    pub provisioned_duration_gb_second_arm: f64,
     /// Orchestrator state transitions [USD per million]. AWS Step Functions standard.
     pub orchestrator_transitions_per_million: f64,
     /// Whether a cold start's initialisation (INIT phase) is billed as duration. AWS has billed
@@ -70,6 +76,10 @@ impl Default for PriceBook {
             database_reads_per_million: 0.125,
             provisioned_gb_second: 0.000_004_166_7,
             provisioned_duration_gb_second: 0.000_009_722_2,
+            // aws.amazon.com/lambda/pricing, "Provisioned Concurrency Pricing", Arm price
+            // tab (us-east-1); the same figures in the AWS Price List API (AWSLambda).
+            provisioned_gb_second_arm: 0.000_003_333_4,
+            provisioned_duration_gb_second_arm: 0.000_007_777_8,
             bill_init: false,
             orchestrator_transitions_per_million: 25.0,
             function_vcpu_second: 0.0,
@@ -425,6 +435,8 @@ impl Platform {
                 function_requests_per_million: AZURE_REQUESTS_PER_MILLION,
                 provisioned_gb_second: 0.0,
                 provisioned_duration_gb_second: AZURE_GB_SECOND,
+                provisioned_gb_second_arm: 0.0,
+                provisioned_duration_gb_second_arm: AZURE_GB_SECOND,
                 billing_minimum: AZURE_BILLING_MINIMUM,
                 memory_step_mb: AZURE_MEMORY_STEP_MB,
                 ..aws
@@ -439,6 +451,8 @@ impl Platform {
                 // in the sources cited here); busy, at the request-based rates.
                 provisioned_gb_second: CLOUD_RUN_GB_SECOND,
                 provisioned_duration_gb_second: CLOUD_RUN_GB_SECOND,
+                provisioned_gb_second_arm: CLOUD_RUN_GB_SECOND,
+                provisioned_duration_gb_second_arm: CLOUD_RUN_GB_SECOND,
                 billing_granularity: CLOUD_RUN_BILLING_GRANULARITY,
                 billing_minimum: CLOUD_RUN_BILLING_GRANULARITY,
                 bill_per_instance: true,
@@ -453,6 +467,8 @@ impl Platform {
                 function_requests_per_million: 0.0,
                 provisioned_gb_second: 0.0,
                 provisioned_duration_gb_second: 0.0,
+                provisioned_gb_second_arm: 0.0,
+                provisioned_duration_gb_second_arm: 0.0,
                 bill_per_instance: true,
                 ..aws
             },

@@ -430,11 +430,15 @@ impl<W: Write> Observer for TraceWriter<W> {
                 comp,
                 instance,
                 cold,
+                waited_ns,
             } => (
                 Some(txn),
                 name(comp),
                 String::new(),
-                format!("instance={instance} cold={cold}"),
+                format!(
+                    "instance={instance} cold={cold} waited_ms={}",
+                    num(waited_ns as f64 / 1e6, 3)
+                ),
             ),
             SimEvent::InvocationEnded {
                 comp,

@@ -106,6 +106,65 @@ impl Latency {
     }
 }
 
+/// Waits [ns] of which most are zero (executions that found their worker, instance or
+/// consumer free): the zeros are counted, only the others go into the histogram — a record
+/// less per execution — and the mean and quantiles are those of all of them, a quantile that
+/// falls among the zeros being 0 (the histogram alone would read its lowest bucket, 1 µs).
+#[derive(Debug, Clone, Default)]
+pub struct Waits {
+    /// The waits longer than zero.
+    nonzero: Latency,
+    /// The waits of zero.
+    zeros: u64,
+}
+
+impl Waits {
+    /// Records one wait [ns].
+    pub fn record(&mut self, ns: SimTime) {
+        if ns == 0 {
+            self.zeros += 1;
+        } else {
+            self.nonzero.record(ns);
+        }
+    }
+
+    /// Number of waits recorded, zeros included.
+    pub fn count(&self) -> u64 {
+        self.zeros + self.nonzero.count()
+    }
+
+    /// The exact mean [ms], or NaN when empty.
+    pub fn mean_ms(&self) -> f64 {
+        let n = self.count();
+        if n == 0 {
+            return f64::NAN;
+        }
+        self.nonzero.sum_ns as f64 / n as f64 / 1e6
+    }
+
+    /// The q-quantile [ms], or NaN when empty: the histogram's rank over all the waits
+    /// (the ⌈q × n⌉-th, at least the first), 0 if that is a zero, else the nonzero wait of
+    /// that rank as [`Latency::quantile_ms`] gives it.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let n = self.count();
+        if n == 0 {
+            return f64::NAN;
+        }
+        if self.zeros == 0 {
+            return self.nonzero.quantile_ms(q);
+        }
+        let rank = ((q.min(1.0) * n as f64).ceil() as u64).max(1);
+        if rank <= self.zeros {
+            return 0.0;
+        }
+        // The (rank − zeros)-th of the nonzero ones: half a value below it, so that the
+        // histogram's ⌈q′ × n′⌉ lands on it whatever the rounding.
+        let k = rank - self.zeros;
+        self.nonzero
+            .quantile_ms((k as f64 - 0.5) / self.nonzero.count() as f64)
+    }
+}
+
 /// Billable usage of one component.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
@@ -263,6 +322,9 @@ pub struct Metrics {
     pub response: Latency,
     /// Done latency of completed transactions.
     pub done: Latency,
+    /// Wait of each execution for its worker, instance or consumer (`waited_ns` of
+    /// `InvocationStarted`).
+    pub queue_wait: Waits,
     /// Transactions that got a failed response.
     pub failed_responses: u64,
     /// Work executions (function invocations per message, server handler runs).
@@ -322,6 +384,7 @@ impl Metrics {
         Self {
             response: Latency::new(),
             done: Latency::new(),
+            queue_wait: Waits::default(),
             failed_responses: 0,
             invocations: 0,
             function_invocations: 0,
@@ -450,9 +513,17 @@ impl Metrics {
                     let memory_mb = prices.billed_memory_mb(f.memory_mb);
                     let memory_gb = f64::from(memory_mb) / MB_PER_GB;
                     let gb_s = u.ms_mb as f64 / 1_000.0 / MB_PER_GB;
-                    let price = match f.cpu {
-                        Cpu::X86 => prices.function_gb_second,
-                        Cpu::Arm => prices.function_gb_second_arm,
+                    let (price, kept_price, provisioned_price) = match f.cpu {
+                        Cpu::X86 => (
+                            prices.function_gb_second,
+                            prices.provisioned_gb_second,
+                            prices.provisioned_duration_gb_second,
+                        ),
+                        Cpu::Arm => (
+                            prices.function_gb_second_arm,
+                            prices.provisioned_gb_second_arm,
+                            prices.provisioned_duration_gb_second_arm,
+                        ),
                     };
                     line("duration", gb_s, "GB-s", price);
                     // Billed time is a whole number of ms (the granularity), so this is exact.
@@ -469,24 +540,14 @@ impl Metrics {
                     }
                     if f.provisioned > 0 || !f.provisioned_changes.is_empty() {
                         let kept = f.provisioned_seconds(horizon) * memory_gb;
-                        line(
-                            "provisioned concurrency",
-                            kept,
-                            "GB-s",
-                            prices.provisioned_gb_second,
-                        );
+                        line("provisioned concurrency", kept, "GB-s", kept_price);
                         let gb_s = u.ms_mb_provisioned as f64 / 1_000.0 / MB_PER_GB;
-                        line(
-                            "provisioned duration",
-                            gb_s,
-                            "GB-s",
-                            prices.provisioned_duration_gb_second,
-                        );
+                        line("provisioned duration", gb_s, "GB-s", provisioned_price);
                         line(
                             "provisioned duration (running at horizon)",
                             running_gb_s(r.billed_ns_provisioned),
                             "GB-s",
-                            prices.provisioned_duration_gb_second,
+                            provisioned_price,
                         );
                     }
                     if prices.function_vcpu_second > 0.0 {
@@ -627,8 +688,14 @@ impl Observer for Metrics {
             SimEvent::Request { to, .. } if self.is_gateway[to] => {
                 self.usage[to].gateway_requests += 1
             }
-            SimEvent::InvocationStarted { comp, cold, .. } => {
+            SimEvent::InvocationStarted {
+                comp,
+                cold,
+                waited_ns,
+                ..
+            } => {
                 self.invocations += 1;
+                self.queue_wait.record(waited_ns);
                 if self.memory[comp] > 0 {
                     self.function_invocations += 1;
                     if cold {
@@ -768,5 +835,53 @@ mod tests {
             }
         }
         assert!(IntervalLatency::default().quantile_ms(0.5).is_nan());
+    }
+
+    /// Waits give the mean and the quantiles of a histogram of all their values, but 0
+    /// where the quantile's rank falls among the zeros.
+    #[test]
+    fn waits_are_a_histogram_that_knows_its_zeros() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        for (n, zero_share) in [
+            (1, 0.0),
+            (1, 1.0),
+            (7, 0.5),
+            (100, 0.99),
+            (1_000, 0.9),
+            (5_000, 0.3),
+            (20_000, 0.0),
+        ] {
+            let mut waits = Waits::default();
+            let mut all = Latency::new();
+            let mut zeros = 0u64;
+            for _ in 0..n {
+                let ns = if rng.random_bool(zero_share) {
+                    zeros += 1;
+                    0
+                } else {
+                    rng.random_range(1..5_000_000_000)
+                };
+                waits.record(ns);
+                all.record(ns);
+            }
+            assert_eq!(waits.count(), n);
+            assert_eq!(waits.mean_ms().to_bits(), all.mean_ms().to_bits());
+            for q in [0.0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
+                let rank = ((q * n as f64).ceil() as u64).max(1);
+                let want = if rank <= zeros {
+                    0.0
+                } else {
+                    all.quantile_ms(q)
+                };
+                let got = waits.quantile_ms(q);
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "n {n}, q {q}: {got} vs {want}"
+                );
+            }
+        }
+        assert!(Waits::default().quantile_ms(0.5).is_nan());
+        assert!(Waits::default().mean_ms().is_nan());
     }
 }

@@ -11,6 +11,7 @@
 //! stream feeds metrics, CSV traces and the viewer.
 
 pub mod arrivals;
+mod backlog;
 mod bucket;
 mod fault;
 mod function;
@@ -32,7 +33,9 @@ use slab::Slab;
 use crate::engine::{Calendar, Class, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
-use crate::scenario::{Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, Work};
+use crate::scenario::{
+    Architecture, CompId, FaultKind, KindId, Scenario, Spec, Step, StepTime, Work,
+};
 
 use arrivals::ArrivalGen;
 use function::FnState;
@@ -303,6 +306,8 @@ struct State {
     comps: Vec<CompState>,
     /// Function executions in progress (busy or starting) across the architecture.
     functions_active: u32,
+    /// What waits for a worker, an instance or a consumer (`backlog`).
+    backlog: backlog::Backlog,
     counts: Counts,
     /// Calendar events handled so far.
     steps: u64,
@@ -388,7 +393,14 @@ impl Simulation {
                 Spec::Gateway(g) => (
                     g.routes
                         .iter()
-                        .map(|r| r.map(|t| vec![Step::Compute(g.latency.clone()), Step::Call(t)]))
+                        .map(|r| {
+                            r.map(|t| {
+                                vec![
+                                    Step::Compute(StepTime::Drawn(g.latency.clone())),
+                                    Step::Call(t),
+                                ]
+                            })
+                        })
                         .collect(),
                     CompState::Stateless,
                 ),
@@ -430,6 +442,7 @@ impl Simulation {
             msgs: Slab::new(),
             comps,
             functions_active: 0,
+            backlog: backlog::Backlog::default(),
             next_token: 0,
             active: Vec::new(),
             planned: Vec::new(),
@@ -688,6 +701,34 @@ impl Simulation {
     /// for another kind of component.
     pub fn running_invocations(&self, comp: CompId) -> Option<Running> {
         self.st.running(&self.plan, comp)
+    }
+
+    /// Time-average number of server requests, asynchronous function invocations and queue
+    /// messages waiting for a worker, an instance or a consumer, from the start until now
+    /// (see `backlog`).
+    pub fn mean_backlog(&self) -> f64 {
+        self.st.backlog.mean(self.now())
+    }
+
+    /// How many wait now for a worker, an instance or a consumer, as [`mean_backlog`]
+    /// counts them.
+    ///
+    /// [`mean_backlog`]: Simulation::mean_backlog
+    pub fn waiting(&self) -> u64 {
+        self.st.backlog.waiting()
+    }
+
+    /// Time-average busy server workers, summed over the servers, from the start until now.
+    pub fn mean_busy_workers(&self) -> f64 {
+        let now = self.now();
+        self.st
+            .comps
+            .iter()
+            .map(|c| match c {
+                CompState::Server(s) => s.mean_busy(now),
+                _ => 0.0,
+            })
+            .sum()
     }
 
     /// The live state of every component, by [`CompId`].

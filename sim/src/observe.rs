@@ -132,6 +132,12 @@ pub enum SimEvent {
         instance: u32,
         /// Whether a cold start preceded it.
         cold: bool,
+        /// How long it waited for its worker, instance or consumer before it got one [ns]:
+        /// a server request from its arrival at the server to its worker (the backlog); a
+        /// function invocation from its request (or its platform retry) to its instance,
+        /// throttled asynchronous attempts' back-off included, its cold start not; a queue
+        /// message from when it became visible to its receive by the consumer.
+        waited_ns: SimTime,
     },
     /// A function invocation ended (one per platform invocation; a batch is one).
     InvocationEnded {

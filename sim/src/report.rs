@@ -122,6 +122,11 @@ pub struct ArchReport {
     pub isolation: Isolation,
     /// Time-average instances of each function, by component.
     pub functions: Vec<(CompId, FunctionUsage)>,
+    /// Time-average number of server requests, asynchronous function invocations and queue
+    /// messages waiting for a worker, an instance or a consumer.
+    pub mean_backlog: f64,
+    /// Time-average busy server workers, summed over the servers.
+    pub mean_busy_workers: f64,
     /// Simulated time reached: the horizon, unless the run was stopped.
     pub simulated: SimTime,
     /// Why the run stopped before its horizon, if it did.
@@ -170,6 +175,16 @@ impl ArchReport {
     /// Mean idle (warm, waiting) function instances, summed over functions.
     pub fn mean_idle_instances(&self) -> f64 {
         self.functions.iter().map(|(_, u)| u.idle).sum()
+    }
+
+    /// Mean function instances running an invocation, summed over functions.
+    pub fn mean_busy_instances(&self) -> f64 {
+        self.functions.iter().map(|(_, u)| u.busy).sum()
+    }
+
+    /// Mean function instances starting up (cold), summed over functions.
+    pub fn mean_starting_instances(&self) -> f64 {
+        self.functions.iter().map(|(_, u)| u.starting).sum()
     }
 
     /// Memory held by idle warm instances over the run [GB-s]: what keep-alive costs the
@@ -439,6 +454,27 @@ pub const SUMMARY: &[Column] = &[
         cell: |s, a| num(a.metrics.mean_in_flight(s.horizon), 3),
     },
     Column {
+        name: "queue_wait_mean_ms",
+        unit: "ms",
+        doc: "Mean wait for a worker, an instance or a consumer before work starts (exact), over every execution counted in `invocations`: a server request from its arrival at the server to its worker (its time in the backlog; 0 with a worker free); a function invocation from its request to its instance (0 unless an asynchronous invocation was throttled: its back-off until an attempt got one; a platform retry after an error counts from the retry; the cold start is not a wait, see `cold_starts`); a queue message from when it became visible (sent, visible again, redriven) to its receive by the consumer (not its turn within the batch). Requests refused (rejected, throttled synchronously) have no wait; empty without executions.",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.metrics.queue_wait.mean_ms(), 3),
+    },
+    Column {
+        name: "queue_wait_p99_ms",
+        unit: "ms",
+        doc: "99th percentile of the same waits (0 when at least 99% waited for nothing); empty without executions.",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.metrics.queue_wait.quantile_ms(0.99), 3),
+    },
+    Column {
+        name: "mean_backlog",
+        unit: "",
+        doc: "Time-average number waiting, as `queue_wait_mean_ms` counts waits: server requests in a backlog, asynchronous invocations throttled and not yet given an instance, visible messages on queues that have a consumer (Little's Lq: about the executions' rate × `queue_wait_mean_ms`). Messages parked on a queue without a consumer, and operations waiting for a database's capacity or a core, are not counted.",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.mean_backlog, 3),
+    },
+    Column {
         name: "invocations",
         unit: "",
         doc: "Executions: server handler runs and function executions (one per queue message); workflows and gateways are not counted.",
@@ -474,11 +510,32 @@ pub const SUMMARY: &[Column] = &[
         cell: |_, a| num(a.mean_instances(), 3),
     },
     Column {
+        name: "mean_busy_instances",
+        unit: "",
+        doc: "Time-average function instances running at least one invocation (or a batch), summed over the functions; with `mean_starting_instances` and `mean_idle_instances` it makes `mean_instances`. Servers add nothing here (see `mean_busy_workers`).",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.mean_busy_instances(), 3),
+    },
+    Column {
+        name: "mean_starting_instances",
+        unit: "",
+        doc: "Time-average function instances in their cold start, summed over the functions.",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.mean_starting_instances(), 3),
+    },
+    Column {
         name: "mean_idle_instances",
         unit: "",
         doc: "Time-average idle warm function instances (pre-warmed and provisioned ones included), summed over the functions.",
         shown: Shown::FileOnly,
         cell: |_, a| num(a.mean_idle_instances(), 3),
+    },
+    Column {
+        name: "mean_busy_workers",
+        unit: "",
+        doc: "Time-average busy server workers (each holds one request for its whole handler), summed over the servers: a server's counterpart of `mean_busy_instances` (λ × mean handler time, by Little).",
+        shown: Shown::FileOnly,
+        cell: |_, a| num(a.mean_busy_workers, 3),
     },
     Column {
         name: "wasted_gb_s",

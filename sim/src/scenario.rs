@@ -247,6 +247,9 @@ pub enum Arrivals {
     Trace {
         /// Arrival times in increasing order (ties allowed) [ns].
         times: Arc<[SimTime]>,
+        /// For a trace of invocations (`AzureInvocations`): the recorded duration [ns] of
+        /// the invocation arriving at each of `times`, which `Compute(FromTrace)` replays.
+        durations: Option<Arc<[SimTime]>>,
     },
     /// Replayed per-minute invocation counts (the Azure Functions 2019 trace), expanded
     /// minute by minute as the run reaches it.
@@ -392,13 +395,24 @@ impl Spec {
 /// A list of steps run in order.
 pub type Work = Vec<Step>;
 
+/// How long a compute step takes.
+#[derive(Debug, Clone)]
+pub enum StepTime {
+    /// Drawn from a distribution, keyed like every draw of the transaction.
+    Drawn(Dist),
+    /// The duration recorded for the transaction's invocation in its source's
+    /// `AzureInvocations` trace ([`Arrivals::Trace`]'s `durations`). Validation lets only
+    /// transactions of sources that record durations reach such a step.
+    FromTrace,
+}
+
 /// One step of work.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Compute for a sampled duration.
-    Compute(Dist),
-    /// CPU-bound compute: the sampled duration with one full vCPU.
-    Cpu(Dist),
+    /// Compute for a sampled or recorded duration.
+    Compute(StepTime),
+    /// CPU-bound compute: the duration with one full vCPU.
+    Cpu(StepTime),
     /// Call a function, server, gateway or external service and wait.
     Call(CompId),
     /// Send asynchronously to a topic, queue or function, and go on (a 1 KB event).
@@ -435,8 +449,14 @@ pub enum Step {
         /// Flow slot.
         otherwise: u32,
     },
-    /// Run these flows at once and wait for all.
-    Parallel(Vec<u32>),
+    /// Run the flows `branches` at once and wait for all; fail as soon as one fails,
+    /// stopping the others, and then run the flow `catch` (then go on) if any.
+    Parallel {
+        /// Flow slots.
+        branches: Vec<u32>,
+        /// Flow run when the state fails.
+        catch: Option<u32>,
+    },
     /// Put an object (may trigger the store's `on_put`).
     Put(CompId),
     /// Get an object.
@@ -486,8 +506,11 @@ pub struct Autoscaling {
     pub min: u32,
     /// Most instances.
     pub max: u32,
-    /// Utilisation to track.
-    pub target: f64,
+    /// Utilisation to track, if the group tracks utilisation.
+    pub target: Option<f64>,
+    /// Backlog (requests waiting for a worker) per running instance to track, if the group
+    /// tracks backlog.
+    pub target_backlog: Option<f64>,
     /// Boot time [ns].
     pub boot: SimTime,
     /// Scale-in cooldown [ns].

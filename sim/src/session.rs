@@ -162,6 +162,8 @@ impl Session {
             timeseries: self.timeseries,
             isolation,
             functions,
+            mean_backlog: self.sim.mean_backlog(),
+            mean_busy_workers: self.sim.mean_busy_workers(),
             simulated: until,
             stopped: None,
         }

@@ -1,6 +1,9 @@
 //! Conservation — arrived = completed + failed + dead-lettered + in flight — on every bundled
 //! scenario and on a stress scenario that drives every failure path.
 
+#[path = "support/scenario.rs"]
+mod support;
+
 use std::sync::Arc;
 
 use choreo_sim::engine::{NS_PER_S, SimTime};
@@ -70,6 +73,8 @@ fn drains_and_matches_its_events(name: &str, scenario: &Arc<Scenario>) {
             "{what}: nothing arrives during the drain"
         );
         assert!(c.conserved(), "{what}: {c:?}");
+        // The backlog's count (behind mean_backlog) is what is left waiting.
+        assert_eq!(sim.waiting(), support::waiting_in_snapshot(&sim), "{what}");
     }
 }
 

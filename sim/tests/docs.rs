@@ -10,6 +10,8 @@
 //! - an example naming a trace file the repository does not hold (one the user brings) is
 //!   marked `<!-- missing trace: FILE -->`: it must fail with `cannot read trace "FILE"`,
 //!   resolved relative to the scenario's folder (`scenarios/`), and with no other error;
+//!   `<!-- missing samples: FILE -->` the same for an `Empirical` distribution's samples
+//!   file (`cannot read samples "FILE"`);
 //! - a fragment marked `<!-- fragment -->` is only parsed.
 //!
 //! A fragment that is neither wrapped nor marked fails the test.
@@ -392,7 +394,9 @@ fn sources_scenario(items: &[String]) -> Result<String, String> {
 #[derive(Default)]
 struct Expect {
     invalid: Vec<String>,
-    missing_traces: Vec<String>,
+    /// Files the example names but the repository does not hold: (what the error calls
+    /// it, `trace` or `samples`; the file).
+    missing_traces: Vec<(&'static str, String)>,
     fragment: bool,
 }
 
@@ -402,7 +406,9 @@ fn expect(markers: &[String]) -> Result<Expect, String> {
         if let Some(msg) = m.strip_prefix("invalid:") {
             e.invalid.push(msg.trim().to_string());
         } else if let Some(file) = m.strip_prefix("missing trace:") {
-            e.missing_traces.push(file.trim().to_string());
+            e.missing_traces.push(("trace", file.trim().to_string()));
+        } else if let Some(file) = m.strip_prefix("missing samples:") {
+            e.missing_traces.push(("samples", file.trim().to_string()));
         } else if m == "fragment" {
             e.fragment = true;
         } else {
@@ -486,15 +492,16 @@ fn check_load(
                 // Only the missing trace files may be wrong, and each must be reported,
                 // resolved relative to the scenario's folder.
                 let missing = |d: &Diagnostic| {
-                    e.missing_traces.iter().any(|f| {
-                        d.message.starts_with(&format!("cannot read trace {f:?}: "))
+                    e.missing_traces.iter().any(|(what, f)| {
+                        d.message
+                            .starts_with(&format!("cannot read {what} {f:?}: "))
                             && d.message.contains(&format!("scenarios/{f} ("))
                     })
                 };
                 if let Some(other) = d.iter().find(|d| !missing(d)) {
                     return Err(format!("an error besides the missing trace: {other}"));
                 }
-                for f in &e.missing_traces {
+                for (_, f) in &e.missing_traces {
                     if !d.iter().any(|d| d.message.contains(&format!("{f:?}"))) {
                         return Err(format!("marked missing, but {f:?} is not reported"));
                     }

@@ -125,7 +125,7 @@ fn errors_on_an_orchestrator_fail_each_flow_it_runs_the_catch_and_branches_inclu
           architectures: [Architecture(name: "a", entry: "o", components: [
             Orchestrator(name: "o", transition_latency: "0ms", workflow: [
               Task(invoke: "bad", catch: [Wait("1ms")]),
-              Parallel([[Wait("1ms")], [Wait("1ms")]])]),
+              Parallel(branches: [[Wait("1ms")], [Wait("1ms")]])]),
             External(name: "bad", latency: "1ms", error_rate: 1.0)])],
           faults: [Fault(target: "o", at: "0s", lasts: "1h", kind: Errors(rate: 0.2))])"#,
         0,
@@ -185,7 +185,7 @@ fn an_orchestrator_outage_fails_new_workflows_at_once_and_lets_running_ones_fini
         Gateway(name: "api", routes: {"s": "o", "a": "f"}),
         Function(name: "f", cold_start: "0ms", work: [Emit("o")]),
         Orchestrator(name: "o", transition_latency: "0ms", workflow: [
-          Wait("5s"), Parallel([[Wait("1ms")], [Wait("1ms")]])])])],
+          Wait("5s"), Parallel(branches: [[Wait("1ms")], [Wait("1ms")]])])])],
       faults: [Fault(target: "o", at: "20s", lasts: "10s", kind: Outage)])"#;
     let r = run(text, 0);
     let c = r.counts;

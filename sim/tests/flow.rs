@@ -416,7 +416,7 @@ fn a_workflow_task_runs_a_nested_workflow_and_waits_for_it_whatever_the_kind() {
             Orchestrator(name: "outer", transition_latency: "10ms",
                          workflow: [Task(invoke: "inner"), Task(invoke: "f")]),
             Orchestrator(name: "inner", transition_latency: "20ms", workflow: [
-                Wait("100ms"), Parallel([[Task(invoke: "g")], [Task(invoke: "h")]])]),
+                Wait("100ms"), Parallel(branches: [[Task(invoke: "g")], [Task(invoke: "h")]])]),
             Function(name: "f", cold_start: "0ms", work: [Compute("30ms")]),
             Function(name: "g", cold_start: "0ms", work: [Compute("40ms")]),
             Function(name: "h", cold_start: "0ms", work: [Compute("50ms")])])])"#,

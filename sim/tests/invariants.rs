@@ -7,6 +7,9 @@
 //! their limits, no NaN or infinity in any output, and the same bytes run twice, threaded or
 //! not.
 
+#[path = "support/scenario.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -395,6 +398,12 @@ fn check(text: &str) -> Result<(), TestCaseError> {
             c.in_flight,
             sim.parked_for_redrive(),
             "{}: left in flight",
+            name
+        );
+        prop_assert_eq!(
+            sim.waiting(),
+            support::waiting_in_snapshot(&sim),
+            "{}: left waiting",
             name
         );
         prop_assert_eq!(

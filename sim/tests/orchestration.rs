@@ -24,7 +24,7 @@ const FLOW: &str = r#"Scenario(name: "flow", horizon: "100s",
     Orchestrator(name: "flow", transition_latency: "20ms", workflow: [
         Task(invoke: "validate"),
         Wait("100ms"),
-        Parallel([[Task(invoke: "resize")], [Task(invoke: "tag"), Task(invoke: "index")]]),
+        Parallel(branches: [[Task(invoke: "resize")], [Task(invoke: "tag"), Task(invoke: "index")]]),
     ]),
     Function(name: "validate", cold_start: "0ms", work: [Compute("50ms")]),
     Function(name: "resize", cold_start: "0ms", work: [Compute("300ms")]),
@@ -109,30 +109,122 @@ fn a_choice_takes_its_branch_with_the_given_probability() {
     assert!((fraction - 0.3).abs() < 0.009, "{fraction}");
 }
 
+/// The docs' fail-fast example: a parallel state whose second branch fails 11 ms in (a
+/// 10 ms wait, then a task whose function's call fails after 1 ms) while the first runs a
+/// 500 ms task and then another; with `catch`, the state catches into a task invoking
+/// `report` (5 ms), and without, neither the catch nor `report` is there. Transitions take
+/// no time.
+fn failing_parallel(catch: bool) -> (ArchReport, Vec<(u64, SimEvent)>) {
+    let (mut text, _) = docs_example("Scenario(name: \"fail fast\"");
+    if !catch {
+        for cut in [
+            ",\n                 catch: [Task(invoke: \"report\")]",
+            ",\n    Function(name: \"report\", cold_start: \"0ms\", work: [Compute(\"5ms\")])",
+        ] {
+            assert!(text.contains(cut), "the docs' example changed: {cut:?}");
+            text = text.replace(cut, "");
+        }
+    }
+    run(&load(&text))
+}
+
+/// Invocations of component `comp` started in `ev`.
+fn started(ev: &[(u64, SimEvent)], comp: usize) -> usize {
+    ev.iter()
+        .filter(|(_, e)| matches!(e, SimEvent::InvocationStarted { comp: c, .. } if *c == comp))
+        .count()
+}
+
 #[test]
-fn a_failing_branch_fails_the_parallel_state_after_all_branches_end() {
-    let s = load(
-        r#"Scenario(name: "par", horizon: "10s",
+fn a_failing_branch_fails_the_parallel_state_at_once_and_stops_the_others() {
+    // Step Functions: "If any branch fails ... the entire Parallel state fails and all its
+    // branches are stopped." The state fails at 11 ms, when `broken` fails: the response
+    // (a failure) takes 11 ms, not the 500 ms of the other branch; that branch's next task
+    // (`ok2`) and the state after the parallel one (`after`) never run. The invocation of
+    // `ok` already running is not stopped (Lambda does not stop it): it runs on, detached,
+    // billed for its 500 ms, and the transaction is done when it ends.
+    let (r, ev) = failing_parallel(false);
+    assert_eq!(r.counts.arrived, 9);
+    assert_eq!(r.counts.failed, 9);
+    let (ok, ok2, after) = (1, 2, 5);
+    assert_eq!(started(&ev, ok), 9);
+    assert_eq!(
+        started(&ev, ok2),
+        0,
+        "a stopped branch runs no further state"
+    );
+    assert_eq!(started(&ev, after), 0, "nothing after the failure");
+    for (_, e) in &ev {
+        match e {
+            SimEvent::ResponseSent { ok, latency_ns, .. } => {
+                assert!(!ok);
+                assert_eq!(*latency_ns, 11 * NS_PER_MS);
+            }
+            SimEvent::TransactionDone { latency_ns, .. } => {
+                assert_eq!(*latency_ns, 500 * NS_PER_MS)
+            }
+            SimEvent::InvocationEnded {
+                comp, billed_ns, ..
+            } if *comp == ok => {
+                assert_eq!(*billed_ns, 500 * NS_PER_MS)
+            }
+            _ => {}
+        }
+    }
+    // Transitions per order: the parallel state, `ok`'s task, the wait and `broken`'s task;
+    // `ok2`'s is never entered.
+    assert_eq!(r.metrics.usage[0].transitions, 9 * 4);
+}
+
+#[test]
+fn a_parallel_state_that_fails_runs_its_catch_and_the_workflow_goes_on() {
+    // As above, with `catch: [Task(invoke: "report")]`: at 11 ms the catch runs `report`
+    // (5 ms), then the workflow goes on with `after` (2 ms): each order succeeds, its
+    // response at 11 + 5 + 2 = 18 ms; `ok` still runs on to 500 ms.
+    let (r, ev) = failing_parallel(true);
+    assert_eq!(r.counts.completed, 9);
+    let (ok2, after, report) = (2, 5, 6);
+    assert_eq!(started(&ev, ok2), 0);
+    assert_eq!(started(&ev, report), 9);
+    assert_eq!(started(&ev, after), 9);
+    for (_, e) in &ev {
+        match e {
+            SimEvent::ResponseSent { ok, latency_ns, .. } => {
+                assert!(ok);
+                assert_eq!(*latency_ns, 18 * NS_PER_MS);
+            }
+            SimEvent::TransactionDone { latency_ns, .. } => {
+                assert_eq!(*latency_ns, 500 * NS_PER_MS)
+            }
+            _ => {}
+        }
+    }
+    // The 4 transitions above, the catch's task and `after`'s task.
+    assert_eq!(r.metrics.usage[0].transitions, 9 * 6);
+}
+
+#[test]
+fn a_branch_failing_inside_a_nested_parallel_state_stops_every_branch_below_it() {
+    // The outer parallel state's first branch runs a nested parallel state whose branches
+    // wait 100 ms then call `ok2`; the outer second branch fails at 11 ms. Every branch is
+    // stopped: `ok2` never runs, and each order fails after 11 ms.
+    let (r, ev) = run(&load(
+        r#"Scenario(name: "nested", horizon: "10s",
           workload: [Source(kind: "order", arrivals: Constant(per_second: 1.0))],
           architectures: [Architecture(name: "o", entry: "flow", components: [
             Orchestrator(name: "flow", transition_latency: "0ms", workflow: [
-                Parallel([[Task(invoke: "ok")], [Task(invoke: "broken")]]),
-                Task(invoke: "after"),
+                Parallel(branches: [
+                    [Parallel(branches: [[Wait("100ms"), Task(invoke: "ok2")],
+                                         [Choice(probability: 1.0, then: [Wait("100ms"), Task(invoke: "ok2")])]])],
+                    [Wait("10ms"), Task(invoke: "broken")]]),
             ]),
-            Function(name: "ok", cold_start: "0ms", work: [Compute("500ms")]),
+            Function(name: "ok2", cold_start: "0ms", work: []),
             Function(name: "broken", cold_start: "0ms", work: [Call("x")]),
-            External(name: "x", latency: "1ms", error_rate: 1.0),
-            Function(name: "after", work: [])])])"#,
-    );
-    let (r, ev) = run(&s);
+            External(name: "x", latency: "1ms", error_rate: 1.0)])])"#,
+    ));
     assert_eq!(r.counts.failed, 9);
-    assert!(
-        ev.iter()
-            .all(|(_, e)| !matches!(e, SimEvent::Request { to: 4, .. })),
-        "nothing after the failure"
-    );
-    // The failure is reported when the slower branch ends, not before.
-    assert!(ev.iter().any(|(_, e)| matches!(e, SimEvent::ResponseSent { ok: false, latency_ns, .. } if *latency_ns == 500 * NS_PER_MS)));
+    assert_eq!(started(&ev, 1), 0);
+    assert!(ev.iter().all(|(_, e)| !matches!(e, SimEvent::ResponseSent { latency_ns, .. } if *latency_ns != 11 * NS_PER_MS)));
 }
 
 #[test]

@@ -526,7 +526,7 @@ fn events_csv_has_its_columns_and_the_hand_derived_events_of_one_transaction() {
          arch,1.000000000,Request,0,user,f,sync=true\n\
          arch,1.000000000,ColdStartBegan,,f,,instance=0\n\
          arch,1.250000000,InstanceReady,,f,,instance=0\n\
-         arch,1.250000000,InvocationStarted,0,f,,instance=0 cold=true\n\
+         arch,1.250000000,InvocationStarted,0,f,,instance=0 cold=true waited_ms=0.000\n\
          arch,1.250000000,Request,0,f,x,sync=true\n\
          arch,1.255000000,Operation,0,x,,op=call ok=true\n\
          arch,1.255000000,Reply,0,x,f,ok=true\n\

@@ -149,7 +149,11 @@ fn without_a_minimum_scale_the_last_pod_goes_a_stable_window_and_a_grace_period_
     // cold start of 1.5 s.
     let mut ev = Vec::new();
     sim.set_load(0, 1.0);
+    sim.step_until(193 * NS_PER_S, &mut ev);
+    // The 10 requests of 192.1 … 193.0 s wait in the backlog (`mean_backlog`).
+    assert_eq!(sim.waiting(), 10);
     sim.step_until(200 * NS_PER_S, &mut ev);
+    assert_eq!(sim.waiting(), 0);
     let started = ev
         .iter()
         .filter(|(_, e)| matches!(e, SimEvent::ColdStartBegan { .. }))
@@ -670,5 +674,6 @@ fn a_knative_design_under_faults_and_bursts_loses_no_transaction() {
     sim.drain(86_400 * NS_PER_S, &mut ());
     let c = sim.counts();
     assert!(c.conserved() && c.in_flight == 0, "{c:?}");
+    assert_eq!(sim.waiting(), 0, "nothing left in the backlog");
     assert!(c.completed > 0 && c.failed > 0, "{c:?}");
 }

@@ -290,7 +290,7 @@ fn a_trace_of_400_000_rows_loads_whole_and_sorted_in_linear_time() {
     write(dir.path(), "t.csv", &csv);
     let s = load_in(dir.path(), r#"Trace(file: "t.csv", column: "t")"#)
         .unwrap_or_else(|e| panic!("{e:#?}"));
-    let Arrivals::Trace { times } = &s.sources[0].arrivals else {
+    let Arrivals::Trace { times, .. } = &s.sources[0].arrivals else {
         panic!("not a trace: {:?}", s.sources[0].arrivals)
     };
     assert_eq!(times.len(), ROWS as usize);

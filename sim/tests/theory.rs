@@ -15,7 +15,7 @@ use choreo_sim::engine::{NS_PER_S, SimTime};
 use choreo_sim::observe::{Observer, SimEvent, TxnId};
 use choreo_sim::run::{self, run_architecture};
 use choreo_sim::scenario::Scenario;
-use support::{assert_close, assert_close_replicated, load, replicate};
+use support::{assert_close, assert_close_replicated, cell, load, replicate};
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
 fn erlang_c(c: u32, a: f64) -> f64 {
@@ -309,4 +309,143 @@ fn cpu_bound_work_queues_for_cores_like_m_d_1() {
         report.metrics.response.mean_ms() / 1e3 - 0.1
     });
     assert_close_replicated("M/D/1 Wq", &waits, 0.05, 0.03);
+}
+
+/// The p-quantile of the M/M/c wait in queue [s]: P(Wq > t) = C·e^(−(cμ − λ)t), so
+/// t_p = ln(C / (1 − p)) / (cμ − λ) when C > 1 − p, else 0.
+fn mmc_wait_quantile(c: u32, lambda: f64, mu: f64, p: f64) -> f64 {
+    let waits = erlang_c(c, lambda / mu);
+    if waits <= 1.0 - p {
+        return 0.0;
+    }
+    (waits / (1.0 - p)).ln() / (f64::from(c) * mu - lambda)
+}
+
+#[test]
+fn queue_wait_and_backlog_figures_match_erlang_c_at_ninety_percent_load() {
+    // M/M/10 at ρ = 0.9 (λ = 90/s, service mean 100 ms): C(10, 9) = 0.6687, Wq = C/(cμ − λ)
+    // = 66.87 ms, its p99 ln(C/0.01)/(cμ − λ) = 420.3 ms, Lq = λ·Wq = 6.018 waiting on
+    // average (Little), a = λ/μ = 9 busy workers. Read from summary.csv's cells as written:
+    // queue_wait_mean_ms, queue_wait_p99_ms, mean_backlog, mean_busy_workers. Each run's
+    // mean wait is also the one an observer of arrivals and starts measures (to the ns).
+    // n = 16 × 1,000,000 customers; relative SE from the replications' spread: Wq ≈ 0.75%,
+    // p99 ≈ 1.2%, Lq ≈ 0.75%, busy ≈ 0.06%; tolerance 3% (Wq, Lq: 4 SE), 4% (p99: 3.4 SE)
+    // and 0.5% (busy). A p99 of the customers who waited only would be ln(100)/10 s = 460.5
+    // ms (+9.6%). Checked by hand: a LIFO backlog (the same mean wait) gives a p99 of 1.33 s
+    // (+216%); a backlog never counted down fails Lq at once.
+    let (lambda, mu, c): (f64, f64, u32) = (90.0, 10.0, 10);
+    let runs = replicate(16, |seed| {
+        let s = mmc_scenario(c, lambda, 100.0, 1_000_000.0, seed);
+        let mut waits = Waits::default();
+        let a = run_architecture(Arc::clone(&s), 0, 60 * NS_PER_S, &mut waits).unwrap();
+        assert!(a.counts.conserved());
+        let observed = waits.sum_ns as f64 / waits.n as f64 / 1e6;
+        let measured = a.metrics.queue_wait.mean_ms();
+        assert!(
+            (measured - observed).abs() < 1e-9 * observed,
+            "queue wait {measured} ms, observed {observed} ms"
+        );
+        // Little's law between the two figures, as measured: mean_backlog is counted as
+        // requests come and go, the waits are timed per request.
+        let rate = a.metrics.invocations as f64 / (s.horizon as f64 / NS_PER_S as f64);
+        assert_close(
+            "Lq = λ·Wq as measured",
+            cell(&s, &a, "mean_backlog"),
+            rate * cell(&s, &a, "queue_wait_mean_ms") / 1e3,
+            0.002,
+        );
+        [
+            cell(&s, &a, "queue_wait_mean_ms") / 1e3,
+            cell(&s, &a, "queue_wait_p99_ms") / 1e3,
+            cell(&s, &a, "mean_backlog"),
+            cell(&s, &a, "mean_busy_workers"),
+        ]
+    });
+    let column = |i: usize| runs.iter().map(|r| r[i]).collect::<Vec<f64>>();
+    let wq = mmc_wait(c, lambda, mu);
+    assert_close_replicated("M/M/10 ρ=0.9 Wq", &column(0), wq, 0.03);
+    let p99 = mmc_wait_quantile(c, lambda, mu, 0.99);
+    assert_close_replicated("M/M/10 ρ=0.9 Wq p99", &column(1), p99, 0.04);
+    assert_close_replicated("M/M/10 ρ=0.9 Lq = λ·Wq", &column(2), lambda * wq, 0.03);
+    assert_close_replicated("M/M/10 ρ=0.9 busy workers", &column(3), lambda / mu, 0.005);
+}
+
+#[test]
+fn messages_wait_for_a_queue_consumer_as_in_m_m_c() {
+    // A producer function emits each arrival onto a queue whose consumer (batches of 1)
+    // runs at most 4 at a time: the messages queue as in M/M/4 (λ = 30/s, service mean
+    // 100 ms, a = 3): Wq = 50.94 ms, Lq = λ·Wq = 1.528. A message's wait runs from its send
+    // to its receive. The producer's executions wait for nothing, and queue_wait_mean_ms is
+    // over every execution, so it is Wq × messages / executions (one half).
+    // n = 12 × 250,000 messages; relative SE from the replications' spread: Wq ≈ 0.57%,
+    // Lq ≈ 0.60%; tolerance 3% (5 SE).
+    let (lambda, mu, c): (f64, f64, u32) = (30.0, 10.0, 4);
+    let runs = replicate(12, |seed| {
+        let horizon_s = (250_000.0 / lambda).ceil();
+        let s = load(&format!(
+            r#"Scenario(name: "queue-mmc", horizon: "{horizon_s}s", seed: {seed},
+              workload: [Source(kind: "job", arrivals: Poisson(per_second: {lambda}))],
+              architectures: [Architecture(name: "queue", entry: "producer", components: [
+                Function(name: "producer", cold_start: "0ms", keep_alive: "1h", work: [Emit("jobs")]),
+                Queue(name: "jobs", consumer: "worker", batch: 1),
+                Function(name: "worker", concurrency: {c}, cold_start: "0ms", keep_alive: "1h",
+                         work: [Compute(Exponential(mean: "100ms"))])])])"#
+        ));
+        let a = run_architecture(Arc::clone(&s), 0, 60 * NS_PER_S, &mut ()).unwrap();
+        assert!(a.counts.conserved());
+        assert_eq!(a.metrics.throttled, 0);
+        let messages = a.metrics.usage[1].queue_requests as f64;
+        let executions = a.metrics.invocations as f64;
+        // Every message is sent, received in a batch of its own and deleted: 3 requests
+        // each, give or take those in flight at the horizon.
+        let share = (messages / 3.0) / executions;
+        assert!(
+            (share - 0.5).abs() < 1e-3,
+            "{messages} requests, {executions} executions"
+        );
+        [
+            cell(&s, &a, "queue_wait_mean_ms") / 1e3 / share,
+            cell(&s, &a, "mean_backlog"),
+        ]
+    });
+    let wq = mmc_wait(c, lambda, mu);
+    let column = |i: usize| runs.iter().map(|r| r[i]).collect::<Vec<f64>>();
+    assert_close_replicated("queue M/M/4 Wq", &column(0), wq, 0.03);
+    assert_close_replicated("queue M/M/4 Lq = λ·Wq", &column(1), lambda * wq, 0.03);
+}
+
+#[test]
+fn busy_function_instances_are_lambda_times_the_service_time() {
+    // The SimFaaS reference model (bench/simfaas-reference.ron: λ = 0.9/s, warm service
+    // exponential with mean 1.991 s, a cold start of 253 ms before it, no concurrency limit):
+    // instances are an M/M/∞ system, so the mean busy count is λ·E[S] = 1.792 (Little; the
+    // cold start is counted apart, in mean_starting_instances: 0.9 × P(cold) 0.0014 × 0.253 s
+    // = 0.0003). Read from summary.csv's cells as written, with starting and idle adding up
+    // to mean_instances. n = 4 × 10⁵ s (90,000 requests each); relative SE from the
+    // replications' spread ≈ 0.1%; tolerance 1% (over 10 SE).
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bench/simfaas-reference.ron"
+    ))
+    .unwrap();
+    let busy = replicate(4, |seed| {
+        let text = text
+            .replace(r#"horizon: "1000000s""#, r#"horizon: "100000s""#)
+            .replace("seed: 1,", &format!("seed: {seed},"));
+        let s = load(&text);
+        assert_eq!(s.horizon, 100_000 * NS_PER_S);
+        let a = run_architecture(Arc::clone(&s), 0, 3600 * NS_PER_S, &mut ()).unwrap();
+        let parts: f64 = [
+            "mean_busy_instances",
+            "mean_starting_instances",
+            "mean_idle_instances",
+        ]
+        .iter()
+        .map(|c| cell(&s, &a, c))
+        .sum();
+        assert!((parts - cell(&s, &a, "mean_instances")).abs() <= 0.0015);
+        assert!(cell(&s, &a, "mean_starting_instances") < 0.01);
+        cell(&s, &a, "mean_busy_instances")
+    });
+    assert_close_replicated("mean busy instances = λ·E[S]", &busy, 0.9 * 1.991, 0.01);
 }

@@ -315,7 +315,7 @@ fn trace_errors_are_located_at_the_field() {
             r#"Trace(file: "bundled:nope.csv")"#,
             "file",
             "cannot read trace \"bundled:nope.csv\": no bundled trace of that name \
-             (bundled: azure-sample.csv, timestamps-sample.csv)"
+             (bundled: azure-sample.csv, timestamps-sample.csv, azure-invocations-sample.csv)"
                 .to_string(),
         ),
         (
@@ -408,4 +408,243 @@ fn the_bundled_azure_replay_runs_conserves_and_feeds_both_designs_the_same_arriv
             .collect();
         assert_eq!(arrivals, expected, "architecture {arch}");
     }
+}
+
+// The Azure Functions 2021 invocation trace (`AzureInvocations`), on the bundled fixture
+// `scenarios/traces/azure-invocations-sample.csv`: 40 made-up invocations of five
+// functions of three apps over about four minutes, rows in end order as in the published
+// trace (so not in start order), times with six decimals, the earliest start 3.75 s.
+
+const INVOCATIONS: &str = include_str!("../../scenarios/traces/azure-invocations-sample.csv");
+
+/// Seconds with exactly six decimals, as the fixture writes them, as nanoseconds: read
+/// here with integer arithmetic, apart from the parser under test.
+fn micro_ns(field: &str) -> i64 {
+    let (int, frac) = field.split_once('.').unwrap();
+    assert_eq!(frac.len(), 6, "{field}");
+    (int.parse::<i64>().unwrap() * 1_000_000 + frac.parse::<i64>().unwrap()) * 1_000
+}
+
+/// The fixture's invocations of `app` (an `app` hash, or every one), `(start, duration)`
+/// [ns], the start from the earliest start of any row, sorted by start (file order on
+/// ties).
+fn fixture_invocations(app: Option<&str>, func: Option<&str>) -> Vec<(SimTime, SimTime)> {
+    let rows: Vec<(String, String, i64, i64)> = INVOCATIONS
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let (end, duration) = (micro_ns(f[2]), micro_ns(f[3]));
+            (f[0].to_string(), f[1].to_string(), end - duration, duration)
+        })
+        .collect();
+    let earliest = rows.iter().map(|r| r.2).min().unwrap();
+    let mut out: Vec<(SimTime, SimTime)> = rows
+        .iter()
+        .filter(|r| app.is_none_or(|a| a == r.0) && func.is_none_or(|f| f == r.1))
+        .map(|r| ((r.2 - earliest) as SimTime, r.3 as SimTime))
+        .collect();
+    out.sort_by_key(|&(start, _)| start);
+    out
+}
+
+/// The fixture's (app, func) hashes, in order of first appearance.
+fn fixture_functions() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in INVOCATIONS.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let pair = (f[0].to_string(), f[1].to_string());
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
+}
+
+/// A scenario replaying `arrivals` into a function and a server whose only step takes the
+/// recorded duration: the function without a cold start, the server with workers to spare,
+/// so that each response's latency is the invocation's recorded duration.
+fn replaying(arrivals: &str) -> Arc<Scenario> {
+    Arc::new(load_at(
+        "s.ron",
+        &format!(
+            r#"Scenario(name: "t", horizon: "1h",
+  workload: [Source(kind: "r", arrivals: {arrivals})],
+  architectures: [
+    Architecture(name: "fn", entry: "f", components: [
+      Function(name: "f", cold_start: "0s", work: [Compute(FromTrace)])]),
+    Architecture(name: "server", entry: "app", components: [
+      Server(name: "app", workers: 100, handlers: {{"r": [Cpu(FromTrace)]}})])])"#
+        ),
+    ))
+}
+
+/// Each transaction's arrival time and response latency [ns], in arrival order.
+fn arrivals_and_latencies(s: &Arc<Scenario>, arch: usize) -> Vec<(SimTime, SimTime)> {
+    let mut sim = Simulation::new(Arc::clone(s), arch);
+    let mut events: Vec<(SimTime, SimEvent)> = Vec::new();
+    sim.run(&mut events);
+    let mut arrived = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for (t, e) in &events {
+        match e {
+            SimEvent::TransactionArrived { txn, .. } => {
+                arrived.insert(*txn, *t);
+            }
+            SimEvent::ResponseSent {
+                txn, latency_ns, ..
+            } => out.push((arrived[txn], *latency_ns)),
+            _ => {}
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn invocations_arrive_at_their_recorded_starts_and_take_their_recorded_durations() {
+    let expected = fixture_invocations(None, None);
+    assert_eq!(expected.len(), 40);
+    assert_eq!(expected[0].0, 0, "the earliest start is time zero");
+    // The fixture is in end order, so replaying it needs the sort by start.
+    assert!(INVOCATIONS.lines().skip(1).count() == 40);
+    let s = replaying(r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv")"#);
+    // The earliest invocation starts at time zero, and like every source's first arrival
+    // is replayed 1 ns later (arrivals of a source come after its start, one at a time).
+    let mut expected = expected;
+    expected[0].0 = 1;
+    let times: Vec<SimTime> = expected.iter().map(|e| e.0).collect();
+    assert_eq!(replay(&s), times);
+    for arch in 0..2 {
+        assert_eq!(
+            arrivals_and_latencies(&s, arch),
+            expected,
+            "architecture {arch}: (arrival, latency) pairs"
+        );
+    }
+    let report = run_scenario(&s, &RunOptions::default()).unwrap();
+    for a in &report.architectures {
+        assert!(a.counts.conserved(), "{}: {:?}", a.name, a.counts);
+        assert_eq!(a.counts.completed, 40, "{}", a.name);
+    }
+}
+
+#[test]
+fn invocations_are_filtered_by_app_and_function_on_the_trace_s_own_clock() {
+    let functions = fixture_functions();
+    let (app, func) = &functions[1];
+    // One app: every function of it; one function of it; times stay those of the whole
+    // file (from its earliest start), so that sources replaying several functions of one
+    // file keep their relative timing.
+    for (arrivals, expected) in [
+        (
+            format!(
+                r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{app}")"#
+            ),
+            fixture_invocations(Some(app), None),
+        ),
+        (
+            format!(
+                r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{app}", function: "{func}")"#
+            ),
+            fixture_invocations(Some(app), Some(func)),
+        ),
+        (
+            format!(
+                r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", function: "{func}")"#
+            ),
+            fixture_invocations(None, Some(func)),
+        ),
+    ] {
+        assert!(!expected.is_empty() && expected.len() < 40, "{arrivals}");
+        let s = replaying(&arrivals);
+        assert_eq!(arrivals_and_latencies(&s, 0), expected, "{arrivals}");
+    }
+    // A misspelt hash gets a did-you-mean, at its field.
+    let mut wrong = app.clone();
+    wrong.replace_range(0..1, if wrong.starts_with('0') { "1" } else { "0" });
+    let text = text(
+        "1h",
+        &format!(
+            r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv", app: "{wrong}")"#
+        ),
+    );
+    let e = errors_at("s.ron", &text);
+    assert_eq!(
+        e,
+        [format!(
+            "s.ron:2:{}: workload[0].arrivals.app: trace \"bundled:azure-invocations-sample.csv\" \
+             has no app \"{wrong}\" (did you mean \"{app}\"?)",
+            col(&text, "app")
+        )]
+    );
+}
+
+#[test]
+fn a_bad_invocation_row_is_named_by_its_line() {
+    let dir = TempDir::new("invocations");
+    let mut lines: Vec<String> = INVOCATIONS.lines().map(str::to_string).collect();
+    let (head, duration) = lines[7].rsplit_once(',').unwrap();
+    let negative = duration.to_string();
+    lines[7] = format!("{head},-{duration}");
+    dir.write("neg.csv", &lines.join("\n"));
+    let mut lines: Vec<String> = INVOCATIONS.lines().map(str::to_string).collect();
+    lines[12].push_str(",extra");
+    dir.write("wide.csv", &lines.join("\n"));
+    dir.write(
+        "header.csv",
+        &INVOCATIONS.replacen("end_timestamp", "end", 1),
+    );
+    for (file, message) in [
+        (
+            "neg.csv",
+            format!("neg.csv:8: duration must be zero or more, found -{negative}"),
+        ),
+        (
+            "wide.csv",
+            "wide.csv:13: expected 4 fields, found 5".to_string(),
+        ),
+        (
+            "header.csv",
+            "header.csv: expected the Azure Functions 2021 header \
+             app,func,end_timestamp,duration; found app,func,end,duration (4 columns)"
+                .to_string(),
+        ),
+    ] {
+        let text = text("1h", &format!(r#"AzureInvocations(file: "{file}")"#));
+        assert_eq!(
+            errors_at(&dir.scenario(), &text),
+            [format!(
+                "{}:2:{}: workload[0].arrivals.file: {message}",
+                dir.scenario(),
+                col(&text, "file")
+            )]
+        );
+    }
+}
+
+#[test]
+fn under_a_load_above_one_copies_keep_their_original_s_duration() {
+    let s = replaying(r#"AzureInvocations(file: "bundled:azure-invocations-sample.csv")"#);
+    let mut sim = Simulation::new(Arc::clone(&s), 1);
+    // The first arrival is drawn (at load 1) when the simulation is made: it comes once.
+    sim.set_load(0, 2.0);
+    let mut events: Vec<(SimTime, SimEvent)> = Vec::new();
+    sim.run(&mut events);
+    let mut latencies: Vec<SimTime> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SimEvent::ResponseSent { latency_ns, .. } => Some(*latency_ns),
+            _ => None,
+        })
+        .collect();
+    let invocations = fixture_invocations(None, None);
+    let mut expected: Vec<SimTime> = invocations[1..]
+        .iter()
+        .flat_map(|&(_, d)| [d, d])
+        .chain([invocations[0].1])
+        .collect();
+    latencies.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(latencies, expected);
 }

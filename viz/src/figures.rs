@@ -409,6 +409,7 @@ mod tests {
                         comp: 0,
                         instance: 0,
                         cold: true,
+                        waited_ns: 0,
                     },
                 );
                 f.record(t, &SimEvent::Throttled { txn: i, comp: 0 });

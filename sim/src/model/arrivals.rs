@@ -15,6 +15,11 @@
 //! come, given the last), so a busy minute takes no memory. Under a load multiplier L ≠ 1 a
 //! recorded arrival is replayed ⌊L⌋ times, plus once more with probability L − ⌊L⌋: thinning
 //! below 1, copies at the same instant (then 1 ns apart) above.
+//!
+//! A trace of invocations also records each one's duration: the generator keeps the
+//! duration of the arrival it produced last ([`ArrivalGen::duration`]), which the arrival's
+//! transaction takes when it arrives (a source has at most one arrival scheduled, so that
+//! is its own). Copies under a load above 1 share their original's duration.
 
 use rand::RngExt;
 
@@ -23,6 +28,15 @@ use crate::engine::{NS_PER_S, SimTime};
 use crate::rng::{self, SimRng};
 use crate::scenario::trace::NS_PER_MINUTE;
 use crate::scenario::{Arrivals, Source};
+
+/// One recorded arrival of a trace.
+#[derive(Debug, Clone, Copy)]
+struct Recorded {
+    /// When [ns], before the load multiplier.
+    at: SimTime,
+    /// The invocation's recorded duration [ns], for a trace of invocations.
+    duration: Option<SimTime>,
+}
 
 /// Generates the arrival times of one source.
 #[derive(Debug, Clone)]
@@ -40,11 +54,13 @@ pub struct ArrivalGen {
     /// last one's position within the minute, as a fraction.
     in_minute: u32,
     fraction: f64,
-    /// For traces under a load above 1: copies of `copy_of` [ns] still to produce.
+    /// For traces under a load above 1: copies of `copy_of` still to produce.
     copies: u32,
-    copy_of: SimTime,
-    /// For traces: a recorded time already read, to replay next (set on resuming).
-    pending: Option<SimTime>,
+    copy_of: Recorded,
+    /// For traces: a recorded arrival already read, to replay next (set on resuming).
+    pending: Option<Recorded>,
+    /// For a trace of invocations: the recorded duration of the last arrival produced.
+    duration: Option<SimTime>,
     /// Multiplier on the rate (the viewer's load slider); 1.0 in batch runs.
     pub load: f64,
     /// Whether the source stopped because its load was zero (and nothing is scheduled).
@@ -75,8 +91,12 @@ impl ArrivalGen {
             in_minute: 0,
             fraction: 0.0,
             copies: 0,
-            copy_of: 0,
+            copy_of: Recorded {
+                at: 0,
+                duration: None,
+            },
             pending: None,
+            duration: None,
             load: 1.0,
             stalled: false,
         }
@@ -116,7 +136,7 @@ impl ArrivalGen {
                     *off_rate
                 }
             }
-            Arrivals::Trace { times } => {
+            Arrivals::Trace { times, .. } => {
                 let from = times.partition_point(|&x| x < t.saturating_sub(NS_PER_MINUTE / 2));
                 let to = times.partition_point(|&x| x < t.saturating_add(NS_PER_MINUTE / 2));
                 (to - from) as f64 / 60.0
@@ -128,14 +148,21 @@ impl ArrivalGen {
         }
     }
 
-    /// The next recorded time of a trace [ns], before the load multiplier; `None` after
-    /// the last.
-    fn next_recorded(&mut self) -> Option<SimTime> {
+    /// The recorded duration [ns] of the arrival [`Self::next`] returned last, for a trace
+    /// of invocations (`None` for any other source).
+    pub fn duration(&self) -> Option<SimTime> {
+        self.duration
+    }
+
+    /// The next recorded arrival of a trace, before the load multiplier; `None` after the
+    /// last.
+    fn next_recorded(&mut self) -> Option<Recorded> {
         match &self.arrivals {
-            Arrivals::Trace { times } => {
-                let t = *times.get(self.cursor)?;
+            Arrivals::Trace { times, durations } => {
+                let at = *times.get(self.cursor)?;
+                let duration = durations.as_ref().and_then(|d| d.get(self.cursor).copied());
                 self.cursor += 1;
-                Some(t)
+                Some(Recorded { at, duration })
             }
             Arrivals::Azure { per_minute, even } => {
                 while self.in_minute >= *per_minute.get(self.cursor)? {
@@ -156,7 +183,10 @@ impl ArrivalGen {
                     self.fraction = 1.0 - (1.0 - self.fraction) * (1.0 - u).powf(1.0 / left);
                     ((self.fraction * NS_PER_MINUTE as f64) as SimTime).min(NS_PER_MINUTE - 1)
                 };
-                Some(self.cursor as SimTime * NS_PER_MINUTE + offset)
+                Some(Recorded {
+                    at: self.cursor as SimTime * NS_PER_MINUTE + offset,
+                    duration: None,
+                })
             }
             _ => None,
         }
@@ -165,16 +195,16 @@ impl ArrivalGen {
     /// The next arrival of a trace [ns] under `load`, or `None` if there is none before
     /// `horizon`.
     fn replay(&mut self, load: f64, horizon: SimTime) -> Option<SimTime> {
-        let t = loop {
+        let r = loop {
             if self.copies > 0 {
                 self.copies -= 1;
                 break self.copy_of;
             }
-            let t = match self.pending.take() {
-                Some(t) => t,
+            let r = match self.pending.take() {
+                Some(r) => r,
                 None => self.next_recorded()?,
             };
-            if t >= horizon {
+            if r.at >= horizon {
                 return None;
             }
             let copies = if load == 1.0 {
@@ -185,12 +215,13 @@ impl ArrivalGen {
                 whole as u32 + u32::from(u < load - whole)
             };
             if copies > 0 {
-                (self.copies, self.copy_of) = (copies - 1, t);
-                break t;
+                (self.copies, self.copy_of) = (copies - 1, r);
+                break r;
             }
         };
-        let t = t.max(self.last + 1);
+        let t = r.at.max(self.last + 1);
         self.last = t;
+        self.duration = r.duration;
         Some(t)
     }
 
@@ -212,12 +243,12 @@ impl ArrivalGen {
                 }
             }
             Arrivals::Trace { .. } | Arrivals::Azure { .. } => {
-                if self.pending.is_some_and(|t| t < now) {
+                if self.pending.is_some_and(|r| r.at < now) {
                     self.pending = None;
                 }
                 while self.pending.is_none() {
                     match self.next_recorded() {
-                        Some(t) if t >= now => self.pending = Some(t),
+                        Some(r) if r.at >= now => self.pending = Some(r),
                         Some(_) => {}
                         None => break,
                     }
@@ -446,7 +477,10 @@ mod tests {
         let times: std::sync::Arc<[SimTime]> = vec![5 * s, 15 * s, 25 * s].into();
         let source = Source {
             kind: 0,
-            arrivals: Arrivals::Trace { times },
+            arrivals: Arrivals::Trace {
+                times,
+                durations: None,
+            },
         };
         let mut g = ArrivalGen::new(11, 0, &source, "k");
         g.resume(s);

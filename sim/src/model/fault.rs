@@ -380,6 +380,8 @@ impl State {
         self.detach_child(act);
         let a = &mut self.acts[act as usize];
         a.inst = super::work::NONE;
+        // Its instance's pools were emptied with it.
+        a.pool = super::work::NONE;
         let (txn, comp, caller) = (a.txn, a.comp, a.caller);
         let id = self.txns[txn as usize].id;
         self.emit(SimEvent::StepFailed { txn: id, comp });

@@ -134,6 +134,9 @@ pub(super) struct FnState {
     created: u64,
     starting: u32,
     busy: u32,
+    /// Provisioned instances initialising in place of crashed ones (not counted in
+    /// `starting`, which is what invocations wait for).
+    replacing: u32,
     cold_rng: SimRng,
     /// How long idle instances stay warm.
     policy: Box<dyn KeepAlivePolicy>,
@@ -226,6 +229,7 @@ impl FnState {
             created: 0,
             starting: 0,
             busy: 0,
+            replacing: 0,
             cold_rng,
             policy,
             idle_since: None,
@@ -279,7 +283,7 @@ impl FnState {
         }
         let dt = u128::from(now - self.accounted);
         if dt > 0 {
-            self.areas[0] += u128::from(self.starting) * dt;
+            self.areas[0] += u128::from(self.starting + self.replacing) * dt;
             self.areas[1] += u128::from(self.busy) * dt;
             self.areas[2] += self.idle.len() as u128 * dt;
             self.accounted = now;
@@ -290,7 +294,7 @@ impl FnState {
     pub(super) fn usage(&self, until: SimTime) -> FunctionUsage {
         let mut s = self.areas;
         let dt = u128::from(until.saturating_sub(self.accounted));
-        s[0] += u128::from(self.starting) * dt;
+        s[0] += u128::from(self.starting + self.replacing) * dt;
         s[1] += u128::from(self.busy) * dt;
         s[2] += self.idle.len() as u128 * dt;
         let mean = |a: u128| {
@@ -309,7 +313,7 @@ impl FnState {
 
     pub(super) fn snapshot(&self) -> ComponentState {
         ComponentState::Function {
-            starting: self.starting,
+            starting: self.starting + self.replacing,
             busy: self.busy,
             idle: self.idle.len() as u32,
         }
@@ -617,7 +621,12 @@ impl State {
         }
         match self.acquire(plan, comp, Pending::Act(act)) {
             Some((inst, ready)) => {
-                self.acts[act as usize].inst = inst;
+                let now = self.now();
+                let a = &mut self.acts[act as usize];
+                a.inst = inst;
+                // Until it begins, `started` is when it asked for an instance.
+                a.waited = now - a.started;
+                self.unqueue(act);
                 if ready {
                     self.run_on_instance(plan, comp, inst);
                 }
@@ -665,12 +674,21 @@ impl State {
     }
 
     pub(super) fn cold_start_done(&mut self, plan: &Plan, comp: CompId, inst: u32) {
-        if spec(plan, comp).kpa.is_some() {
+        let kpa = spec(plan, comp).kpa.is_some();
+        if kpa && !self.fn_state(comp).instances[inst as usize].provisioned {
             self.kpa_pod_ready(plan, comp, inst);
             return;
         }
         let now = self.now();
         let f = self.fn_state(comp);
+        if f.instances[inst as usize].pending == Pending::Nothing {
+            self.replacement_ready(plan, comp, inst);
+            if kpa {
+                // A replaced minimum-scale pod takes waiting requests.
+                self.kpa_drain(plan, comp);
+            }
+            return;
+        }
         f.starting -= 1;
         f.busy += 1;
         let i = &mut f.instances[inst as usize];
@@ -704,6 +722,54 @@ impl State {
             self.arm_act_deadline(plan, comp, act);
             self.begin(act, inst, true);
         }
+    }
+
+    /// A provisioned instance that crashed (or timed out) was discarded: the platform
+    /// initialises another in its place, which takes a `cold_start` draw (from the
+    /// function's cold-start stream) and serves no request until it is ready.
+    fn replace_provisioned(&mut self, plan: &Plan, comp: CompId) {
+        let now = self.now();
+        let f = self.fn_state(comp);
+        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
+        f.replacing += 1;
+        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, true);
+        self.emit(SimEvent::ColdStartBegan {
+            comp,
+            instance: inst,
+        });
+        self.cal.schedule(
+            now + delay,
+            Ev::ColdStartDone {
+                comp: comp as u32,
+                inst,
+            },
+        );
+    }
+
+    /// A replacement provisioned instance is initialised: idle and ready, provisioned (or
+    /// on demand, if the provisioned count was lowered meanwhile).
+    fn replacement_ready(&mut self, plan: &Plan, comp: CompId, inst: u32) {
+        let now = self.now();
+        let keep_alive = self.fn_state(comp).policy.window().keep_alive;
+        let f = self.fn_state(comp);
+        f.replacing -= 1;
+        let demoted = f.demote > 0;
+        if demoted {
+            f.demote -= 1;
+        }
+        let i = &mut f.instances[inst as usize];
+        i.phase = Phase::Idle;
+        i.since = now;
+        i.provisioned = !demoted;
+        f.idle.push_back(inst);
+        self.emit(SimEvent::InstanceReady {
+            comp,
+            instance: inst,
+        });
+        if demoted {
+            self.keep_warm_until(comp, inst, now.saturating_add(keep_alive));
+        }
+        self.capacity_freed(plan);
     }
 
     /// Runs whatever the instance was acquired for.
@@ -754,6 +820,7 @@ impl State {
         a.inst = inst;
         // Each receive is a new attempt with draws of its own.
         a.attempt = receives.saturating_sub(1);
+        a.waited = self.msgs[msg as usize].waited;
         let act = self.acts.insert(a) as u32;
         self.fn_state(comp).instances[inst as usize].current = act;
         self.message_starts(msg);
@@ -870,9 +937,10 @@ impl State {
                 w
             }
         };
-        // A crashed instance is discarded; the policy may unload the instance at once.
-        let unload =
-            f.instances[inst as usize].doomed || window.prewarm > 0 || window.keep_alive == 0;
+        // A crashed instance is discarded (a provisioned one replaced); the policy may
+        // unload the instance at once.
+        let doomed = f.instances[inst as usize].doomed;
+        let unload = doomed || window.prewarm > 0 || window.keep_alive == 0;
         let mut closed = Vec::new();
         if unload {
             let gone = f.instances.remove(inst as usize);
@@ -913,6 +981,9 @@ impl State {
                 comp,
                 instance: inst,
             });
+            if doomed && stays_provisioned {
+                self.replace_provisioned(plan, comp);
+            }
         } else if !stays_provisioned && !kpa {
             let at = now.saturating_add(window.keep_alive);
             self.keep_warm_until(comp, inst, at);
@@ -938,7 +1009,9 @@ impl State {
             let init = if bill_init { i.init_ns } else { 0 };
             match i.phase {
                 Phase::Idle => {}
-                Phase::Starting if bill_init && now > i.since => {
+                // A replacement provisioned instance's initialisation is not an invocation's
+                // (nor, yet, that of a pod the autoscaler starts).
+                Phase::Starting if bill_init && now > i.since && i.pending != Pending::Nothing => {
                     r.add(i.provisioned, billed(plan, now - i.since));
                 }
                 Phase::Starting => {}
@@ -1176,6 +1249,10 @@ impl State {
         if self.kpa_take_pod(plan, comp, act, false) {
             return;
         }
+        // It waits for a pod, in the backlog, until one takes it.
+        if !std::mem::replace(&mut self.acts[act as usize].queued, true) {
+            self.waits_began(1);
+        }
         let f = self.fn_state(comp);
         let pods = f.instances.iter().filter(|(_, i)| !i.doomed).count();
         if let Some(k) = f.kpa.as_mut() {
@@ -1243,7 +1320,11 @@ impl State {
         let i = &mut f.instances[inst as usize];
         i.pending = Pending::Act(act);
         i.cold = waited;
-        self.acts[act as usize].inst = inst;
+        let a = &mut self.acts[act as usize];
+        a.inst = inst;
+        // Until it begins, `started` is when it asked for an instance.
+        a.waited = now - a.started;
+        self.unqueue(act);
         if n == 1 {
             self.arm_deadline(plan, comp, inst);
         }
@@ -1357,7 +1438,7 @@ impl State {
         let mut starting: Vec<u32> = f
             .instances
             .iter()
-            .filter(|(_, i)| i.phase == Phase::Starting && !i.doomed)
+            .filter(|(_, i)| i.phase == Phase::Starting && !i.doomed && !i.provisioned)
             .map(|(id, _)| id as u32)
             .collect();
         // The newest first, as a deployment scaling down removes its youngest pods.

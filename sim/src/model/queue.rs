@@ -35,8 +35,10 @@ pub(super) struct Msg {
     pub queue: CompId,
     /// Times received so far.
     pub receives: u32,
-    /// Last receive [ns].
-    pub received_at: SimTime,
+    /// When it last became visible (sent, visible again, redriven) [ns].
+    pub visible_since: SimTime,
+    /// How long it was visible before its last receive [ns].
+    pub waited: SimTime,
     /// Whether its consumer always fails it (a `Poison` fault).
     pub poison: bool,
     /// Whether it was moved to a dead-letter queue.
@@ -68,7 +70,8 @@ impl Msg {
             txn,
             queue,
             receives: 0,
-            received_at: 0,
+            visible_since: 0,
+            waited: 0,
             poison: false,
             dead_lettered: false,
             redriven: false,
@@ -199,8 +202,12 @@ impl State {
             qs.grown_at = now;
         }
         qs.visible.push_back(msg);
-        self.msgs[msg as usize].visible = true;
+        let m = &mut self.msgs[msg as usize];
+        m.visible = true;
+        m.visible_since = now;
         if spec(plan, queue).consumer.is_some() {
+            // It waits for the consumer (a message parked without one waits for nothing).
+            self.waits_began(1);
             self.dispatch(plan, queue);
         } else {
             self.parked(plan, queue, msg);
@@ -282,6 +289,7 @@ impl State {
             batch.clear();
             batch.extend(qs.visible.drain(..n));
             qs.in_flight += n as u32;
+            self.waits_ended(n as u64);
             let mut batch_kb = 0.0;
             let visibility = spec(plan, queue).visibility_timeout;
             for &m in batch.iter() {
@@ -299,7 +307,7 @@ impl State {
                 msg.visible = false;
                 msg.copies += 1;
                 msg.receives += 1;
-                msg.received_at = now;
+                msg.waited = now - msg.visible_since;
                 // Each received copy is work of its transaction until it finishes, so the
                 // transaction outlives any duplicate still running.
                 let txn = msg.txn;
@@ -401,6 +409,9 @@ impl State {
                 let qs = self.queue_state(queue);
                 if let Some(pos) = qs.visible.iter().position(|&x| x == msg) {
                     qs.visible.remove(pos);
+                    if spec(plan, queue).consumer.is_some() {
+                        self.waits_ended(1);
+                    }
                 }
                 self.msgs[msg as usize].visible = false;
             }
@@ -511,6 +522,9 @@ impl State {
             None => return,
         };
         let parked: Vec<u32> = self.queue_state(dlq).visible.drain(..).collect();
+        if spec(plan, dlq).consumer.is_some() {
+            self.waits_ended(parked.len() as u64);
+        }
         let now = self.now();
         let target = self.queue_state(to);
         if target.visible.is_empty() {
@@ -522,6 +536,7 @@ impl State {
             m.queue = to;
             m.receives = 0;
             m.redriven = true;
+            m.visible_since = now;
             let txn = m.txn;
             let id = self.txns[txn as usize].id;
             self.emit(SimEvent::Redriven {
@@ -532,6 +547,7 @@ impl State {
             self.queue_state(to).visible.push_back(msg);
         }
         if spec(plan, to).consumer.is_some() {
+            self.waits_began(parked.len() as u64);
             self.dispatch(plan, to);
         } else {
             for msg in parked {

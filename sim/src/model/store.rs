@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use super::server::Checkout;
 use super::{CompState, ComponentState, Ev, Plan, State};
 use crate::engine::{NS_PER_S, SimTime};
 use crate::observe::{Op, SimEvent};
@@ -67,13 +68,36 @@ impl State {
             sync: true,
         });
         if self.is_down(comp) {
-            return self.refuse(plan, act, token, comp);
+            return self.refuse_op(plan, act, token, comp);
         }
         if !self.connected(plan, act, comp) {
             // "Too many connections": every connection the database allows is held open.
             self.emit(SimEvent::Rejected { txn: id, comp });
-            return self.refuse(plan, act, token, comp);
+            return self.refuse_op(plan, act, token, comp);
         }
+        match self.checkout(act, token, comp, op) {
+            Checkout::Lent | Checkout::Free => self.start_connected_op(plan, act, token, comp, op),
+            // It starts when a connection of its instance's pool is given back.
+            Checkout::Waiting => {}
+            Checkout::Refused => {
+                // The instance's pool got no connection (the database allows no more).
+                self.emit(SimEvent::Rejected { txn: id, comp });
+                self.refuse_op(plan, act, token, comp);
+            }
+        }
+    }
+
+    /// Starts operation `op` of `act` on `comp` once it has whatever connection it needs:
+    /// it waits for the database's capacity, is throttled by a rate limit, or runs.
+    pub(super) fn start_connected_op(
+        &mut self,
+        plan: &Plan,
+        act: u32,
+        token: u64,
+        comp: CompId,
+        op: Op,
+    ) {
+        let id = self.txns[self.acts[act as usize].txn as usize].id;
         let now = self.now();
         let factor = self.capacity_factor(comp);
         let limit = match plan.spec(comp) {
@@ -97,7 +121,7 @@ impl State {
             && !self.store_state(comp).admit(rate, now)
         {
             self.emit(SimEvent::Throttled { txn: id, comp });
-            return self.refuse(plan, act, token, comp);
+            return self.refuse_op(plan, act, token, comp);
         }
         self.run_op(plan, act, token, comp, op);
     }
@@ -143,7 +167,7 @@ impl State {
     }
 
     /// Answers the operation of `act` (waiting with `token`) on `comp` with a failure, at once.
-    fn refuse(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId) {
+    pub(super) fn refuse_op(&mut self, plan: &Plan, act: u32, token: u64, comp: CompId) {
         let a = &self.acts[act as usize];
         let (txn, from) = (self.txns[a.txn as usize].id, a.comp);
         self.emit(SimEvent::Reply {

@@ -22,6 +22,9 @@ pub(super) struct Txn {
     pub arrived: SimTime,
     /// Seed of every draw made for this transaction.
     pub seed: u64,
+    /// The recorded duration [ns] of its invocation, for a source replaying a trace of
+    /// invocations (what `Compute(FromTrace)` takes).
+    pub recorded: Option<SimTime>,
     /// Pieces of work not yet finished.
     pub outstanding: u32,
     /// Pieces of work started for it so far, the request included (see [`State::add_work`]).
@@ -57,6 +60,8 @@ impl State {
             kind,
             arrived: self.now(),
             seed: rng::mix(self.source_seeds[source], ordinal),
+            // The source's one scheduled arrival is this one (see `arrivals`).
+            recorded: self.sources[source].duration(),
             outstanding: 1,
             caused: 1,
             response_ok: false,

@@ -17,7 +17,7 @@ use crate::calibration as cal;
 use crate::engine::SimTime;
 use crate::observe::{Op, SimEvent};
 use crate::rng::{self, SimRng};
-use crate::scenario::{CompId, Spec, Step};
+use crate::scenario::{CompId, Spec, Step, StepTime};
 
 /// Who is waiting for an activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,16 +84,27 @@ pub(super) struct Act {
     pub throttles: u32,
     /// First attempt [ns], for the maximum event age.
     pub first_try: u64,
-    /// Branches of a parallel state still running, and whether all so far succeeded.
+    /// Branches of a parallel state still running.
     pub join: u32,
-    /// See `join`.
-    pub join_ok: bool,
+    /// The branch activations of the parallel state it runs (some may have ended), so
+    /// that a failing branch can stop the others.
+    pub branches: Vec<u32>,
     /// Whether it is running the catch flow of a failed task.
     pub catching: bool,
     /// Whether it holds one of its server instance's cores (a CPU-bound step).
     pub on_core: bool,
-    /// When it began executing [ns] (billing of invocations that share an instance).
+    /// The database whose connection (of its server instance's pool) it holds for the
+    /// operation in progress, or [`NONE`].
+    pub pool: u32,
+    /// When it asked for its worker or instance (its request, or its platform retry after
+    /// an error) [ns]; from [`State::begin`] on, when it began executing (billing of
+    /// invocations that share an instance).
     pub started: u64,
+    /// How long it waited for its worker, instance or consumer [ns] (`InvocationStarted`).
+    pub waited: u64,
+    /// Whether it is counted in the backlog: an asynchronous invocation throttled and not
+    /// yet given an instance.
+    pub queued: bool,
     /// Its own deadline's generation, on an instance serving several invocations at once.
     pub deadline: u64,
     /// Mixed into the keys of its draws: which try of its callers this is (0 for a first
@@ -128,10 +139,13 @@ impl Act {
             throttles: 0,
             first_try: now,
             join: 0,
-            join_ok: true,
+            branches: Vec::new(),
             catching: false,
             on_core: false,
+            pool: NONE,
             started: now,
+            waited: 0,
+            queued: false,
             deadline: 0,
             lineage: 0,
         }
@@ -238,11 +252,13 @@ impl State {
     fn run_begun(&mut self, plan: &Plan, act: u32, cold: bool) {
         let a = &self.acts[act as usize];
         let (txn, comp, inst, caller) = (self.txns[a.txn as usize].id, a.comp, a.inst, a.caller);
+        let waited_ns = a.waited;
         self.emit(SimEvent::InvocationStarted {
             txn,
             comp,
             instance: inst,
             cold,
+            waited_ns,
         });
         if let Caller::Message(msg) = caller
             && self.msgs[msg as usize].poison
@@ -309,7 +325,12 @@ impl State {
                 Step::Compute(d) | Step::Cpu(d) => {
                     let mut r = self.draw_rng(plan, act, comp);
                     let slot = self.acts[act as usize].slot;
-                    let mut work = d.sample(&mut r);
+                    let mut work = match d {
+                        StepTime::Drawn(d) => d.sample(&mut r),
+                        // Validation lets only transactions with a recorded duration reach
+                        // a FromTrace step (`Architecture::first_replaying_step`).
+                        StepTime::FromTrace => self.txns[txn as usize].recorded.unwrap_or(0),
+                    };
                     if let (Step::Cpu(_), Spec::Function(f)) = (step, plan.spec(comp)) {
                         // Below one vCPU (on AWS Lambda, one vCPU's worth of memory), CPU time
                         // is shared in proportion.
@@ -383,13 +404,23 @@ impl State {
                     self.spawn_flow(plan, act, slot, token);
                     return;
                 }
-                Step::Parallel(slots) => {
+                Step::Parallel { branches, .. } => {
                     let token = self.arm(act);
                     let a = &mut self.acts[act as usize];
-                    a.join = slots.len() as u32;
-                    a.join_ok = true;
-                    for &slot in slots {
-                        self.spawn_flow(plan, act, slot, token);
+                    a.join = branches.len() as u32;
+                    a.branches.clear();
+                    for &slot in branches {
+                        // A branch that ends at once (or fails the state) may end the join
+                        // before the others start: they are then not started.
+                        if !self.live(act, token) || self.acts[act as usize].join == 0 {
+                            break;
+                        }
+                        let child = self.spawn_flow(plan, act, slot, token);
+                        if let Some(a) = self.acts.get_mut(act as usize)
+                            && a.wait == token
+                        {
+                            a.branches.push(child);
+                        }
                     }
                     return;
                 }
@@ -444,8 +475,9 @@ impl State {
         }
     }
 
-    /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for.
-    fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) {
+    /// Runs flow `slot` of `act`'s orchestrator as a child that `act` waits for; returns
+    /// the child.
+    fn spawn_flow(&mut self, plan: &Plan, act: u32, slot: u32, token: u64) -> u32 {
         let a = &self.acts[act as usize];
         let (txn, comp, lineage) = (a.txn, a.comp, a.lineage_of_children());
         let mut child = Act::new(
@@ -460,6 +492,50 @@ impl State {
         let child = self.acts.insert(child) as u32;
         self.acts[act as usize].child = child;
         self.advance(plan, child);
+        child
+    }
+
+    /// Stops the branches of `act`'s parallel state that still run for it (a branch
+    /// failed): each ends where it is, its further states never run, and what it waits for
+    /// no longer concerns it (a task's invocation runs on detached, as Step Functions does
+    /// not stop a Lambda invocation it started).
+    fn stop_branches(&mut self, act: u32) {
+        let a = &mut self.acts[act as usize];
+        let branches = std::mem::take(&mut a.branches);
+        a.join = 0;
+        let wait = a.wait;
+        for b in branches {
+            if self
+                .acts
+                .get(b as usize)
+                .is_some_and(|c| c.caller == (Caller::Sync { act, token: wait }))
+            {
+                self.stop_flow(b);
+            }
+        }
+    }
+
+    /// Ends the workflow flow `act` without telling its caller: the flows it runs (a
+    /// choice's, a catch's, parallel branches) are stopped with it, and a callee it waits
+    /// for runs on detached.
+    fn stop_flow(&mut self, act: u32) {
+        let a = &self.acts[act as usize];
+        let (comp, wait) = (a.comp, a.wait);
+        if !a.branches.is_empty() && a.join > 0 {
+            self.stop_branches(act);
+        } else if let Some(c) = self.acts.get(a.child as usize)
+            && c.comp == comp
+            && c.caller == (Caller::Sync { act, token: wait })
+        {
+            let child = a.child;
+            self.stop_flow(child);
+        } else {
+            self.detach_child(act);
+        }
+        let a = self.acts.remove(act as usize);
+        if let Some(timer) = a.timer {
+            self.cal.cancel(timer);
+        }
     }
 
     /// The answer to the call `act` waits for with `token` arrived.
@@ -467,18 +543,23 @@ impl State {
         if !self.live(act, token) {
             return;
         }
+        // A database operation's end gives back its pool connection.
+        self.give_back_connection(plan, act);
         let a = &mut self.acts[act as usize];
-        // A parallel state goes on when its last branch is done, failing if any failed.
-        let ok = if a.join > 0 {
-            a.join -= 1;
-            a.join_ok &= ok;
-            if a.join > 0 {
-                return;
+        // A parallel state goes on when its last branch is done, and fails as soon as one
+        // fails: the others are stopped (Step Functions).
+        if a.join > 0 {
+            if ok {
+                a.join -= 1;
+                if a.join > 0 {
+                    return;
+                }
+                a.branches.clear();
+            } else {
+                self.stop_branches(act);
             }
-            a.join_ok
-        } else {
-            ok
-        };
+        }
+        let a = &mut self.acts[act as usize];
         a.child = NONE;
         let (comp, timer) = (a.comp, a.timer.take());
         if let Some(timer) = timer {
@@ -504,6 +585,7 @@ impl State {
         }
         self.acts[act as usize].timer = None;
         self.detach_child(act);
+        self.give_back_connection(plan, act);
         self.arm(act);
         let comp = self.acts[act as usize].comp;
         let target = self.current_target(plan, act);
@@ -539,6 +621,7 @@ impl State {
         // A workflow task carries its own retry policy and catch flow.
         let (policy, catch) = match plan.steps(comp, a.slot).get(a.pc as usize) {
             Some(Step::Task { policy, catch, .. }) => (Some(&**policy), *catch),
+            Some(Step::Parallel { catch, .. }) => (None, *catch),
             _ => (plan.policy(comp, target), None),
         };
         match policy {
@@ -632,6 +715,7 @@ impl State {
 
     /// Removes a finished (or aborted) activation and tells its caller how it ended.
     pub(super) fn notify(&mut self, plan: &Plan, act: u32, ok: bool) {
+        self.give_back_connection(plan, act);
         let a = self.acts.remove(act as usize);
         if let Some(timer) = a.timer {
             self.cal.cancel(timer);
@@ -686,6 +770,7 @@ impl State {
 
     /// An asynchronous invocation failed: retry it later, or drop it.
     fn async_failed(&mut self, plan: &Plan, act: u32) {
+        self.unqueue(act);
         let a = &mut self.acts[act as usize];
         a.inst = NONE;
         let (txn, comp, attempt) = (a.txn, a.comp, a.attempt);
@@ -698,10 +783,13 @@ impl State {
         };
         match delay {
             Some(&delay) => {
+                let at = self.now() + delay;
                 let a = &mut self.acts[act as usize];
                 a.attempt += 1;
                 a.pc = 0;
                 a.retries = 0;
+                // The retry asks for an instance anew when its delay is over.
+                a.started = at;
                 self.emit(SimEvent::Retried {
                     txn: id,
                     comp,
@@ -709,7 +797,6 @@ impl State {
                     platform: true,
                 });
                 let token = self.arm(act);
-                let at = self.now() + delay;
                 self.cal.schedule(at, Ev::AsyncRetry { act, token });
             }
             None => {
@@ -752,12 +839,24 @@ impl State {
             .min(cal::ASYNC_THROTTLE_BACKOFF_MAX);
         if now + backoff - a.first_try > cal::ASYNC_MAX_EVENT_AGE {
             let (txn, comp) = (a.txn, a.comp);
+            self.unqueue(act);
             self.acts.remove(act as usize);
             self.async_given_up(plan, txn, comp);
         } else {
+            // It waits for an instance, in the backlog, until one takes it.
+            if !std::mem::replace(&mut a.queued, true) {
+                self.waits_began(1);
+            }
             let token = self.arm(act);
             self.cal
                 .schedule(now + backoff, Ev::AsyncRetry { act, token });
+        }
+    }
+
+    /// Takes `act` out of the backlog if it is counted there (see [`Act::queued`]).
+    pub(super) fn unqueue(&mut self, act: u32) {
+        if std::mem::take(&mut self.acts[act as usize].queued) {
+            self.waits_ended(1);
         }
     }
 

@@ -661,7 +661,9 @@ impl Scenario {
                     }
                     total
                 }
-                Arrivals::Trace { times } => times.partition_point(|&t| t < self.horizon) as f64,
+                Arrivals::Trace { times, .. } => {
+                    times.partition_point(|&t| t < self.horizon) as f64
+                }
                 Arrivals::Azure { per_minute, .. } => {
                     let minutes = (h / 60.0).ceil() as usize;
                     per_minute.iter().take(minutes).map(|&n| f64::from(n)).sum()
@@ -672,9 +674,9 @@ impl Scenario {
 
     /// Multiplies every source's rate by `factor` (> 0): Poisson, constant and profile
     /// rates, a diurnal mean, both rates of bursts; an Azure trace's per-minute counts
-    /// (rounded to whole invocations); a timestamp trace is replayed `factor` times as fast
-    /// (its times divided by `factor`), so over the same horizon it brings `factor` times
-    /// the arrivals.
+    /// (rounded to whole invocations); a timestamp or invocation trace is replayed `factor`
+    /// times as fast (its times divided by `factor`, an invocation's recorded duration
+    /// unchanged), so over the same horizon it brings `factor` times the arrivals.
     pub fn scale_load(&mut self, factor: f64) {
         use super::Arrivals;
         for source in &mut self.sources {
@@ -692,7 +694,7 @@ impl Scenario {
                     *on_rate *= factor;
                     *off_rate *= factor;
                 }
-                Arrivals::Trace { times } => {
+                Arrivals::Trace { times, .. } => {
                     *times = times
                         .iter()
                         .map(|&t| (t as f64 / factor).round() as crate::engine::SimTime)
@@ -962,6 +964,7 @@ mod tests {
         };
         s.sources[1].arrivals = Arrivals::Trace {
             times: vec![0, 5, 3600 * crate::engine::NS_PER_S, u64::MAX].into(),
+            durations: None,
         };
         assert!((s.expected_arrivals() - (1030.0 / 40.0 * 3600.0 + 2.0)).abs() < 1e-6);
     }
@@ -971,13 +974,14 @@ mod tests {
         let mut s = set(&[]).unwrap();
         s.sources[0].arrivals = Arrivals::Trace {
             times: vec![0, 10, 20, 31].into(),
+            durations: None,
         };
         s.sources[1].arrivals = Arrivals::Azure {
             per_minute: vec![3, 0, 5].into(),
             even: true,
         };
         s.scale_load(2.0);
-        let Arrivals::Trace { times } = &s.sources[0].arrivals else {
+        let Arrivals::Trace { times, .. } = &s.sources[0].arrivals else {
             panic!()
         };
         assert_eq!(&times[..], &[0, 5, 10, 16]);

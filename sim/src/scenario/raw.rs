@@ -230,6 +230,10 @@ pub struct RawPrices {
     pub provisioned_gb_second: Option<f64>,
     /// Duration of invocations on provisioned instances [USD per GB-s].
     pub provisioned_duration_gb_second: Option<f64>,
+    /// Provisioned concurrency kept warm, Arm [USD per GB-s].
+    pub provisioned_gb_second_arm: Option<f64>,
+    /// Duration of invocations on provisioned instances, Arm [USD per GB-s].
+    pub provisioned_duration_gb_second_arm: Option<f64>,
     /// Whether a cold start's initialisation time is billed as duration.
     pub bill_init: Option<bool>,
     /// Orchestrator state transitions [USD per million].
@@ -345,6 +349,20 @@ pub enum RawArrivals {
         #[serde(default)]
         spread: Option<RawSpread>,
     },
+    /// Invocations replayed from the Azure Functions 2021 trace format, one row per
+    /// invocation (`app,func,end_timestamp,duration`, seconds): each arrives at its end
+    /// minus its duration, relative to the earliest start in the file, and carries its
+    /// duration for `Compute(FromTrace)` steps.
+    AzureInvocations {
+        /// The CSV file, relative to the scenario file, or `"bundled:NAME"`.
+        file: String,
+        /// `app` hash of the rows to replay (default: every app).
+        #[serde(default)]
+        app: Option<String>,
+        /// `func` hash of the rows to replay (default: every function).
+        #[serde(default)]
+        function: Option<String>,
+    },
 }
 
 /// How the invocations counted in one minute of a trace are placed within the minute.
@@ -364,10 +382,11 @@ pub enum RawSpread {
     expecting = "expected a duration such as \"30ms\", or a distribution such as LogNormal(median: \"300ms\", p99: \"2s\")"
 )]
 pub enum RawDuration {
+    /// A distribution of durations. (First: a bare `FromTrace` reaches an untagged enum as
+    /// a string; a duration string is no variant, and falls through to `Fixed`.)
+    Random(RawDist),
     /// A fixed duration string.
     Fixed(String),
-    /// A distribution of durations.
-    Random(RawDist),
 }
 
 /// A distribution of durations.
@@ -431,6 +450,29 @@ pub enum RawDist {
         /// Scale: the smallest duration.
         scale: String,
     },
+    /// A mixture: `(weight, distribution)` components, a component drawn with probability
+    /// its weight over the sum of the weights.
+    Mixture(Vec<(f64, RawDuration)>),
+    /// An empirical distribution (interpolated inverse CDF), from `quantiles` or from a
+    /// `file` of samples.
+    Empirical {
+        /// `(p, duration)` points, p from 0 to 1.
+        #[serde(default)]
+        quantiles: Option<Vec<(f64, String)>>,
+        /// A CSV file of samples (with a header), relative to the scenario file.
+        #[serde(default)]
+        file: Option<String>,
+        /// Header of the column holding the samples (default: the first column).
+        #[serde(default)]
+        column: Option<String>,
+        /// Unit of the samples written as plain numbers: `ns`, `us`, `ms`, `s` (default),
+        /// `m`, `h` or `d`.
+        #[serde(default)]
+        unit: Option<String>,
+    },
+    /// Each invocation's duration as recorded in an `AzureInvocations` trace (only as a
+    /// `Compute` or `Cpu` step's duration).
+    FromTrace,
 }
 
 /// One design of the application.
@@ -755,8 +797,15 @@ pub enum RawState {
         #[serde(default)]
         otherwise: Vec<RawState>,
     },
-    /// Run branches at the same time and wait for all.
-    Parallel(Vec<Vec<RawState>>),
+    /// Run branches at the same time and wait for all; the state fails as soon as one
+    /// branch fails (the others are stopped), and then runs `catch` (and goes on) if given.
+    Parallel {
+        /// The branches, each a list of states.
+        branches: Vec<Vec<RawState>>,
+        /// States run when the state fails; the workflow then goes on.
+        #[serde(default)]
+        catch: Option<Vec<RawState>>,
+    },
 }
 
 /// Which idle instance of a function a warm request goes to.
@@ -791,9 +840,14 @@ pub struct RawAutoscaling {
     pub min: u32,
     /// Most instances.
     pub max: u32,
-    /// Worker utilisation to track, in (0, 1] (default 0.6).
+    /// Worker utilisation to track, in (0, 1] (default 0.6 unless only the backlog is
+    /// tracked).
     #[serde(default)]
     pub target: Option<f64>,
+    /// Requests waiting for a worker per running instance to track, > 0 (default: the
+    /// backlog is not tracked).
+    #[serde(default)]
+    pub target_backlog_per_instance: Option<f64>,
     /// Time from launch until an instance serves (default "90s").
     #[serde(default)]
     pub boot: Option<String>,

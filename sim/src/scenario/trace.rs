@@ -1,9 +1,14 @@
-//! Arrival traces: reading the files a scenario names, and parsing their two formats.
+//! Traces: reading the files a scenario names, and parsing their formats.
 //!
 //! - Timestamps: a CSV with a header, one arrival per row, its time in seconds in one column.
 //! - The Azure Functions 2019 trace (Shahrad et al., USENIX ATC 2020): invocations per
 //!   function per minute, `HashOwner,HashApp,HashFunction,Trigger,1,2,...,1440`, one row per
 //!   function and one count column per minute of the day.
+//! - The Azure Functions 2021 invocation trace (`AzureFunctionsInvocationTraceForTwoWeeksJan2021`,
+//!   Zhang et al., SOSP 2021): one row per invocation, `app,func,end_timestamp,duration`, both
+//!   times in seconds; the invocation started at its end minus its duration.
+//! - Samples of a duration for an `Empirical` distribution: a CSV with a header, one sample
+//!   per row in one column.
 //!
 //! A trace named `bundled:NAME` is one compiled into choreo ([`crate::bundled::TRACES`]);
 //! any other name is a file, relative to the directory of the scenario file that names it.
@@ -48,11 +53,19 @@ pub enum TraceError {
         /// The headers there are.
         headers: Vec<String>,
     },
+    /// No row is of the requested app.
+    NoApp {
+        /// The `app` asked for.
+        name: String,
+        /// The apps there are, sorted.
+        apps: Vec<String>,
+    },
     /// No row is of the requested function.
     NoFunction {
         /// The `HashFunction` asked for.
         name: String,
-        /// The functions there are, in file order.
+        /// The functions there are: in file order (2019 format), sorted (2021 format, of
+        /// the requested app if any).
         functions: Vec<String>,
     },
     /// The trace holds no arrival.
@@ -169,16 +182,7 @@ pub fn parse_timestamps(
         .headers()
         .map_err(|e| csv_error(&mut lines, &e))?
         .clone();
-    let col = match column {
-        None => 0,
-        Some(name) => {
-            let col = headers.iter().position(|h| h == name);
-            col.ok_or_else(|| TraceError::NoColumn {
-                name: name.to_string(),
-                headers: headers.iter().map(str::to_string).collect(),
-            })?
-        }
-    };
+    let col = column_index(&headers, column)?;
     let mut times = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(&mut lines, &e))?;
@@ -205,19 +209,226 @@ pub fn parse_timestamps(
         times.push(ns.round() as SimTime);
     }
     if times.is_empty() {
-        // A lone line that is a number is a timestamp without the header line before it.
-        let first = headers.get(col).unwrap_or("");
-        if first.parse::<f64>().is_ok() {
-            return Err(TraceError::Header(format!(
-                "the first line is the header, but it is a number ({first}): \
-                 start the file with a line naming the columns, e.g. \"time\", \
-                 then one timestamp [s] per line"
-            )));
-        }
-        return Err(TraceError::Empty);
+        return Err(no_rows(&headers, col, "time", "one timestamp [s]"));
     }
     times.sort_unstable();
     Ok(times)
+}
+
+/// The column headed `column`, or the first.
+fn column_index(headers: &csv::StringRecord, column: Option<&str>) -> Result<usize, TraceError> {
+    match column {
+        None => Ok(0),
+        Some(name) => headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| TraceError::NoColumn {
+                name: name.to_string(),
+                headers: headers.iter().map(str::to_string).collect(),
+            }),
+    }
+}
+
+/// Why a one-column file read no rows: empty, or (a lone line that is a number) a value
+/// without the header line before it.
+fn no_rows(headers: &csv::StringRecord, col: usize, example: &str, what: &str) -> TraceError {
+    let first = headers.get(col).unwrap_or("");
+    if first.parse::<f64>().is_ok() {
+        return TraceError::Header(format!(
+            "the first line is the header, but it is a number ({first}): \
+             start the file with a line naming the columns, e.g. \"{example}\", \
+             then {what} per line"
+        ));
+    }
+    TraceError::Empty
+}
+
+/// The samples [ns] of a duration in the column headed `column` (default: the first) of a
+/// CSV with a header: each a duration with its unit (`"12.5ms"`), or a plain number of
+/// `unit_ns` nanoseconds. In file order.
+pub fn parse_samples(
+    text: &str,
+    column: Option<&str>,
+    unit_ns: f64,
+) -> Result<Vec<f64>, TraceError> {
+    let mut lines = Lines::new(text);
+    let mut reader = reader(text);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(&mut lines, &e))?
+        .clone();
+    let col = column_index(&headers, column)?;
+    let mut samples = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
+        let line = lines.of(record.position());
+        let field = record.get(col).unwrap_or("");
+        let row = |message| TraceError::Row { line, message };
+        let ns = match field.parse::<f64>() {
+            Ok(v) if !v.is_finite() => {
+                return Err(row(format!("a sample must be finite, found {field}")));
+            }
+            Ok(v) if v < 0.0 => {
+                return Err(row(format!("a sample must be zero or more, found {field}")));
+            }
+            Ok(v) => v * unit_ns,
+            Err(_) => crate::scenario::units::parse_duration(field)
+                .map_err(|e| row(format!("a sample must be a number or a duration: {e}")))?
+                as f64,
+        };
+        if ns >= MAX_NS {
+            return Err(row(format!("a sample of {field} is too long")));
+        }
+        samples.push(ns);
+    }
+    if samples.is_empty() {
+        return Err(no_rows(&headers, col, "latency_ms", "one sample"));
+    }
+    Ok(samples)
+}
+
+/// The columns of the Azure Functions 2021 invocation trace.
+pub const INVOCATION_COLUMNS: [&str; 4] = ["app", "func", "end_timestamp", "duration"];
+
+/// The invocations of a 2021 trace, sorted by start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocations {
+    /// Start of each invocation [ns], from the earliest start of any row of the file.
+    pub times: Vec<SimTime>,
+    /// Its recorded duration [ns].
+    pub durations: Vec<SimTime>,
+}
+
+/// Seconds written in decimal (`"12.345678901"`) as whole nanoseconds, exactly (a fraction
+/// beyond nanoseconds rounded half up); other notations (`1e3`) through f64, rounded.
+/// `Err` with the f64 value read when it is not finite or negative, `None` if it is no
+/// number.
+fn seconds_ns(field: &str) -> Option<Result<i128, f64>> {
+    let (int, frac) = field.split_once('.').unwrap_or((field, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(int.is_empty() && frac.is_empty()) && int.len() <= 20 && digits(int) && digits(frac) {
+        let whole: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        let mut ns: i128 = 0;
+        for k in 0..9 {
+            let d = frac.as_bytes().get(k).map_or(0, |b| i128::from(b - b'0'));
+            ns = ns * 10 + d;
+        }
+        if frac.as_bytes().get(9).is_some_and(|&b| b >= b'5') {
+            ns += 1;
+        }
+        return Some(Ok(whole * 1_000_000_000 + ns));
+    }
+    let v: f64 = field.parse().ok()?;
+    if !v.is_finite() || v < 0.0 {
+        return Some(Err(v));
+    }
+    Some(Ok((v * NS_PER_S as f64).round() as i128))
+}
+
+/// The invocations of an Azure Functions 2021 trace (`app,func,end_timestamp,duration`, in
+/// any order, other columns ignored): of the rows whose `app` is `app` and whose `func` is
+/// `function` (either may be `None`: every one). Each starts at `end_timestamp − duration`;
+/// times are from the earliest start of any row, selected or not, so that sources
+/// replaying different functions of one file keep their relative timing. Sorted by start,
+/// invocations that start at the same instant in file order. Every row is checked.
+pub fn parse_invocations(
+    text: &str,
+    app: Option<&str>,
+    function: Option<&str>,
+) -> Result<Invocations, TraceError> {
+    let mut lines = Lines::new(text);
+    let mut reader = reader(text);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(&mut lines, &e))?
+        .clone();
+    let cols: Vec<Option<usize>> = INVOCATION_COLUMNS
+        .iter()
+        .map(|c| headers.iter().position(|h| h == *c))
+        .collect();
+    let [Some(app_col), Some(func_col), Some(end_col), Some(dur_col)] = cols[..] else {
+        let found: Vec<_> = headers.iter().take(6).collect();
+        let more = if headers.len() > 6 { ",..." } else { "" };
+        return Err(TraceError::Header(format!(
+            "expected the Azure Functions 2021 header app,func,end_timestamp,duration; \
+             found {}{more} ({} columns)",
+            found.join(","),
+            headers.len()
+        )));
+    };
+    let mut apps = std::collections::BTreeSet::new();
+    let mut functions = std::collections::BTreeSet::new();
+    let mut app_found = false;
+    let mut earliest: Option<i128> = None;
+    let mut selected: Vec<(i128, SimTime)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
+        let line = lines.of(record.position());
+        let row = |message| TraceError::Row { line, message };
+        let read = |col: usize, name: &str| -> Result<i128, TraceError> {
+            let field = &record[col];
+            match seconds_ns(field) {
+                None => Err(row(format!(
+                    "{name} must be a number of seconds, found {field:?}"
+                ))),
+                Some(Err(v)) if !v.is_finite() => Err(row(format!(
+                    "{name} must be a finite number of seconds, found {field}"
+                ))),
+                Some(Err(_)) => Err(row(format!("{name} must be zero or more, found {field}"))),
+                Some(Ok(ns)) if ns as f64 >= MAX_NS => {
+                    Err(row(format!("{name} {field} s is too large")))
+                }
+                Some(Ok(ns)) => Ok(ns),
+            }
+        };
+        let end = read(end_col, "end_timestamp")?;
+        let duration = read(dur_col, "duration")?;
+        let start = end - duration;
+        earliest = Some(earliest.map_or(start, |e| e.min(start)));
+        let (row_app, row_func) = (&record[app_col], &record[func_col]);
+        let app_ok = app.is_none_or(|a| a == row_app);
+        app_found |= app_ok;
+        if app.is_some() && !app_ok && !apps.contains(row_app) {
+            apps.insert(row_app.to_string());
+        }
+        if !app_ok {
+            continue;
+        }
+        if function.is_none_or(|f| f == row_func) {
+            // Below MAX_NS, checked above.
+            selected.push((start, duration as SimTime));
+        } else if !functions.contains(row_func) {
+            functions.insert(row_func.to_string());
+        }
+    }
+    if let Some(name) = app
+        && !app_found
+    {
+        return Err(TraceError::NoApp {
+            name: name.to_string(),
+            apps: apps.into_iter().collect(),
+        });
+    }
+    if let Some(name) = function
+        && selected.is_empty()
+        && !functions.is_empty()
+    {
+        return Err(TraceError::NoFunction {
+            name: name.to_string(),
+            functions: functions.into_iter().collect(),
+        });
+    }
+    let Some(earliest) = earliest.filter(|_| !selected.is_empty()) else {
+        return Err(TraceError::Empty);
+    };
+    selected.sort_by_key(|&(start, _)| start);
+    // Each start and the earliest are within ±MAX_NS, so their difference fits a SimTime.
+    let times = selected
+        .iter()
+        .map(|&(start, _)| (start - earliest) as SimTime)
+        .collect();
+    let durations = selected.into_iter().map(|(_, d)| d).collect();
+    Ok(Invocations { times, durations })
 }
 
 /// The invocations per minute of an Azure Functions 2019 trace: of the rows whose
@@ -437,6 +648,139 @@ mod tests {
             parse_azure(&azure(&[("f1", &[])]), None),
             Err(TraceError::Empty)
         );
+    }
+
+    #[test]
+    fn decimal_seconds_are_read_to_the_nanosecond_exactly() {
+        let ns = |f: &str| seconds_ns(f).unwrap().unwrap();
+        assert_eq!(ns("1209599.123456789"), 1_209_599_123_456_789);
+        // f64 could not hold this one to the nanosecond (2^53 ns is about 104 days).
+        assert_eq!(ns("1612137600.000000001"), 1_612_137_600_000_000_001);
+        assert_eq!(ns("0.0000000015"), 2);
+        assert_eq!(ns("0.0000000014999"), 1);
+        assert_eq!(
+            (ns("7"), ns(".5"), ns("2.")),
+            (7_000_000_000, 500_000_000, 2_000_000_000)
+        );
+        assert_eq!(ns("1e-3"), 1_000_000);
+        assert_eq!(seconds_ns("-1.5"), Some(Err(-1.5)));
+        assert!(matches!(seconds_ns("inf"), Some(Err(v)) if v.is_infinite()));
+        assert_eq!(seconds_ns("soon"), None);
+        assert_eq!(seconds_ns(""), None);
+        assert_eq!(seconds_ns("."), None);
+    }
+
+    #[test]
+    fn invocations_start_at_end_minus_duration_from_the_earliest_sorted() {
+        let text = "app,func,end_timestamp,duration\n\
+                    a,f,10.5,0.5\n\
+                    a,g,11,3\n\
+                    b,f,12.25,0\n\
+                    a,f,12.000000001,2.000000001\n";
+        // Starts 10, 8, 12.25, 10: from the earliest (8).
+        let all = parse_invocations(text, None, None).unwrap();
+        assert_eq!(all.times, [0, 2_000_000_000, 2_000_000_000, 4_250_000_000]);
+        assert_eq!(
+            all.durations,
+            [3_000_000_000, 500_000_000, 2_000_000_001, 0]
+        );
+        // Filtered: still from the earliest start of the whole file.
+        let af = parse_invocations(text, Some("a"), Some("f")).unwrap();
+        assert_eq!(af.times, [2_000_000_000, 2_000_000_000]);
+        assert_eq!(af.durations, [500_000_000, 2_000_000_001]);
+        let f = parse_invocations(text, None, Some("f")).unwrap();
+        assert_eq!(f.times.len(), 3);
+        let b = parse_invocations(text, Some("b"), None).unwrap();
+        assert_eq!((b.times, b.durations), (vec![4_250_000_000], vec![0]));
+        assert_eq!(
+            parse_invocations(text, Some("c"), None),
+            Err(TraceError::NoApp {
+                name: "c".into(),
+                apps: vec!["a".into(), "b".into()]
+            })
+        );
+        assert_eq!(
+            parse_invocations(text, Some("b"), Some("g")),
+            Err(TraceError::NoFunction {
+                name: "g".into(),
+                functions: vec!["f".into()]
+            })
+        );
+        // Columns in another order, and others, are fine.
+        let text = "duration,x,end_timestamp,func,app\n1,?,3,f,a\n";
+        let one = parse_invocations(text, None, None).unwrap();
+        assert_eq!((one.times, one.durations), (vec![0], vec![NS_PER_S]));
+    }
+
+    #[test]
+    fn invocation_errors_name_the_line() {
+        let err = |rows: &str| {
+            parse_invocations(
+                &format!("app,func,end_timestamp,duration\n{rows}"),
+                None,
+                None,
+            )
+            .unwrap_err()
+        };
+        let row = |line, message: &str| TraceError::Row {
+            line,
+            message: message.into(),
+        };
+        assert_eq!(
+            err("a,f,1,0.5\na,f,x,1\n"),
+            row(3, "end_timestamp must be a number of seconds, found \"x\"")
+        );
+        assert_eq!(
+            err("a,f,1,0.5\n\na,f,2,-1\n"),
+            row(4, "duration must be zero or more, found -1")
+        );
+        assert_eq!(
+            err("a,f,NaN,1\n"),
+            row(
+                2,
+                "end_timestamp must be a finite number of seconds, found NaN"
+            )
+        );
+        assert_eq!(err("a,f,1\n"), row(2, "expected 4 fields, found 3"));
+        assert_eq!(
+            err("a,f,1e300,1\n"),
+            row(2, "end_timestamp 1e300 s is too large")
+        );
+        assert_eq!(err(""), TraceError::Empty);
+        assert!(matches!(
+            parse_invocations("app,function,end,duration\n", None, None),
+            Err(TraceError::Header(m)) if m.contains("found app,function,end,duration (4 columns)")
+        ));
+    }
+
+    #[test]
+    fn samples_are_durations_or_numbers_in_their_unit() {
+        let text = "id,ms\n1,12.5\n2,3ms\n3, 0\n";
+        assert_eq!(
+            parse_samples(text, Some("ms"), 1e6),
+            Ok(vec![12.5e6, 3e6, 0.0])
+        );
+        assert_eq!(parse_samples(text, None, 1e9), Ok(vec![1e9, 2e9, 3e9]));
+        let err = |text: &str| parse_samples(text, None, 1e9).unwrap_err();
+        assert_eq!(
+            err("s\n1\n-2\n"),
+            TraceError::Row {
+                line: 3,
+                message: "a sample must be zero or more, found -2".into()
+            }
+        );
+        assert!(matches!(
+            err("s\n1\n\nsoon\n"),
+            TraceError::Row { line: 4, message } if message.starts_with("a sample must be a number or a duration")
+        ));
+        assert!(matches!(
+            err("s\ninf\n"),
+            TraceError::Row { line: 2, message } if message == "a sample must be finite, found inf"
+        ));
+        assert!(
+            matches!(err("12.5\n"), TraceError::Header(m) if m.contains("the first line is the header"))
+        );
+        assert_eq!(err("s\n"), TraceError::Empty);
     }
 
     #[test]

@@ -142,7 +142,7 @@ fn parse_all(file: &str, original: &str, loc: &Locations) -> Parsed {
             path: path.clone(),
             message: e.code.to_string(),
             end: span_end(loc, &e, &path),
-            hint: hint(&e.code),
+            hint: hint(&e.code).or_else(|| syntax_hint(&text, Pos { line, col })),
         });
         if !recoverable || cut.contains(&path) || !blank_field(&mut text, loc, &path) {
             break;
@@ -209,6 +209,18 @@ fn hint(code: &ron::Error) -> Option<String> {
     })
 }
 
+/// A hint for a parse error at `at` that the text before it explains: a parallel state
+/// written as a list of branches (`Parallel([[...]])`, before it had a `catch`).
+fn syntax_hint(text: &str, at: Pos) -> Option<String> {
+    let before = text[..pos_offset(text, at)].trim_end();
+    let before = before.strip_suffix('(')?.trim_end();
+    before.ends_with("Parallel").then(|| {
+        "a parallel state names its branches: `Parallel(branches: [[...], [...]])`, with an \
+         optional `catch: [...]`"
+            .to_string()
+    })
+}
+
 /// The last segment of `path` if it is a struct field (`a.b[2].name` → `name`).
 fn last_field(path: &str) -> Option<&str> {
     let last = path.rsplit('.').next()?;
@@ -249,6 +261,11 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
     let (kinds, sources) = workload::sources(ctx, &raw.workload);
     let faults = faults::faults(ctx, &raw.faults, &raw.architectures, &kinds, horizon);
     let architectures = architecture::architectures(ctx, &raw.architectures, &kinds, &overrides);
+    if let Some(archs) = &architectures
+        && sources.len() == raw.workload.len()
+    {
+        workload::check_from_trace(ctx, &sources, archs);
+    }
     sanity::check(ctx, &raw, horizon);
     Some(Scenario {
         name: raw.name,

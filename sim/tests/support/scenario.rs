@@ -79,3 +79,41 @@ pub fn docs_example(start: &str) -> (String, String) {
     let ron = block.split("```").next().unwrap_or_default().to_string();
     (ron, docs)
 }
+
+/// The cell of `summary.csv` column `name` for architecture report `a`, as written, read
+/// back as a number (NaN when empty).
+pub fn cell(s: &Scenario, a: &choreo_sim::run::ArchReport, name: &str) -> f64 {
+    let column = choreo_sim::report::SUMMARY
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no summary column {name}"));
+    let text = (column.cell)(s, a);
+    if text.is_empty() {
+        f64::NAN
+    } else {
+        text.parse()
+            .unwrap_or_else(|e| panic!("{name} = {text:?}: {e}"))
+    }
+}
+
+/// What waits for a worker or a consumer according to the components' live state: server
+/// backlogs and the visible messages of queues that have a consumer. Once a run is drained
+/// nothing else waits (a throttled asynchronous invocation is in flight), so this must be
+/// what [`Simulation::waiting`](choreo_sim::model::Simulation::waiting) counts.
+pub fn waiting_in_snapshot(sim: &choreo_sim::model::Simulation) -> u64 {
+    use choreo_sim::model::ComponentState;
+    let arch = sim.architecture();
+    sim.snapshot()
+        .iter()
+        .zip(&arch.components)
+        .map(|(state, c)| match (state, &c.spec) {
+            (ComponentState::Server { backlog, .. }, _) => u64::from(*backlog),
+            (ComponentState::Queue { visible, .. }, scenario::Spec::Queue(q))
+                if q.consumer.is_some() =>
+            {
+                u64::from(*visible)
+            }
+            _ => 0,
+        })
+        .sum()
+}

@@ -106,7 +106,7 @@ fn sure_sends(arch: &Architecture, id: CompId, kind: Option<KindId>) -> Vec<(Com
 }
 
 /// Adds the targets of the steps of `work` to `add`, following parallel branches (flows of
-/// an orchestrator), not choices or catch handlers. A `Get` is left out: it starts nothing
+/// an orchestrator), not choices or catch handlers (of tasks and parallel states). A `Get` is left out: it starts nothing
 /// further at a storage, whose event (`on_put`) follows a `Put` only.
 fn flow_sends(work: &Work, flows: &[Work], depth: usize, add: &mut impl FnMut(CompId, bool)) {
     for step in work {
@@ -116,7 +116,7 @@ fn flow_sends(work: &Work, flows: &[Work], depth: usize, add: &mut impl FnMut(Co
             Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Put(t) => add(*t, true),
             Step::Get(_) => {}
             Step::Emit(t) | Step::Send { to: t, .. } => add(*t, false),
-            Step::Parallel(branches) => {
+            Step::Parallel { branches, .. } => {
                 // Flows form a tree; the depth bound only guards against a malformed one.
                 if depth < flows.len() {
                     for &b in branches {

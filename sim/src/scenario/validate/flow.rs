@@ -8,7 +8,7 @@ use crate::calibration as cal;
 use crate::dist::Dist;
 use crate::engine::SimTime;
 use crate::scenario::raw::RawState;
-use crate::scenario::{CallPolicy, Step, Work};
+use crate::scenario::{CallPolicy, Step, StepTime, Work};
 
 /// Compiles a list of workflow states into a flow (a work list) stored at a new slot of
 /// `flows`; branches become flows of their own. Returns the slot.
@@ -65,7 +65,7 @@ pub(super) fn compile_flow(
                     _ => None,
                 }
             }
-            RawState::Wait(d) => ctx.dist(&p, d).map(Step::Compute),
+            RawState::Wait(d) => ctx.dist(&p, d).map(|d| Step::Compute(StepTime::Drawn(d))),
             RawState::Choice {
                 probability,
                 then,
@@ -95,21 +95,31 @@ pub(super) fn compile_flow(
                     _ => None,
                 }
             }
-            RawState::Parallel(branches) => {
+            RawState::Parallel { branches, catch } => {
                 if branches.is_empty() {
-                    ctx.error(&p, "a parallel state needs at least one branch");
+                    ctx.error(
+                        &format!("{p}.branches"),
+                        "a parallel state needs at least one branch",
+                    );
                 }
                 let slots: Vec<Option<u32>> = branches
                     .iter()
                     .enumerate()
                     .map(|(b, states)| {
-                        compile_flow(ctx, &format!("{p}[{b}]"), states, names, latency, flows)
+                        let path = format!("{p}.branches[{b}]");
+                        compile_flow(ctx, &path, states, names, latency, flows)
                     })
                     .collect();
-                slots
-                    .into_iter()
-                    .collect::<Option<Vec<_>>>()
-                    .map(Step::Parallel)
+                let catch = catch.as_ref().map(|states| {
+                    compile_flow(ctx, &format!("{p}.catch"), states, names, latency, flows)
+                });
+                match (
+                    slots.into_iter().collect::<Option<Vec<_>>>(),
+                    optional(catch),
+                ) {
+                    (Some(branches), Some(catch)) => Some(Step::Parallel { branches, catch }),
+                    _ => None,
+                }
             }
         };
         match step {

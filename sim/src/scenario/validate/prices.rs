@@ -8,7 +8,7 @@ use crate::engine::SimTime;
 use crate::scenario::raw::RawPrices;
 
 /// The price book's prices by name, in one order shared by [`values`] and [`slots`].
-const NAMES: [&str; 15] = [
+const NAMES: [&str; 17] = [
     "function_gb_second",
     "function_gb_second_arm",
     "function_requests_per_million",
@@ -24,10 +24,12 @@ const NAMES: [&str; 15] = [
     "provisioned_duration_gb_second",
     "function_vcpu_second",
     "provisioned_vcpu_second",
+    "provisioned_gb_second_arm",
+    "provisioned_duration_gb_second_arm",
 ];
 
 /// The prices a `Prices(...)` gives, in the order of [`NAMES`].
-fn values(raw: &RawPrices) -> [Option<f64>; 15] {
+fn values(raw: &RawPrices) -> [Option<f64>; 17] {
     [
         raw.function_gb_second,
         raw.function_gb_second_arm,
@@ -44,11 +46,13 @@ fn values(raw: &RawPrices) -> [Option<f64>; 15] {
         raw.provisioned_duration_gb_second,
         raw.function_vcpu_second,
         raw.provisioned_vcpu_second,
+        raw.provisioned_gb_second_arm,
+        raw.provisioned_duration_gb_second_arm,
     ]
 }
 
 /// The book's prices, in the order of [`NAMES`].
-fn slots(book: &mut cal::PriceBook) -> [&mut f64; 15] {
+fn slots(book: &mut cal::PriceBook) -> [&mut f64; 17] {
     [
         &mut book.function_gb_second,
         &mut book.function_gb_second_arm,
@@ -65,13 +69,15 @@ fn slots(book: &mut cal::PriceBook) -> [&mut f64; 15] {
         &mut book.provisioned_duration_gb_second,
         &mut book.function_vcpu_second,
         &mut book.provisioned_vcpu_second,
+        &mut book.provisioned_gb_second_arm,
+        &mut book.provisioned_duration_gb_second_arm,
     ]
 }
 
 /// What one `Prices(...)` overrides, checked: a field that failed its check is left out.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Overrides {
-    prices: [Option<f64>; 15],
+    prices: [Option<f64>; 17],
     bill_init: Option<bool>,
     bill_per_instance: Option<bool>,
     billing_granularity: Option<SimTime>,

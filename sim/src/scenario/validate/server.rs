@@ -102,7 +102,11 @@ fn autoscaling_group(
     let boot = time("boot", &a.boot, cal::AUTOSCALE_BOOT);
     let cooldown = time("cooldown", &a.cooldown, cal::AUTOSCALE_COOLDOWN);
     let period = time("period", &a.period, cal::AUTOSCALE_PERIOD);
-    let target = a.target.unwrap_or(cal::AUTOSCALE_TARGET);
+    // Utilisation is tracked unless only a backlog target is given.
+    let target = match (a.target, a.target_backlog_per_instance) {
+        (None, Some(_)) => None,
+        (t, _) => Some(t.unwrap_or(cal::AUTOSCALE_TARGET)),
+    };
     let mut ok = true;
     if a.min == 0 || a.min > a.max {
         ctx.error(
@@ -117,10 +121,21 @@ fn autoscaling_group(
         );
         ok = false;
     }
-    if !(target > 0.0 && target <= 1.0) {
+    if let Some(target) = target
+        && !(target > 0.0 && target <= 1.0)
+    {
         ctx.error(
             &format!("{path}.target"),
             format!("must be in (0, 1], found {target}"),
+        );
+        ok = false;
+    }
+    if let Some(backlog) = a.target_backlog_per_instance
+        && !(backlog > 0.0 && backlog.is_finite())
+    {
+        ctx.error(
+            &format!("{path}.target_backlog_per_instance"),
+            format!("must be a number above 0, found {backlog}"),
         );
         ok = false;
     }
@@ -128,6 +143,7 @@ fn autoscaling_group(
         min: a.min,
         max: a.max,
         target,
+        target_backlog: a.target_backlog_per_instance,
         boot: boot?,
         cooldown: cooldown?,
         period: period?,

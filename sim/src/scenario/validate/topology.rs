@@ -3,14 +3,14 @@
 //! without a trigger or unreached). The cycle checks are in `cycles`.
 
 use super::ctx::Ctx;
-use crate::scenario::Step;
 use crate::scenario::{Architecture, CompId, KindId, Redrive, Spec, Work};
+use crate::scenario::{Step, StepTime};
 
 /// Targets of a list of steps, split into synchronous (waited for) and asynchronous.
 fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
     w.iter().filter_map(|s| match *s {
         Step::Compute(_) | Step::Cpu(_) | Step::Transition(_) => None,
-        Step::Choice { .. } | Step::Parallel(_) => None,
+        Step::Choice { .. } | Step::Parallel { .. } => None,
         Step::Task { target, .. } => Some((target, true)),
         Step::Call(t) | Step::Read(t) | Step::Write(t) | Step::Get(t) => Some((t, true)),
         Step::Put(t) => Some((t, true)),
@@ -18,7 +18,44 @@ fn step_targets(w: &Work) -> impl Iterator<Item = (CompId, bool)> + '_ {
     })
 }
 
+/// Whether a list of steps replays a recorded duration (`Compute(FromTrace)`, `Cpu(FromTrace)`).
+fn replays_durations(w: &Work) -> bool {
+    w.iter().any(|s| {
+        matches!(
+            s,
+            Step::Compute(StepTime::FromTrace) | Step::Cpu(StepTime::FromTrace)
+        )
+    })
+}
+
 impl Architecture {
+    /// The first component, in scenario order, that transactions of `kind` reach and that
+    /// runs a `FromTrace` step for them: following every edge from the entry, a redrive
+    /// included.
+    pub(crate) fn first_replaying_step(&self, kind: KindId) -> Option<CompId> {
+        let mut seen = vec![false; self.components.len()];
+        let mut stack = vec![self.entry];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id], true) {
+                continue;
+            }
+            stack.extend(self.successors(id, Some(kind)).into_iter().map(|(t, _)| t));
+            if let Spec::Queue(q) = &self.components[id].spec
+                && let Some(Redrive::At { to, .. } | Redrive::AfterFaults { to, .. }) = q.redrive
+            {
+                stack.push(to);
+            }
+        }
+        (0..self.components.len()).find(|&id| {
+            seen[id]
+                && match &self.components[id].spec {
+                    Spec::Server(s) => s.handlers[kind].as_ref().is_some_and(replays_durations),
+                    Spec::Function(f) => replays_durations(&f.work),
+                    _ => false,
+                }
+        })
+    }
+
     /// Components a component sends work to when serving kind `kind` (every kind for
     /// `None`): `(target, synchronous)`.
     pub(crate) fn successors(&self, id: CompId, kind: Option<KindId>) -> Vec<(CompId, bool)> {

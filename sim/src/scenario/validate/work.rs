@@ -13,8 +13,8 @@ pub(super) fn work(ctx: &mut Ctx, path: &str, steps: &[RawStep], names: &Names) 
     for (i, s) in steps.iter().enumerate() {
         let p = format!("{path}[{i}]");
         let step = match s {
-            RawStep::Compute(d) => ctx.dist(&p, d).map(Step::Compute),
-            RawStep::Cpu(d) => ctx.dist(&p, d).map(Step::Cpu),
+            RawStep::Compute(d) => ctx.step_time(&p, d).map(Step::Compute),
+            RawStep::Cpu(d) => ctx.step_time(&p, d).map(Step::Cpu),
             RawStep::Call(n) => names
                 .resolve(ctx, &p, n, Want::Callable, Ref::Call)
                 .map(Step::Call),

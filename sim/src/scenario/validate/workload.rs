@@ -4,7 +4,7 @@
 use super::ctx::{Ctx, suggest};
 use crate::engine::SimTime;
 use crate::scenario::raw::{RawArrivals, RawSource, RawSpread};
-use crate::scenario::{Arrivals, Source, trace};
+use crate::scenario::{Architecture, Arrivals, Source, trace};
 
 /// The transaction kinds (in order of first appearance) and the sources of the workload.
 pub(super) fn sources(ctx: &mut Ctx, raw: &[RawSource]) -> (Vec<String>, Vec<Source>) {
@@ -32,7 +32,40 @@ pub(super) fn sources(ctx: &mut Ctx, raw: &[RawSource]) -> (Vec<String>, Vec<Sou
     (kinds, sources)
 }
 
-/// The arrival process of the source at `path`.
+/// An error at each source (`sources`, one per source as written) whose transactions reach
+/// a `FromTrace` step in some architecture but whose arrivals record no durations.
+pub(super) fn check_from_trace(ctx: &mut Ctx, sources: &[Source], archs: &[Architecture]) {
+    for (i, s) in sources.iter().enumerate() {
+        if matches!(
+            s.arrivals,
+            Arrivals::Trace {
+                durations: Some(_),
+                ..
+            }
+        ) {
+            continue;
+        }
+        let reached = archs
+            .iter()
+            .find_map(|a| a.first_replaying_step(s.kind).map(|id| (a, id)));
+        if let Some((arch, id)) = reached {
+            let c = &arch.components[id];
+            ctx.error(
+                &format!("workload[{i}].arrivals"),
+                format!(
+                    "these transactions reach a FromTrace step of {} {:?} (architecture \
+                     {:?}), which replays each invocation's recorded duration, but these \
+                     arrivals record none: replay them with AzureInvocations, or give the \
+                     step a duration",
+                    c.spec.kind_name(),
+                    c.name,
+                    arch.name
+                ),
+            );
+        }
+    }
+}
+
 /// The arrival process of the source at `path`.
 fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
     Some(match raw {
@@ -115,6 +148,11 @@ fn arrivals(ctx: &mut Ctx, path: &str, raw: &RawArrivals) -> Option<Arrivals> {
             function,
             spread,
         } => azure(ctx, path, file, function.as_deref(), *spread)?,
+        RawArrivals::AzureInvocations {
+            file,
+            app,
+            function,
+        } => invocations(ctx, path, file, app.as_deref(), function.as_deref())?,
     })
 }
 
@@ -193,6 +231,26 @@ fn timestamps(
         .ok()?;
     Some(Arrivals::Trace {
         times: times.into(),
+        durations: None,
+    })
+}
+
+/// Invocations replayed from the Azure Functions 2021 trace `file`, of `app` and
+/// `function` if named, with their recorded durations.
+fn invocations(
+    ctx: &mut Ctx,
+    path: &str,
+    file: &str,
+    app: Option<&str>,
+    function: Option<&str>,
+) -> Option<Arrivals> {
+    let text = read_trace(ctx, path, file)?;
+    let inv = trace::parse_invocations(&text, app, function)
+        .map_err(|e| trace_error(ctx, path, file, e))
+        .ok()?;
+    Some(Arrivals::Trace {
+        times: inv.times.into(),
+        durations: Some(inv.durations.into()),
     })
 }
 
@@ -234,6 +292,11 @@ fn trace_error(ctx: &mut Ctx, path: &str, file: &str, e: trace::TraceError) {
             let hint = suggest(&name, headers.iter().map(String::as_str));
             let message = format!("trace {file:?} has no column {name:?}{hint}");
             ("column", message)
+        }
+        E::NoApp { name, apps } => {
+            let hint = suggest(&name, apps.iter().map(String::as_str));
+            let message = format!("trace {file:?} has no app {name:?}{hint}");
+            ("app", message)
         }
         E::NoFunction { name, functions } => {
             let hint = suggest(&name, functions.iter().map(String::as_str));
