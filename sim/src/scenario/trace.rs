@@ -176,19 +176,8 @@ pub fn parse_timestamps(
     column: Option<&str>,
     scale: f64,
 ) -> Result<Vec<SimTime>, TraceError> {
-    let mut lines = Lines::new(text);
-    let mut reader = reader(text);
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(&mut lines, &e))?
-        .clone();
-    let col = column_index(&headers, column)?;
     let mut times = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
-        let line = lines.of(record.position());
-        let field = record.get(col).unwrap_or("");
-        let row = |message| TraceError::Row { line, message };
+    column_values(text, column, ("time", "one timestamp [s]"), |field, row| {
         let secs: f64 = field.parse().map_err(|_| {
             row(format!(
                 "timestamp must be a number of seconds, found {field:?}"
@@ -207,12 +196,40 @@ pub fn parse_timestamps(
             return Err(row(format!("timestamp {field} s is too late")));
         }
         times.push(ns.round() as SimTime);
-    }
-    if times.is_empty() {
-        return Err(no_rows(&headers, col, "time", "one timestamp [s]"));
-    }
+        Ok(())
+    })?;
     times.sort_unstable();
     Ok(times)
+}
+
+/// Calls `each` with every cell of the column headed `column` (default: the first) of a CSV
+/// with a header, and a function that makes a row error for that cell's line. No rows at
+/// all is an error ([`no_rows`], its header and line named by `example`).
+fn column_values(
+    text: &str,
+    column: Option<&str>,
+    example: (&str, &str),
+    mut each: impl FnMut(&str, &dyn Fn(String) -> TraceError) -> Result<(), TraceError>,
+) -> Result<(), TraceError> {
+    let mut lines = Lines::new(text);
+    let mut reader = reader(text);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(&mut lines, &e))?
+        .clone();
+    let col = column_index(&headers, column)?;
+    let mut rows = 0usize;
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
+        let line = lines.of(record.position());
+        let row = |message| TraceError::Row { line, message };
+        each(record.get(col).unwrap_or(""), &row)?;
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(no_rows(&headers, col, example.0, example.1));
+    }
+    Ok(())
 }
 
 /// The column headed `column`, or the first.
@@ -251,19 +268,8 @@ pub fn parse_samples(
     column: Option<&str>,
     unit_ns: f64,
 ) -> Result<Vec<f64>, TraceError> {
-    let mut lines = Lines::new(text);
-    let mut reader = reader(text);
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(&mut lines, &e))?
-        .clone();
-    let col = column_index(&headers, column)?;
     let mut samples = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&mut lines, &e))?;
-        let line = lines.of(record.position());
-        let field = record.get(col).unwrap_or("");
-        let row = |message| TraceError::Row { line, message };
+    column_values(text, column, ("latency_ms", "one sample"), |field, row| {
         let ns = match field.parse::<f64>() {
             Ok(v) if !v.is_finite() => {
                 return Err(row(format!("a sample must be finite, found {field}")));
@@ -280,10 +286,8 @@ pub fn parse_samples(
             return Err(row(format!("a sample of {field} is too long")));
         }
         samples.push(ns);
-    }
-    if samples.is_empty() {
-        return Err(no_rows(&headers, col, "latency_ms", "one sample"));
-    }
+        Ok(())
+    })?;
     Ok(samples)
 }
 
