@@ -728,11 +728,17 @@ impl State {
     /// initialises another in its place, which takes a `cold_start` draw (from the
     /// function's cold-start stream) and serves no request until it is ready.
     fn replace_provisioned(&mut self, plan: &Plan, comp: CompId) {
+        self.fn_state(comp).replacing += 1;
+        self.start_idle_instance(plan, comp, true);
+    }
+
+    /// Starts an instance that no request waits for (its cold-start time drawn from the
+    /// function's stream), `provisioned` or not; it is ready at `ColdStartDone`.
+    fn start_idle_instance(&mut self, plan: &Plan, comp: CompId, provisioned: bool) {
         let now = self.now();
         let f = self.fn_state(comp);
         let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
-        f.replacing += 1;
-        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, true);
+        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, provisioned);
         self.emit(SimEvent::ColdStartBegan {
             comp,
             instance: inst,
@@ -1354,22 +1360,8 @@ impl State {
 
     /// A new pod starts (a cold start), asked for by the autoscaler.
     fn kpa_add_pod(&mut self, plan: &Plan, comp: CompId) {
-        let now = self.now();
-        let f = self.fn_state(comp);
-        f.starting += 1;
-        let delay = spec(plan, comp).cold_start.sample(&mut f.cold_rng);
-        let inst = f.create(Phase::Starting, now, Pending::Nothing, false, false);
-        self.emit(SimEvent::ColdStartBegan {
-            comp,
-            instance: inst,
-        });
-        self.cal.schedule(
-            now + delay,
-            Ev::ColdStartDone {
-                comp: comp as u32,
-                inst,
-            },
-        );
+        self.fn_state(comp).starting += 1;
+        self.start_idle_instance(plan, comp, false);
     }
 
     /// A pod finished starting: it is ready and idle, and takes waiting requests; one the
