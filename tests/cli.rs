@@ -331,7 +331,8 @@ fn view_in_a_headless_build_says_it_has_no_viewer_and_points_to_run() {
 #[cfg(feature = "viz")]
 #[test]
 fn view_without_a_display_says_so_in_one_line_and_points_to_run() {
-    for args in [&["view"][..], &[][..]] {
+    // (`choreo` alone runs the default scenario headless instead: tested below.)
+    for args in [&["view"][..], &["view", "cold-starts"][..]] {
         let out = Command::new(env!("CARGO_BIN_EXE_choreo"))
             .args(args)
             .env_remove("DISPLAY")
@@ -980,11 +981,21 @@ fn the_viewer_without_a_graphics_adapter_says_what_to_install_in_one_line_and_ex
     if !cfg!(target_os = "linux") {
         return;
     }
+    // A display that accepts connections (an X server over TCP, as far as the display
+    // check can tell), so that the adapter is what is missing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let display = match port.checked_sub(6000) {
+        Some(n) => format!("127.0.0.1:{n}"),
+        None => return, // a port below 6000 cannot be written as a display number
+    };
     let o = Command::new(env!("CARGO_BIN_EXE_choreo"))
         .args(["view", "photo-sharing"])
         .env("WGPU_BACKEND", "dx12")
+        .env("DISPLAY", display)
         .output()
         .expect("choreo runs");
+    drop(listener);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(

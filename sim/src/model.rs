@@ -535,6 +535,13 @@ impl Simulation {
         }
     }
 
+    /// The arrival rate of `source` now as written, before its load multiplier [1/s] (for
+    /// a trace, the rate of the minute around now); `None` for no such source.
+    pub fn source_rate(&self, source: usize) -> Option<f64> {
+        let now = self.st.now();
+        self.st.sources.get(source).map(|g| g.rate_at(now))
+    }
+
     /// Calendar events handled so far.
     pub fn steps(&self) -> u64 {
         self.st.steps

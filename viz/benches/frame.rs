@@ -39,7 +39,7 @@ fn case(scenario: &str, speed: f64, load: f64) {
         in_flight_txn += viewer
             .archs
             .iter()
-            .map(|a| a.sim().counts().in_flight)
+            .map(|a| a.counts().in_flight)
             .sum::<u64>();
         let world = app.world_mut();
         particles += world.query::<&Particle>().iter(world).count();

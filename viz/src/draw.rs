@@ -332,8 +332,8 @@ fn draw_nodes(
 ) {
     let selected = selected.and_then(|s| s.0);
     for (index, (live, layout)) in viewer.archs.iter().zip(&viewer.layout.archs).enumerate() {
-        let arch = live.sim().architecture();
-        let faulted: Vec<usize> = live.sim().active_faults().iter().map(|f| f.1).collect();
+        let arch = live.architecture();
+        let faulted: Vec<usize> = live.active_faults().iter().map(|f| f.1).collect();
         for (id, comp) in arch.components.iter().enumerate() {
             let c = v(layout.nodes[id]);
             glyph(&mut g, &comp.spec, c, kind_color(&comp.spec));

@@ -91,21 +91,27 @@ pub struct Summary {
     pub window_dead_lettered: u64,
     /// Cost so far [USD].
     pub cost_usd: f64,
-    /// Projected cost of a month at the window's rate [USD].
+    /// Projected cost of a month (30.44 days) at the window's rate of spending [USD]; NaN
+    /// until a whole window has been simulated.
     pub month_usd: f64,
 }
 
 /// Rolling figures and chart history of one architecture.
 pub struct Figures {
     buckets: VecDeque<Bucket>,
-    /// (time, cost so far) at refreshes, at most one per 1/10 bucket, back to the last
-    /// one at or before the window's start: the baseline of the spending rate.
+    /// (time, cost so far) at every [`COST_EVERY`] of simulated time, back to the last one
+    /// at or before the window's start: the baseline of the spending rate.
     costs: VecDeque<(SimTime, f64)>,
+    /// The next time a cost sample is due [ns].
+    next_cost: SimTime,
     history: Vec<HistoryPoint>,
     history_every: SimTime,
     next_history: SimTime,
     summary: Summary,
 }
+
+/// Simulated time between cost samples [ns]: a tenth of a bucket.
+pub const COST_EVERY: SimTime = WINDOW / BUCKETS as SimTime / 10;
 
 impl Default for Figures {
     fn default() -> Self {
@@ -121,6 +127,7 @@ impl Figures {
         Self {
             buckets,
             costs: VecDeque::from([(0, 0.0)]),
+            next_cost: COST_EVERY,
             history: Vec::new(),
             history_every: NS_PER_S,
             next_history: NS_PER_S,
@@ -203,9 +210,57 @@ impl Figures {
         }
     }
 
-    /// Recomputes the summary at `now` from the window, and appends chart
-    /// points due by `now`; `instances` is the live instance count.
-    pub fn refresh(&mut self, now: SimTime, cost_usd: f64, instances: f64) {
+    /// The next simulated time [`Figures::sample`] wants to be called at [ns]: the
+    /// simulation is stepped to exactly that time first, so that the samples, and the
+    /// chart and month figures made of them, do not depend on how the run was cut into
+    /// frames (a re-simulation after a seek gives the same figures as the first run).
+    pub fn next_due(&self) -> SimTime {
+        self.next_cost
+    }
+
+    /// Takes the samples due at `t` (= [`Figures::next_due`]): the cost so far (the
+    /// baseline of the spending rate) and, when one is due, a chart point; `instances` is
+    /// the live instance count at `t`.
+    pub fn sample(&mut self, t: SimTime, cost_usd: f64, instances: f64) {
+        if t < self.next_cost {
+            return;
+        }
+        self.costs.push_back((t, cost_usd));
+        self.next_cost = t - t % COST_EVERY + COST_EVERY;
+        let start = Self::window_start(t);
+        while self.costs.get(1).is_some_and(|&(c, _)| c <= start) {
+            self.costs.pop_front();
+        }
+        if t < self.next_history {
+            return;
+        }
+        self.refresh(t, cost_usd);
+        self.history.push(HistoryPoint {
+            t: t as f64 / NS_PER_S as f64,
+            response_p99_ms: self.summary.response_ms[2],
+            done_p99_ms: self.summary.done_ms[2],
+            cost_usd,
+            instances,
+            throughput: self.summary.throughput,
+        });
+        self.next_history = t + self.history_every;
+        if self.history.len() >= HISTORY_POINTS {
+            // Keep every other point, counting back from the newest (which is `t`), and
+            // sample half as often from now on: the spacing stays even.
+            let newest = self.history.len() - 1;
+            let mut i = 0;
+            self.history.retain(|_| {
+                let keep = (newest - i).is_multiple_of(2);
+                i += 1;
+                keep
+            });
+            self.history_every *= 2;
+            self.next_history = t + self.history_every;
+        }
+    }
+
+    /// Recomputes the summary at `now` from the window's buckets and the cost samples.
+    pub fn refresh(&mut self, now: SimTime, cost_usd: f64) {
         self.roll(now);
         let mut response = Latency::with_precision(3_600_000_000, 2);
         let mut done = Latency::with_precision(3_600_000_000, 2);
@@ -233,23 +288,15 @@ impl Figures {
                 [l.quantile_ms(0.5), l.quantile_ms(0.95), l.quantile_ms(0.99)]
             }
         };
-        // Spending over the window, from the cost known at its start (or the latest before
-        // it): a frame spanning many buckets is not counted over a shorter time.
-        if self
-            .costs
-            .back()
-            .is_none_or(|&(t, _)| now >= t + Self::WIDTH / 10)
-        {
-            self.costs.push_back((now, cost_usd));
-        }
-        while self.costs.get(1).is_some_and(|&(t, _)| t <= start) {
-            self.costs.pop_front();
-        }
-        let (t0, cost_then) = self.costs.front().copied().unwrap_or((0, 0.0));
-        let month_usd = if now > t0 {
-            (cost_usd - cost_then) / ((now - t0) as f64 / NS_PER_S as f64) * MONTH_S
-        } else {
-            0.0
+        // Spending over the window, from the cost sampled at its start (or the latest
+        // sample before it). Before a whole window has been simulated there is no rate to
+        // extrapolate: the first seconds (cold starts, empty queues) are not a month.
+        let baseline = self.costs.iter().rev().find(|&&(t, _)| t <= start).copied();
+        let month_usd = match baseline {
+            Some((t0, cost_then)) if now >= WINDOW && now > t0 => {
+                (cost_usd - cost_then) / ((now - t0) as f64 / NS_PER_S as f64) * MONTH_S
+            }
+            _ => f64::NAN,
         };
         self.summary = Summary {
             response_ms: q(&response),
@@ -264,31 +311,6 @@ impl Figures {
             cost_usd,
             month_usd,
         };
-        while now >= self.next_history {
-            let t = self.next_history;
-            self.history.push(HistoryPoint {
-                t: t as f64 / NS_PER_S as f64,
-                response_p99_ms: self.summary.response_ms[2],
-                done_p99_ms: self.summary.done_ms[2],
-                cost_usd,
-                instances,
-                throughput: self.summary.throughput,
-            });
-            self.next_history += self.history_every;
-            if self.history.len() >= HISTORY_POINTS {
-                // Keep every other point, counting back from the newest (which is `t`),
-                // and sample half as often from now on: the spacing stays even.
-                let newest = self.history.len() - 1;
-                let mut i = 0;
-                self.history.retain(|_| {
-                    let keep = (newest - i).is_multiple_of(2);
-                    i += 1;
-                    keep
-                });
-                self.history_every *= 2;
-                self.next_history = t + self.history_every;
-            }
-        }
     }
 }
 
@@ -300,11 +322,10 @@ mod tests {
     fn history_halves_its_resolution_but_spans_the_whole_run() {
         let mut f = Figures::new();
         let hours = 10;
-        let mut now = 0;
-        while now <= hours * 3600 * NS_PER_S {
+        while f.next_due() <= hours * 3600 * NS_PER_S {
+            let now = f.next_due();
             let s = now as f64 / NS_PER_S as f64;
-            f.refresh(now, s * 0.01, 3.0);
-            now += NS_PER_S;
+            f.sample(now, s * 0.01, 3.0);
         }
         let h = f.history();
         assert!(
@@ -326,8 +347,8 @@ mod tests {
             h[h.len() - 1].t
         );
         for p in h {
-            // A point carries the cost of the refresh that made it (seconds refreshes).
-            assert!((p.cost_usd - p.t * 0.01).abs() < 0.0101, "{p:?}");
+            // A point carries the cost at its own time.
+            assert!((p.cost_usd - p.t * 0.01).abs() < 1e-9, "{p:?}");
             assert_eq!(p.instances, 3.0);
         }
     }
@@ -356,7 +377,7 @@ mod tests {
             f.record(t, &response(i + 1));
         }
         let now = 60 * NS_PER_S - 1;
-        f.refresh(now, 0.0, 1.0);
+        f.refresh(now, 0.0);
         let [p50, p95, p99] = f.summary().response_ms;
         assert!(near(p50, 500.0), "p50 {p50}");
         assert!(near(p95, 950.0), "p95 {p95}");
@@ -367,7 +388,7 @@ mod tests {
         for i in 0..300u64 {
             f.record(60 * NS_PER_S + i * NS_PER_S / 10, &response(2000));
         }
-        f.refresh(90 * NS_PER_S - 1, 0.0, 1.0);
+        f.refresh(90 * NS_PER_S - 1, 0.0);
         let [p50, p95, p99] = f.summary().response_ms;
         assert!(near(p50, 900.0), "p50 {p50}");
         assert!(
@@ -375,7 +396,7 @@ mod tests {
             "p95 {p95}, p99 {p99}"
         );
         // A minute with no responses: nothing left to rank.
-        f.refresh(160 * NS_PER_S, 0.0, 1.0);
+        f.refresh(160 * NS_PER_S, 0.0);
         assert!(f.summary().response_ms.iter().all(|v| v.is_nan()));
     }
 
@@ -417,7 +438,7 @@ mod tests {
         }
         // Just before 120 s the window holds the 12 five-second buckets of [60 s, 120 s):
         // 600 arrivals over 60 s (less a nanosecond).
-        f.refresh(120 * NS_PER_S - 1, 0.0, 1.0);
+        f.refresh(120 * NS_PER_S - 1, 0.0);
         let s = f.summary();
         assert!(
             (s.arrivals_per_s - 10.0).abs() < 1e-6,
@@ -433,21 +454,31 @@ mod tests {
     #[test]
     fn the_month_figure_extrapolates_the_window_rate_of_spending() {
         let mut f = Figures::new();
-        // $0.002 a second from t = 0 (each refresh knows the cost so far): a month at
-        // that rate is 0.002 × 2,629,800 s = $5,259.60, however long the run has been.
+        // $0.002 a second from t = 0, sampled where the figures ask: a month at that rate
+        // is 0.002 × 2,629,800 s = $5,259.60, however long the run has been, and nothing
+        // is extrapolated before a whole window has been seen.
         let rate = 0.002;
-        for s in 1..=300u64 {
-            f.refresh(s * NS_PER_S, rate * s as f64, 1.0);
-            if s >= 5 {
-                let m = f.summary().month_usd;
-                assert!((m - rate * MONTH_S).abs() < 1e-6, "at {s} s: {m}");
+        let cost = |t: SimTime| rate * t as f64 / NS_PER_S as f64;
+        let run_to = |f: &mut Figures, until: SimTime, cost: &dyn Fn(SimTime) -> f64| {
+            while f.next_due() <= until {
+                let t = f.next_due();
+                f.sample(t, cost(t), 1.0);
+            }
+            f.refresh(until, cost(until));
+        };
+        for ms in (250..=300_000u64).step_by(250) {
+            let now = ms * 1_000_000;
+            run_to(&mut f, now, &cost);
+            let m = f.summary().month_usd;
+            if now < WINDOW {
+                assert!(m.is_nan(), "at {ms} ms: {m}");
+            } else {
+                assert!((m - rate * MONTH_S).abs() < 1e-6, "at {ms} ms: {m}");
             }
         }
         assert!((f.summary().cost_usd - 0.6).abs() < 1e-12);
         // Spending stops: once the window holds only the idle minute, the month is $0.
-        for s in 301..=400u64 {
-            f.refresh(s * NS_PER_S, 0.6, 1.0);
-        }
+        run_to(&mut f, 400 * NS_PER_S, &|_| 0.6);
         assert!(
             f.summary().month_usd.abs() < 1e-9,
             "{}",

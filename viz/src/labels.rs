@@ -99,7 +99,7 @@ fn spawn_labels(
     }
     let white = Color::srgb(0.92, 0.92, 0.95);
     for (index, (live, layout)) in viewer.archs.iter().zip(&viewer.layout.archs).enumerate() {
-        let arch = live.sim().architecture();
+        let arch = live.architecture();
         commands.spawn(text(
             format!("{}  ({})", layout.name, index + 1),
             36.0,
@@ -216,7 +216,7 @@ fn update_states(
                 in_service,
                 waiting,
             }) => {
-                let spec = &live.sim().architecture().components[label.comp].spec;
+                let spec = &live.architecture().components[label.comp].spec;
                 let mut s = match store_capacity(spec) {
                     Some(n) => format!("{in_service}/{n} ops"),
                     None => format!("{in_service} ops"),
@@ -229,7 +229,6 @@ fn update_states(
             _ => String::new(),
         };
         let faults: Vec<&'static str> = live
-            .sim()
             .active_faults()
             .iter()
             .filter(|f| f.1 == label.comp)

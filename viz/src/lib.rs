@@ -9,12 +9,14 @@
 pub mod camera;
 pub mod draw;
 pub mod figures;
+pub mod fonts;
 pub mod labels;
 pub mod layout;
 pub mod live;
 pub mod particles;
 pub mod screenshot;
 pub mod ui;
+pub mod worker;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -216,9 +218,11 @@ pub fn display_available() -> Result<(), String> {
 
 /// Opens the window and runs until it is closed (or the screenshot is saved).
 pub fn run(options: ViewOptions) -> Result<(), ViewError> {
-    // The adapter first: it needs no window, so its one-line error can be checked anywhere.
-    let adapter = adapter_available().map_err(ViewError::NoAdapter)?;
+    // The display first: without one there is nothing to look for an adapter for, and
+    // asking Mesa's Vulkan for one without a desktop session prints "XDG_RUNTIME_DIR is
+    // invalid" twice in front of the one-line error.
     display_available().map_err(ViewError::NoDisplay)?;
+    let adapter = adapter_available().map_err(ViewError::NoAdapter)?;
     let mut app = App::new();
     let title = format!("choreo — {}", options.scenario);
     let present_mode = if options.measure.is_some() || options.screenshot.is_some() {
@@ -244,6 +248,7 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
             }),
     )
     .add_plugins(EguiPlugin::default())
+    .add_plugins(fonts::FontsPlugin)
     .add_plugins((
         LivePlugin {
             source: options.scenario.clone(),
@@ -270,6 +275,16 @@ pub fn run(options: ViewOptions) -> Result<(), ViewError> {
         ));
     }
     app.world_mut().resource_mut::<Clock>().speed = options.speed;
+    // The simulations on a thread of their own, so that a heavy step never holds a frame
+    // up; a screenshot keeps them in the frame, where the picture is reproducible.
+    if options.screenshot.is_none()
+        && let Err(e) = app
+            .world_mut()
+            .resource_mut::<live::Viewer>()
+            .spawn_thread()
+    {
+        warn!("the simulations run in the frame: no thread for them ({e})");
+    }
     if let Some(path) = &options.screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin {
             path: path.clone(),

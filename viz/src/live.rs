@@ -1,21 +1,20 @@
-//! The simulations behind the picture: one [`Session`] per architecture, advanced inside
-//! the frame update to `now × speed` on one clock, with the frame's SimEvents, snapshots and
-//! figures kept for the drawing and panel systems. UI actions arrive as [`Command`]
-//! messages, so everything here runs (and is tested) without a window.
+//! The frame's side of the simulations: the clock, the scenario on screen with one
+//! [`ArchLive`] per architecture (the latest state the [`worker`](crate::worker) sent and
+//! the events that reached this frame), and the panels' [`Command`]s turned into the
+//! worker's controls. Everything here runs (and is tested) without a window.
 
 use std::sync::Arc;
 
 use bevy::prelude::*;
+use choreo_sim::bundled;
 use choreo_sim::engine::{NS_PER_S, SimTime};
-use choreo_sim::metrics::Metrics;
-use choreo_sim::model::{ComponentState, Simulation};
+use choreo_sim::model::{ComponentState, Counts};
 use choreo_sim::observe::SimEvent;
-use choreo_sim::scenario::{CompId, FaultKind, Scenario, Spec};
-use choreo_sim::session::Session;
-use choreo_sim::{bundled, run};
+use choreo_sim::scenario::{Architecture, CompId, FaultKind, Scenario};
 
-use crate::figures::Figures;
+use crate::figures::{HistoryPoint, Summary};
 use crate::layout::{SceneLayout, layout_scenario};
+use crate::worker::{Action, ArchView, Control, Link, Logged, Tick, Worker};
 
 /// Simulated time the viewer runs to before stopping: thirty days.
 pub const VIEW_HORIZON: SimTime = 30 * 86_400 * NS_PER_S;
@@ -23,6 +22,10 @@ pub const VIEW_HORIZON: SimTime = 30 * 86_400 * NS_PER_S;
 pub const SPEED_RANGE: (f64, f64) = (0.1, 10_000.0);
 /// Longest frame the clock honours [s]: a stall does not turn into a jump.
 const MAX_FRAME_DT: f64 = 0.1;
+/// How far the clock's target may run ahead of the simulations [real s at the speed].
+const MAX_LEAD: f64 = 0.5;
+/// Calendar events per architecture in one piece of the worker's work.
+pub const DEFAULT_BUDGET: u64 = 400_000;
 
 /// The simulated clock and how it runs.
 #[derive(Resource, Debug, Clone)]
@@ -39,8 +42,9 @@ pub struct Clock {
     pub visual_dt: f64,
     /// Use this frame duration instead of the real one (screenshots, tests, benchmarks).
     pub fixed_dt: Option<f64>,
-    /// Most calendar events handled per architecture per frame; beyond it the simulation
-    /// falls behind the clock rather than freezing the window.
+    /// Most calendar events per architecture in one piece of the simulations' work (one a
+    /// frame when they run in the frame); beyond it they fall behind the clock rather than
+    /// freeze the window, and commands are taken between pieces.
     pub event_budget: u64,
     /// Simulated time the clock asks for [ns].
     pub target: SimTime,
@@ -57,104 +61,82 @@ impl Default for Clock {
             visual: 0.0,
             visual_dt: 0.0,
             fixed_dt: None,
-            event_budget: 400_000,
+            event_budget: DEFAULT_BUDGET,
             target: 0,
             lagging: false,
         }
     }
 }
 
-/// One architecture, live.
+/// One architecture as the frame sees it: the worker's latest [`ArchView`] and the events
+/// that reached this frame.
 pub struct ArchLive {
-    /// The simulation and what measures it: the same session `choreo run` steps, so the
-    /// panels' totals are `summary.csv`'s.
-    pub session: Session,
-    /// Rolling figures and chart history.
-    pub figures: Figures,
-    /// Component states as of the end of the last frame.
-    pub snapshot: Vec<ComponentState>,
-    /// Events of the last frame, in order.
+    scenario: Arc<Scenario>,
+    index: usize,
+    /// The latest state from the worker.
+    pub view: ArchView,
+    /// Events that reached this frame, in order.
     pub events: Vec<(SimTime, SimEvent)>,
-    /// Simulated time at the start of the last frame [ns].
+    /// Simulated time at the start of the span this frame's events cover [ns].
     pub frame_start: SimTime,
-    /// Fault ids started from the viewer, by component.
-    pub viewer_faults: Vec<(u32, CompId, FaultKind)>,
+    /// Component states as of the latest tick.
+    pub snapshot: Vec<ComponentState>,
 }
 
 impl ArchLive {
-    fn new(scenario: &Arc<Scenario>, index: usize, loads: &[f64]) -> Self {
-        let interval = run::default_interval(scenario.horizon);
-        let mut session = Session::new(Arc::clone(scenario), index, interval);
-        for (source, &load) in loads.iter().enumerate() {
-            if load != 1.0 {
-                session.sim_mut().set_load(source, load);
-            }
-        }
-        let snapshot = session.sim().snapshot();
+    fn new(scenario: &Arc<Scenario>, index: usize, view: ArchView) -> Self {
         Self {
-            session,
-            figures: Figures::new(),
-            snapshot,
+            scenario: Arc::clone(scenario),
+            index,
+            snapshot: view.snapshot.clone(),
+            frame_start: view.now,
             events: Vec::new(),
-            frame_start: 0,
-            viewer_faults: Vec::new(),
+            view,
         }
     }
 
-    /// The simulation.
-    pub fn sim(&self) -> &Simulation {
-        self.session.sim()
+    /// The architecture simulated.
+    pub fn architecture(&self) -> &Architecture {
+        &self.scenario.architectures[self.index]
     }
 
-    /// Everything measured since the start (counts, usage for costs).
-    pub fn metrics(&self) -> &Metrics {
-        self.session.metrics()
+    /// Simulated time [ns].
+    pub fn now(&self) -> SimTime {
+        self.view.now
     }
 
-    /// Advances to `target` handling at most `budget` calendar events, collecting them in
-    /// `events` and the figures; returns whether the budget ran out first.
-    pub fn step_to(&mut self, target: SimTime, budget: u64) -> bool {
-        let lagging = self.session.step_to(target, budget, &mut self.events);
-        for (t, e) in &self.events {
-            self.figures.record(*t, e);
-        }
-        self.snapshot = self.session.sim().snapshot();
-        let (now, cost, instances) = (
-            self.sim().now(),
-            self.cost_usd(),
-            f64::from(self.instances()),
-        );
-        self.figures.refresh(now, cost, instances);
-        lagging
+    /// Transactions by fate so far.
+    pub fn counts(&self) -> Counts {
+        self.view.counts
+    }
+
+    /// The rolling figures.
+    pub fn summary(&self) -> &Summary {
+        &self.view.summary
+    }
+
+    /// Chart points, oldest first.
+    pub fn history(&self) -> &[HistoryPoint] {
+        &self.view.history
+    }
+
+    /// Faults active now: (id, component, kind).
+    pub fn active_faults(&self) -> &[(u32, CompId, FaultKind)] {
+        &self.view.faults
     }
 
     /// Cost so far [USD].
     pub fn cost_usd(&self) -> f64 {
-        self.session.costs().iter().map(|c| c.cost_usd).sum()
+        self.view.cost_usd
     }
 
     /// Live instances: function instances in every state plus server instances.
     pub fn instances(&self) -> u32 {
-        self.snapshot
-            .iter()
-            .zip(&self.sim().architecture().components)
-            .map(|(s, c)| match (s, &c.spec) {
-                (
-                    ComponentState::Function {
-                        starting,
-                        busy,
-                        idle,
-                    },
-                    _,
-                ) => starting + busy + idle,
-                (ComponentState::Server { .. }, Spec::Server(server)) => server.instances,
-                _ => 0,
-            })
-            .sum()
+        self.view.instances
     }
 }
 
-/// The scenario on screen and its simulations.
+/// The scenario on screen and the link to its simulations.
 #[derive(Resource)]
 pub struct Viewer {
     /// What was opened (a file path or a bundled name), for reopening.
@@ -175,6 +157,16 @@ pub struct Viewer {
     pub error: Option<(String, Vec<String>)>,
     /// Bumped whenever a new scenario or seed replaces the simulations.
     pub generation: u64,
+    /// Bumped at every seek: the timeline the picture shows.
+    pub epoch: u64,
+    /// The time a seek is on its way to, until the worker gets there.
+    pub seeking: Option<SimTime>,
+    /// The furthest simulated time reached (the timeline's end) [ns].
+    pub furthest: SimTime,
+    /// Whether the worker's last piece of work ran out of event budget.
+    pub lagging: bool,
+    budget_sent: u64,
+    link: Link,
 }
 
 impl Viewer {
@@ -187,13 +179,19 @@ impl Viewer {
         Ok(viewer)
     }
 
-    /// A viewer of `scenario`.
+    /// A viewer of `scenario`, its simulations stepped in the frame (see
+    /// [`Viewer::spawn_thread`]).
     pub fn from_scenario(source: &str, name: &str, mut scenario: Scenario) -> Self {
         scenario.horizon = scenario.horizon.max(VIEW_HORIZON);
         let scenario = Arc::new(scenario);
         let loads = vec![1.0; scenario.sources.len()];
-        let archs = (0..scenario.architectures.len())
-            .map(|i| ArchLive::new(&scenario, i, &loads))
+        let mut worker = Worker::new(Arc::clone(&scenario), &loads, 0, DEFAULT_BUDGET);
+        let tick = worker.tick();
+        let archs = tick
+            .archs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| ArchLive::new(&scenario, i, v))
             .collect();
         Self {
             source: source.to_string(),
@@ -205,27 +203,120 @@ impl Viewer {
             warnings: Vec::new(),
             error: None,
             generation: 0,
+            epoch: 0,
+            seeking: None,
+            furthest: 0,
+            lagging: false,
+            budget_sent: DEFAULT_BUDGET,
+            link: Link::Inline(Box::new(worker)),
         }
     }
 
-    /// Restarts every simulation from time zero with `seed`, keeping the load multipliers.
+    /// Moves the simulations to a thread of their own (the window does this; tests and
+    /// screenshots keep them in the frame, where every frame's work is reproducible).
+    pub fn spawn_thread(&mut self) -> Result<(), std::io::Error> {
+        if let Link::Inline(_) = &self.link {
+            let placeholder = Link::Inline(Box::new(Worker::new(
+                Arc::clone(&self.scenario),
+                &self.loads,
+                self.generation,
+                DEFAULT_BUDGET,
+            )));
+            let Link::Inline(worker) = std::mem::replace(&mut self.link, placeholder) else {
+                return Ok(());
+            };
+            match Link::spawn(*worker) {
+                Ok(link) => self.link = link,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the simulations run on their own thread.
+    pub fn threaded(&self) -> bool {
+        matches!(self.link, Link::Thread(_))
+    }
+
+    /// Sends a control to the simulations.
+    pub fn send(&mut self, control: Control) {
+        self.link.send(control);
+    }
+
+    /// Restarts every simulation from time zero with `seed`, keeping the load multipliers
+    /// (the timeline and its log start again too).
     pub fn restart(&mut self, seed: u64) {
         let mut scenario = (*self.scenario).clone();
         scenario.seed = seed;
         self.scenario = Arc::new(scenario);
-        self.archs = (0..self.scenario.architectures.len())
-            .map(|i| ArchLive::new(&self.scenario, i, &self.loads))
-            .collect();
         self.generation += 1;
+        self.epoch = 0;
+        self.seeking = None;
+        self.furthest = 0;
+        let mut worker = Worker::new(
+            Arc::clone(&self.scenario),
+            &self.loads,
+            self.generation,
+            DEFAULT_BUDGET,
+        );
+        let tick = worker.tick();
+        self.archs = tick
+            .archs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| ArchLive::new(&self.scenario, i, v))
+            .collect();
+        self.link.send(Control::Replace(Box::new(worker)));
+    }
+
+    /// Goes to simulated time `to`: behind, the simulations run again from zero with the
+    /// live commands replayed at their moments; ahead, they run on to it.
+    pub fn seek(&mut self, to: SimTime) {
+        self.epoch += 1;
+        self.seeking = Some(to);
+        let epoch = self.epoch;
+        self.link.send(Control::Seek { to, epoch });
+    }
+
+    /// Takes what the simulations have sent since the last frame, without waiting (the
+    /// frame's own step: inline, one piece of work done here).
+    pub fn poll(&mut self) {
+        self.receive();
+    }
+
+    fn receive(&mut self) {
+        for tick in self.link.ticks() {
+            self.take(tick);
+        }
+    }
+
+    fn take(&mut self, tick: Tick) {
+        if tick.generation != self.generation || tick.epoch != self.epoch {
+            return;
+        }
+        self.seeking = tick.seeking;
+        self.lagging = tick.lagging;
+        self.furthest = self.furthest.max(tick.furthest);
+        if let Some(first) = tick.archs.first() {
+            self.loads.clone_from(&first.loads);
+        }
+        for (a, mut view) in self.archs.iter_mut().zip(tick.archs) {
+            if a.events.is_empty() {
+                a.frame_start = view.start;
+            }
+            a.events.append(&mut view.events);
+            a.snapshot.clone_from(&view.snapshot);
+            a.view = view;
+        }
     }
 
     /// Simulated time: the slowest architecture's clock [ns], leaving out architectures
     /// whose run stopped on a runaway transaction (their clocks stay where they stopped).
     pub fn now(&self) -> SimTime {
-        let running = self.archs.iter().filter(|a| a.sim().runaway().is_none());
-        match running.map(|a| a.sim().now()).min() {
+        let running = self.archs.iter().filter(|a| a.view.stopped.is_none());
+        match running.map(ArchLive::now).min() {
             Some(t) => t,
-            None => self.archs.iter().map(|a| a.sim().now()).max().unwrap_or(0),
+            None => self.archs.iter().map(ArchLive::now).max().unwrap_or(0),
         }
     }
 
@@ -233,11 +324,51 @@ impl Viewer {
     pub fn stopped(&self) -> Vec<String> {
         self.archs
             .iter()
-            .filter_map(|a| {
-                let r = a.sim().runaway()?;
-                Some(run::runaway_error(&self.scenario, a.sim().architecture(), r).to_string())
-            })
+            .filter_map(|a| a.view.stopped.clone())
             .collect()
+    }
+
+    /// The live commands applied so far, with the architecture each went to, in time order.
+    pub fn log(&self) -> Vec<(usize, Logged)> {
+        let mut all: Vec<(usize, Logged)> = self
+            .archs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| a.view.log.iter().map(move |l| (i, *l)))
+            .collect();
+        all.sort_by_key(|(i, l)| (l.at, l.steps, *i));
+        all
+    }
+
+    /// Steps the simulations to `to` [ns] in frames of `frame` [ns] of simulated time, as
+    /// the window would, taking every tick (events are not kept): tests and benchmarks,
+    /// with the simulations in the frame.
+    pub fn run_to(&mut self, to: SimTime, frame: SimTime) {
+        let frame = frame.max(1);
+        loop {
+            let before = self.now();
+            if before >= to {
+                return;
+            }
+            let t = ((before / frame + 1) * frame).min(to);
+            self.send(Control::Target(t));
+            for a in &mut self.archs {
+                a.events.clear();
+            }
+            self.receive();
+            let stuck = self.now() == before && self.inline_worker().is_none_or(|w| !w.busy());
+            if stuck {
+                return;
+            }
+        }
+    }
+
+    /// The worker, when it runs in the frame (tests compare its sessions with a run).
+    pub fn inline_worker(&self) -> Option<&Worker> {
+        match &self.link {
+            Link::Inline(w) => Some(w),
+            Link::Thread(_) => None,
+        }
     }
 }
 
@@ -250,6 +381,16 @@ pub enum Command {
         source: usize,
         /// Multiplier (1 = as written).
         multiplier: f64,
+    },
+    /// Multiply a workload source's load by `factor` for `lasts` of simulated time, then
+    /// go back to the multiplier before it.
+    Spike {
+        /// Source index in the scenario.
+        source: usize,
+        /// Factor on the multiplier in force.
+        factor: f64,
+        /// How long [ns].
+        lasts: SimTime,
     },
     /// Start a fault on a component of one architecture now.
     StartFault {
@@ -272,6 +413,8 @@ pub enum Command {
         /// New seed.
         seed: u64,
     },
+    /// Go to this simulated time [ns] (the timeline).
+    Seek(SimTime),
     /// Open another scenario (a file path or a bundled name).
     Open(String),
     /// Close the window listing a scenario's errors.
@@ -346,34 +489,77 @@ pub fn apply_commands(
     for command in commands.read() {
         match command {
             Command::SetLoad { source, multiplier } => {
+                let multiplier = multiplier.max(0.0);
                 if let Some(l) = viewer.loads.get_mut(*source) {
-                    *l = multiplier.max(0.0);
-                    for a in &mut viewer.archs {
-                        a.session.sim_mut().set_load(*source, multiplier.max(0.0));
+                    *l = multiplier;
+                    for arch in 0..viewer.archs.len() {
+                        viewer.send(Control::Act {
+                            arch,
+                            action: Action::SetLoad {
+                                source: *source,
+                                multiplier,
+                                revert: None,
+                            },
+                        });
+                    }
+                }
+            }
+            Command::Spike {
+                source,
+                factor,
+                lasts,
+            } => {
+                if let Some(&m) = viewer.loads.get(*source) {
+                    let multiplier = (m * factor).max(0.0);
+                    viewer.loads[*source] = multiplier;
+                    for arch in 0..viewer.archs.len() {
+                        viewer.send(Control::Act {
+                            arch,
+                            action: Action::SetLoad {
+                                source: *source,
+                                multiplier,
+                                revert: Some((*lasts, m)),
+                            },
+                        });
                     }
                 }
             }
             Command::StartFault { arch, comp, kind } => {
-                if let Some(a) = viewer.archs.get_mut(*arch)
-                    && *comp < a.sim().architecture().components.len()
+                if let Some(a) = viewer.archs.get(*arch)
+                    && *comp < a.architecture().components.len()
                 {
-                    let id = a.session.sim_mut().start_fault(*comp, *kind, None);
-                    a.viewer_faults.push((id, *comp, *kind));
+                    viewer.send(Control::Act {
+                        arch: *arch,
+                        action: Action::StartFault {
+                            comp: *comp,
+                            kind: *kind,
+                        },
+                    });
                 }
             }
             Command::EndFault { arch, fault } => {
-                if let Some(a) = viewer.archs.get_mut(*arch) {
-                    a.session.sim_mut().end_fault(*fault);
-                    a.viewer_faults.retain(|f| f.0 != *fault);
+                if *arch < viewer.archs.len() {
+                    viewer.send(Control::Act {
+                        arch: *arch,
+                        action: Action::EndFault { fault: *fault },
+                    });
                 }
             }
             Command::Restart { seed } => {
                 viewer.restart(*seed);
                 clock.target = 0;
             }
+            Command::Seek(to) => {
+                let to = (*to).min(viewer.scenario.horizon);
+                viewer.seek(to);
+                clock.target = to;
+            }
             Command::Open(source) => match Viewer::open(source) {
                 Ok(mut v) => {
                     v.generation = viewer.generation + 1;
+                    if viewer.threaded() && v.spawn_thread().is_err() {
+                        // Without a thread the new scenario still runs, in the frame.
+                    }
                     *viewer = v;
                     clock.target = 0;
                 }
@@ -384,53 +570,52 @@ pub fn apply_commands(
     }
 }
 
-/// Advances every simulation to the clock's target, collecting the frame's events.
+/// Advances the clock and asks the simulations for its target; takes what they sent.
 pub fn advance(time: Res<Time>, mut clock: ResMut<Clock>, mut viewer: ResMut<Viewer>) {
     let dt = clock
         .fixed_dt
         .unwrap_or_else(|| f64::from(time.delta_secs()))
         .min(MAX_FRAME_DT);
-    let now = viewer.now();
     for a in &mut viewer.archs {
         a.events.clear();
-        a.frame_start = a.sim().now();
+        a.frame_start = a.now();
     }
-    if clock.paused && !clock.step_once {
-        clock.visual_dt = 0.0;
-        return;
+    if clock.event_budget != viewer.budget_sent {
+        viewer.budget_sent = clock.event_budget;
+        let budget = clock.event_budget;
+        viewer.send(Control::Budget(budget));
     }
-    clock.visual_dt = dt;
-    clock.visual += dt;
-    let horizon = viewer
-        .archs
-        .iter()
-        .map(|a| a.sim().horizon())
-        .min()
-        .unwrap_or(0);
-    let target = if clock.step_once {
-        // The earliest next event of any architecture.
-        clock.step_once = false;
-        clock.paused = true;
-        viewer
-            .archs
-            .iter_mut()
-            .filter_map(|a| a.session.sim_mut().next_event_time())
-            .min()
-            .unwrap_or(now)
+    let moving = !(clock.paused && !clock.step_once) && viewer.seeking.is_none();
+    if moving {
+        clock.visual_dt = dt;
+        clock.visual += dt;
+        if clock.step_once {
+            clock.step_once = false;
+            clock.paused = true;
+            viewer.send(Control::Step);
+        } else {
+            let now = viewer.now();
+            let horizon = viewer
+                .archs
+                .iter()
+                .map(|a| a.view.horizon)
+                .min()
+                .unwrap_or(0);
+            let ahead = (dt * clock.speed * NS_PER_S as f64) as SimTime;
+            // The target keeps at most a little ahead of what the simulations manage.
+            let lead = (MAX_LEAD * clock.speed * NS_PER_S as f64) as SimTime;
+            let target = clock
+                .target
+                .max(now)
+                .saturating_add(ahead)
+                .min(now.saturating_add(lead.max(ahead)))
+                .min(horizon);
+            clock.target = target;
+            viewer.send(Control::Target(target));
+        }
     } else {
-        let ahead = (dt * clock.speed * NS_PER_S as f64) as SimTime;
-        clock.target.max(now).saturating_add(ahead)
+        clock.visual_dt = 0.0;
     }
-    .min(horizon);
-    clock.target = target;
-    let budget = clock.event_budget;
-    let mut lagging = false;
-    for a in &mut viewer.archs {
-        lagging |= a.step_to(target, budget);
-    }
-    clock.lagging = lagging;
-    if lagging {
-        // Do not let the target run away from what the simulations manage.
-        clock.target = viewer.now();
-    }
+    viewer.receive();
+    clock.lagging = viewer.lagging;
 }

@@ -163,8 +163,8 @@ pub struct Activity {
     pub aggregated: u64,
     /// Particles in flight.
     pub in_flight: u32,
-    /// Viewer generation this was built for.
-    generation: Option<u64>,
+    /// Viewer generation and timeline this was built for.
+    generation: Option<(u64, u64)>,
     /// Animation second being counted.
     second: i64,
 }
@@ -260,7 +260,7 @@ fn reset_on_new_scene(
     mut activity: ResMut<Activity>,
     particles: Query<Entity, With<Particle>>,
 ) {
-    if activity.generation == Some(viewer.generation) {
+    if activity.generation == Some((viewer.generation, viewer.epoch)) {
         return;
     }
     for e in &particles {
@@ -277,7 +277,7 @@ fn reset_on_new_scene(
         })
         .collect();
     activity.in_flight = 0;
-    activity.generation = Some(viewer.generation);
+    activity.generation = Some((viewer.generation, viewer.epoch));
 }
 
 /// Where an event goes on screen: lane, path, kind; `None` for events not drawn as particles.
@@ -422,7 +422,7 @@ fn spawn(
         let Some(act) = archs.get_mut(index) else {
             continue;
         };
-        let span = live.sim().now().saturating_sub(live.frame_start).max(1) as f64;
+        let span = live.now().saturating_sub(live.frame_start).max(1) as f64;
         for (t, event) in &live.events {
             let Some((lane, path, pulse)) = route(layout, act, event, clock.visual) else {
                 continue;

@@ -56,20 +56,14 @@ impl Plugin for ScreenshotPlugin {
     }
 }
 
-/// Runs the simulations quickly up to the last stretch before the picture, which is then
-/// played at 30 frames a second so that particles are in flight when it is taken.
+/// Runs the simulations quickly up to the last stretch before the picture (a seek, as the
+/// timeline does), which is then played at 30 frames a second so that particles are in
+/// flight when it is taken.
 fn prerun(shot: Res<Shot>, mut clock: ResMut<Clock>, mut viewer: ResMut<Viewer>) {
     clock.fixed_dt = Some(SHOT_DT);
     let lead = (clock.speed * SHOT_DT * f64::from(SHOT_FRAMES) * NS_PER_S as f64) as SimTime;
     let until = shot.after.saturating_sub(lead);
-    let mut t = 0;
-    while t < until {
-        t = (t + NS_PER_S).min(until);
-        for a in &mut viewer.archs {
-            a.step_to(t, u64::MAX);
-            a.events.clear();
-        }
-    }
+    viewer.seek(until);
     clock.target = until;
 }
 

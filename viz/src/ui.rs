@@ -39,6 +39,8 @@ pub struct UiState {
     pub hidden: bool,
     /// A line shown under the title, e.g. that the renderer is a software one.
     pub notice: Option<String>,
+    /// Where the timeline's slider is being dragged to [simulated s], until let go.
+    pub scrub: Option<f64>,
 }
 
 impl Default for UiState {
@@ -53,6 +55,7 @@ impl Default for UiState {
             chart: figures::Chart::Latency,
             hidden: false,
             notice: None,
+            scrub: None,
         }
     }
 }
@@ -256,12 +259,7 @@ mod tests {
         /// Runs every architecture to `t` seconds in frames of 0.1 simulated seconds, as
         /// the viewer would.
         fn step_to(&mut self, t: u64) {
-            for a in &mut self.viewer.archs {
-                while a.sim().now() < t * NS_PER_S {
-                    a.step_to((a.sim().now() + NS_PER_S / 10).min(t * NS_PER_S), u64::MAX);
-                    a.events.clear();
-                }
-            }
+            self.viewer.run_to(t * NS_PER_S, NS_PER_S / 10);
         }
 
         fn frame(&mut self, events: Vec<Event>) -> Vec<Command> {
@@ -353,9 +351,7 @@ mod tests {
         let mut h = Harness::new(viewer(STEADY), inspector::show);
         assert!(h.has("click a node to inspect it"), "{}", h.all());
         // 30.05 s: between arrivals (every 100 ms from 0), ten one-second jobs running.
-        for a in &mut h.viewer.archs {
-            a.step_to(30 * NS_PER_S + NS_PER_S / 20, u64::MAX);
-        }
+        h.viewer.run_to(30 * NS_PER_S + NS_PER_S / 20, NS_PER_S);
         h.selected.0 = Some((0, 0));
         h.frame(Vec::new());
         assert!(h.has("f") && h.has("function in fns"), "{}", h.all());
@@ -364,28 +360,34 @@ mod tests {
         };
         let line = format!("instances: 10 busy, {idle} idle warm, 0 starting");
         assert!(h.has(&line), "want {line:?}: {}", h.all());
-        // The bill so far: n requests and, at a second of 1 GB each, n GB-s of duration.
-        let n = h.viewer.archs[0].metrics().usage[0].invocations;
+        // The bill so far, as costs.csv would have it now: n finished invocations of a
+        // second at 1 GB each, n GB-s; the ten running, started every 0.1 s from 29.1 s
+        // on, have run 0.05 + 0.15 + … + 0.95 = 5 s, billed apart; and a request fee for
+        // each invocation started, finished or not.
+        let worker = h.viewer.inline_worker().unwrap();
+        let n = worker.sessions().next().unwrap().metrics().usage[0].invocations;
         assert_eq!(
             n,
-            h.viewer.archs[0].sim().counts().completed,
+            h.viewer.archs[0].counts().completed,
             "one per transaction"
         );
         assert!(n >= 290, "{n} invocations by 30.05 s");
         let duration = format!("${:.4}", n as f64 * 0.000_016_666_7);
-        let requests = format!("${:.4}", n as f64 * 0.2e-6);
+        let requests = format!("${:.4}", (n + 10) as f64 * 0.2e-6);
         for text in [
             "duration",
             "requests",
+            "duration (running at horizon)",
             &format!("{n} GB-s"),
-            &format!("{n} requests"),
+            "5 GB-s",
+            &format!("{} requests", n + 10),
             &duration,
             &requests,
         ] {
             assert!(h.has(text), "want {text:?}: {}", h.all());
         }
         // The configuration as the author wrote it, not a debug dump.
-        let source = &h.viewer.archs[0].sim().architecture().components[0].source;
+        let source = &h.viewer.archs[0].architecture().components[0].source;
         assert!(source.contains("Compute(\"1s\")"), "{source}");
         assert!(h.has(source), "{}", h.all());
         // The server: 2 × 8 workers, 10 busy (30 started in the last second of 16 workers:
@@ -433,7 +435,7 @@ mod tests {
         assert!(tens >= 4, "arrivals and throughput of both: {}", h.all());
         // The function's month at this rate: 10/s × (1 s × 1 GB × $0.0000166667 + $0.0000002)
         // = $0.00016866700/s × 2,629,800 s = $443.56.
-        let m = h.viewer.archs[0].figures.summary().month_usd;
+        let m = h.viewer.archs[0].summary().month_usd;
         assert!((m - 443.56).abs() < 0.01, "month {m}");
         assert!(h.has("$443.56"), "{}", h.all());
     }
@@ -454,7 +456,6 @@ mod tests {
             );
             for ((_, points), a) in series.iter().zip(&h.viewer.archs) {
                 let want: Vec<[f64; 2]> = a
-                    .figures
                     .history()
                     .iter()
                     .filter_map(|p| {
@@ -537,13 +538,7 @@ mod tests {
         ] {
             let viewer = Viewer::open(name).unwrap();
             let mut h = Harness::new(viewer, figures::show);
-            for a in &mut h.viewer.archs {
-                while a.sim().now() < t * NS_PER_S {
-                    let frame = (a.sim().now() / NS_PER_S + 1) * NS_PER_S;
-                    a.step_to(frame, 400_000);
-                    a.events.clear();
-                }
-            }
+            h.viewer.run_to(t * NS_PER_S, NS_PER_S);
             h.frame(Vec::new());
             let mut scenario = choreo_sim::bundled::load(name).unwrap().unwrap().scenario;
             scenario.horizon = t * NS_PER_S;

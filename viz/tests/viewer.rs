@@ -112,7 +112,7 @@ fn particles_are_spawned_from_sim_events_and_despawned_on_arrival() {
         app.update();
     }
     let viewer = app.world().resource::<Viewer>();
-    assert!(viewer.archs.iter().all(|a| a.sim().counts().in_flight == 0));
+    assert!(viewer.archs.iter().all(|a| a.counts().in_flight == 0));
     assert!(particles(&mut app).is_empty());
     let act = app.world().resource::<Activity>();
     assert_eq!(act.arrived, act.spawned);
@@ -151,7 +151,7 @@ fn single_step_advances_to_the_next_event_and_pauses() {
         .resource_mut::<Viewer>()
         .archs
         .iter_mut()
-        .filter_map(|a| a.session.sim_mut().next_event_time())
+        .filter_map(|a| a.view.next_event)
         .min()
         .expect("events pending");
     app.world_mut().resource_mut::<Clock>().step_once = true;
@@ -194,7 +194,7 @@ fn a_load_multiplier_changes_the_arrival_rate() {
         }
         let viewer = app.world().resource::<Viewer>();
         assert!(viewer.now() >= 590 * NS_PER_S);
-        viewer.archs[0].sim().counts().arrived as f64
+        viewer.archs[0].counts().arrived as f64
     };
     let (one, three) = (arrivals(1.0), arrivals(3.0));
     let ratio = three / one;
@@ -215,12 +215,9 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     let (arch, comp) = {
         let viewer = app.world().resource::<Viewer>();
         let a = &viewer.archs[0];
-        (0, a.sim().architecture().entry)
+        (0, a.architecture().entry)
     };
-    let failed_before = app.world().resource::<Viewer>().archs[arch]
-        .sim()
-        .counts()
-        .failed;
+    let failed_before = app.world().resource::<Viewer>().archs[arch].counts().failed;
     send(
         &mut app,
         Command::StartFault {
@@ -231,24 +228,20 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     );
     app.update();
     let faults = app.world().resource::<Viewer>().archs[arch]
-        .sim()
-        .active_faults();
+        .active_faults()
+        .to_vec();
     assert_eq!(faults.len(), 1);
     assert_eq!((faults[0].1, faults[0].2), (comp, FaultKind::Outage));
     // Other architectures are untouched.
     assert!(
         app.world().resource::<Viewer>().archs[1]
-            .sim()
             .active_faults()
             .is_empty()
     );
     for _ in 0..60 {
         app.update();
     }
-    let failed = app.world().resource::<Viewer>().archs[arch]
-        .sim()
-        .counts()
-        .failed;
+    let failed = app.world().resource::<Viewer>().archs[arch].counts().failed;
     assert!(
         failed > failed_before + 10,
         "{failed_before} → {failed} failed"
@@ -258,7 +251,6 @@ fn a_fault_started_from_the_panel_reaches_the_simulation() {
     app.update();
     assert!(
         app.world().resource::<Viewer>().archs[arch]
-            .sim()
             .active_faults()
             .is_empty()
     );
@@ -306,10 +298,7 @@ fn restart_with_a_new_seed_starts_from_zero_with_other_arrivals() {
     for _ in 0..30 {
         app.update();
     }
-    let first = app.world().resource::<Viewer>().archs[0]
-        .sim()
-        .counts()
-        .arrived;
+    let first = app.world().resource::<Viewer>().archs[0].counts().arrived;
     let seed = app.world().resource::<Viewer>().scenario.seed + 1;
     send(&mut app, Command::Restart { seed });
     app.update();
@@ -318,10 +307,7 @@ fn restart_with_a_new_seed_starts_from_zero_with_other_arrivals() {
     for _ in 0..29 {
         app.update();
     }
-    let second = app.world().resource::<Viewer>().archs[0]
-        .sim()
-        .counts()
-        .arrived;
+    let second = app.world().resource::<Viewer>().archs[0].counts().arrived;
     assert_ne!(first, second, "another seed, other arrivals");
 }
 
@@ -402,8 +388,8 @@ fn an_architecture_stopped_by_runaway_work_says_why_while_the_others_go_on() {
         stopped[0].starts_with("\"looping\" stopped at") && stopped[0].contains("\"f\""),
         "{stopped:?}"
     );
-    let (looping, plain) = (&viewer.archs[0].sim(), &viewer.archs[1].sim());
-    assert!(looping.runaway().is_some() && plain.runaway().is_none());
+    let (looping, plain) = (&viewer.archs[0], &viewer.archs[1]);
+    assert!(looping.view.stopped.is_some() && plain.view.stopped.is_none());
     // 60 frames at 20× are 40 simulated seconds: the plain architecture got there, and the
     // viewer's clock follows it rather than the stopped one.
     assert!(plain.now() > 39 * NS_PER_S, "{}", plain.now());
@@ -436,9 +422,11 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     };
     frames(&mut app, 5);
     let response = |app: &App, arch: usize| {
-        let r = &app.world().resource::<Viewer>().archs[arch]
-            .metrics()
-            .response;
+        let viewer = app.world().resource::<Viewer>();
+        let worker = viewer
+            .inline_worker()
+            .expect("the simulations run in the frame");
+        let r = &worker.sessions().nth(arch).unwrap().metrics().response;
         (r.quantile_ms(0.0), r.quantile_ms(1.0))
     };
     assert_eq!(response(&app, 0), (10.0, 10.0));
@@ -454,15 +442,12 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     frames(&mut app, 5);
     assert_eq!(response(&app, 0), (10.0, 250.0));
     assert_eq!(response(&app, 1), (10.0, 10.0), "the other architecture");
-    let id = app.world().resource::<Viewer>().archs[0]
-        .sim()
-        .active_faults()[0]
-        .0;
+    let id = app.world().resource::<Viewer>().archs[0].active_faults()[0].0;
     send(&mut app, Command::EndFault { arch: 0, fault: id });
     frames(&mut app, 2);
     // The panel's error burst: half of the calls fail. 6,000 arrivals in 60 s: the
     // fraction's SE is √(0.25 / 6000) = 0.0065, the tolerance 0.025 (5%) is 3.9 SE.
-    let counts = |app: &App| app.world().resource::<Viewer>().archs[0].sim().counts();
+    let counts = |app: &App| app.world().resource::<Viewer>().archs[0].counts();
     let before = counts(&app);
     send(
         &mut app,
@@ -479,11 +464,242 @@ fn a_slowdown_and_an_error_burst_from_the_panel_change_the_simulation_as_they_sa
     assert!((5900.0..=6100.0).contains(&arrived), "{arrived} arrivals");
     let fraction = failed / arrived;
     assert!((fraction - 0.5).abs() < 0.025, "failed fraction {fraction}");
+    assert_eq!(app.world().resource::<Viewer>().archs[1].counts().failed, 0);
+}
+
+/// Everything an architecture's state shows, as text (NaN compares equal as text): the
+/// counts, component states, the bill, the rolling figures and the chart, faults, loads,
+/// and the session's own response histogram and event count.
+fn state(app: &App) -> Vec<String> {
+    let viewer = app.world().resource::<Viewer>();
+    let worker = viewer.inline_worker().expect("in the frame");
+    viewer
+        .archs
+        .iter()
+        .zip(worker.sessions())
+        .map(|(a, s)| {
+            let v = &a.view;
+            let r = &s.metrics().response;
+            format!(
+                "now {} steps {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} | response n {} p50 {} p99 {} max {}",
+                v.now,
+                s.sim().steps(),
+                v.counts,
+                v.snapshot,
+                v.costs,
+                v.summary,
+                v.history,
+                v.faults,
+                v.loads,
+                v.usage,
+                v.instances,
+                r.count(),
+                r.quantile_ms(0.5),
+                r.quantile_ms(0.99),
+                r.quantile_ms(1.0),
+            )
+        })
+        .collect()
+}
+
+/// Photo-sharing at 50×, with live commands at fixed frames: the load tripled at frame 10,
+/// an outage of the first architecture's entry at frame 20, ended at frame 50.
+fn scripted(frames: usize) -> App {
+    let mut app = app("photo-sharing", 50.0);
+    for frame in 1..=frames {
+        match frame {
+            10 => {
+                let sources = app.world().resource::<Viewer>().loads.len();
+                for source in 0..sources {
+                    send(
+                        &mut app,
+                        Command::SetLoad {
+                            source,
+                            multiplier: 3.0,
+                        },
+                    );
+                }
+            }
+            20 => {
+                let comp = app.world().resource::<Viewer>().archs[0]
+                    .architecture()
+                    .entry;
+                send(
+                    &mut app,
+                    Command::StartFault {
+                        arch: 0,
+                        comp,
+                        kind: FaultKind::Outage,
+                    },
+                );
+            }
+            50 => {
+                let id = app.world().resource::<Viewer>().archs[0].active_faults()[0].0;
+                send(&mut app, Command::EndFault { arch: 0, fault: id });
+            }
+            _ => {}
+        }
+        app.update();
+    }
+    app
+}
+
+#[test]
+fn seeking_back_gives_the_state_of_a_fresh_run_to_that_time_and_the_same_future() {
+    // The run goes to frame 90 (150 s), then back to frame 40 (66.7 s: inside the outage).
+    let mut run = scripted(90);
+    let at_90 = state(&run);
+    let t_40 = scripted(40);
+    let (to, fresh) = (now(&t_40), state(&t_40));
+    assert!(to > 60 * NS_PER_S && to < 70 * NS_PER_S, "{to}");
+    assert_ne!(at_90, fresh);
+    {
+        let viewer = run.world().resource::<Viewer>();
+        let log = viewer.log();
+        // A load change per source and architecture, and the fault's start and end.
+        let changes = viewer.loads.len() * viewer.archs.len();
+        assert_eq!(log.len(), changes + 2, "{log:?}");
+        let marks = &viewer.archs[0].view.marks;
+        assert_eq!(marks.iter().filter(|m| m.began).count(), 1, "{marks:?}");
+    }
+    send(&mut run, Command::Seek(to));
+    run.update();
+    assert_eq!(now(&run), to);
     assert_eq!(
-        app.world().resource::<Viewer>().archs[1]
-            .sim()
-            .counts()
-            .failed,
-        0
+        state(&run),
+        fresh,
+        "seek back to 66.7 s = a fresh run to 66.7 s"
     );
+    assert_eq!(
+        run.world().resource::<Viewer>().archs[0]
+            .active_faults()
+            .len(),
+        1,
+        "the outage is on again"
+    );
+    // Played on, the replayed commands give the same 150 s as before.
+    for _ in 0..50 {
+        run.update();
+    }
+    assert_eq!(state(&run), at_90, "the same future");
+    // And a seek ahead runs on to it.
+    let ahead = now(&run) + 30 * NS_PER_S;
+    send(&mut run, Command::Seek(ahead));
+    run.update();
+    assert_eq!(now(&run), ahead);
+}
+
+#[test]
+fn a_command_after_a_seek_back_replaces_the_future_that_followed() {
+    let mut run = scripted(60);
+    let to = 20 * NS_PER_S;
+    send(&mut run, Command::Seek(to));
+    run.update();
+    // The load was tripled at 15 s (frame 10) and the outage began at 31.7 s (frame 20): a
+    // command given at 20 s keeps the first in the log and drops the outage, which
+    // belonged to the future the seek left.
+    send(
+        &mut run,
+        Command::SetLoad {
+            source: 0,
+            multiplier: 0.5,
+        },
+    );
+    run.update();
+    let viewer = run.world().resource::<Viewer>();
+    let log = viewer.log();
+    assert!(log.iter().all(|(_, l)| l.at <= to), "{log:?}");
+    assert_eq!(
+        log.iter()
+            .filter(|(_, l)| matches!(l.action, choreo_viz::worker::Action::StartFault { .. }))
+            .count(),
+        0,
+        "the outage belonged to the other future: {log:?}"
+    );
+    assert_eq!(viewer.loads[0], 0.5);
+}
+
+#[test]
+fn a_spike_multiplies_the_load_for_a_simulated_minute_then_goes_back() {
+    // Photo-sharing at 30×: a simulated second a frame.
+    let mut app = app("photo-sharing", 30.0);
+    for _ in 0..60 {
+        app.update();
+    }
+    let arrived = |app: &App| app.world().resource::<Viewer>().archs[1].counts().arrived;
+    let before = arrived(&app);
+    let start = now(&app);
+    let sources = app.world().resource::<Viewer>().loads.len();
+    for source in 0..sources {
+        send(
+            &mut app,
+            Command::Spike {
+                source,
+                factor: 10.0,
+                lasts: 60 * NS_PER_S,
+            },
+        );
+    }
+    app.update();
+    assert!(
+        app.world()
+            .resource::<Viewer>()
+            .loads
+            .iter()
+            .all(|&l| l == 10.0),
+        "{:?}",
+        app.world().resource::<Viewer>().loads
+    );
+    // 60 frames more: the spike's minute.
+    for _ in 0..59 {
+        app.update();
+    }
+    let during = arrived(&app) - before;
+    assert!(now(&app) - start <= 60 * NS_PER_S);
+    for _ in 0..2 {
+        app.update();
+    }
+    let viewer = app.world().resource::<Viewer>();
+    assert!(viewer.loads.iter().all(|&l| l == 1.0), "{:?}", viewer.loads);
+    let after_spike = arrived(&app);
+    for _ in 0..60 {
+        app.update();
+    }
+    let after = arrived(&app) - after_spike;
+    // Poisson counts: ten times the minute after, within 15 % (thousands of arrivals).
+    let ratio = during as f64 / after as f64;
+    assert!(
+        (ratio - 10.0).abs() < 1.5,
+        "{during} in the spike, {after} in the minute after: ratio {ratio}"
+    );
+}
+
+#[test]
+fn the_simulations_on_their_own_thread_reach_the_state_the_frame_would_have() {
+    let to = 120 * NS_PER_S;
+    let mut inline = Viewer::open("photo-sharing").unwrap();
+    inline.run_to(to, NS_PER_S);
+    let mut threaded = Viewer::open("photo-sharing").unwrap();
+    threaded.spawn_thread().unwrap();
+    assert!(threaded.threaded());
+    threaded.send(choreo_viz::worker::Control::Target(to));
+    let started = std::time::Instant::now();
+    while threaded.now() < to {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the thread got to {} s",
+            threaded.now() / NS_PER_S
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        threaded.poll();
+    }
+    for (a, b) in inline.archs.iter().zip(&threaded.archs) {
+        assert_eq!(a.view.counts, b.view.counts);
+        assert_eq!(a.view.snapshot, b.view.snapshot);
+        assert_eq!(format!("{:?}", a.view.costs), format!("{:?}", b.view.costs));
+        assert_eq!(
+            format!("{:?}", a.view.history),
+            format!("{:?}", b.view.history)
+        );
+    }
 }

@@ -1,11 +1,18 @@
 //! Scenario chooser, clock controls (play, pause, step, speed, restart), the time of day,
-//! a load multiplier per workload source, and the particle legend.
+//! the timeline (seek, with a mark per fault and per live command), the load per workload
+//! source (a multiplier, a rate, a spike), and the particle legend.
 
 use bevy_egui::egui;
 use choreo_sim::bundled;
 
+use choreo_sim::engine::{NS_PER_S, SimTime};
+
 use super::{Panels, time_of_day};
 use crate::live::{Command, SPEED_RANGE};
+use crate::worker::Action;
+
+/// The spike button's factor and length [ns].
+pub(super) const SPIKE: (f64, SimTime) = (10.0, 60 * NS_PER_S);
 use crate::particles::Pulse;
 
 pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
@@ -96,6 +103,9 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     }
     ui.separator();
 
+    timeline(ui, p);
+    ui.separator();
+
     ui.label(egui::RichText::new("load").strong());
     for (i, source) in p.viewer.scenario.sources.iter().enumerate() {
         let kind = &p.viewer.scenario.kinds[source.kind];
@@ -111,6 +121,44 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
                 multiplier: m,
             });
         }
+        // The same as a rate: the source's rate now as written, times the multiplier.
+        let base = p
+            .viewer
+            .archs
+            .first()
+            .and_then(|a| a.view.rates.get(i).copied())
+            .unwrap_or(0.0);
+        ui.horizontal(|ui| {
+            let mut rate = base * m;
+            let field = ui.add_enabled(
+                base > 0.0,
+                egui::DragValue::new(&mut rate)
+                    .range(0.0..=base * 1000.0)
+                    .speed((base * 0.01).max(0.01))
+                    .max_decimals(2)
+                    .suffix(" /s"),
+            );
+            if field.changed() && base > 0.0 {
+                p.commands.push(Command::SetLoad {
+                    source: i,
+                    multiplier: rate / base,
+                });
+            }
+            let (factor, lasts) = SPIKE;
+            if ui
+                .button(format!("{factor:.0}× spike for {} s", lasts / NS_PER_S))
+                .on_hover_text(
+                    "multiply this load by ten for a simulated minute, then go back: watch the instances scale and the cold starts",
+                )
+                .clicked()
+            {
+                p.commands.push(Command::Spike {
+                    source: i,
+                    factor,
+                    lasts,
+                });
+            }
+        });
     }
     ui.separator();
     ui.horizontal_wrapped(|ui| {
@@ -132,6 +180,96 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     );
     ui.label(
         egui::RichText::new("wheel: zoom, right-drag: pan, Home: reset, click a node: inspect")
+            .small()
+            .weak(),
+    );
+}
+
+/// The timeline: a slider over the simulated time so far; letting go of it goes there
+/// (behind, by simulating again from zero with the live commands replayed), with a mark
+/// per fault (red) and per live command (blue) under it.
+fn timeline(ui: &mut egui::Ui, p: &mut Panels) {
+    let now = p.viewer.now();
+    let end = p.viewer.furthest.max(now).max(NS_PER_S);
+    let s = |t: SimTime| t as f64 / NS_PER_S as f64;
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new("timeline").strong());
+        if let Some(to) = p.viewer.seeking {
+            ui.label(
+                egui::RichText::new(format!("simulating again to {}…", time_of_day(to)))
+                    .small()
+                    .color(egui::Color32::from_rgb(230, 190, 90)),
+            );
+        }
+    });
+    let mut at = p.state.scrub.unwrap_or(s(now));
+    let slider = ui.add(
+        egui::Slider::new(&mut at, 0.0..=s(end))
+            .show_value(false)
+            .trailing_fill(true),
+    );
+    if slider.dragged() || slider.has_focus() {
+        p.state.scrub = Some(at);
+    }
+    let released = slider.drag_stopped() || (slider.changed() && !slider.dragged());
+    if released {
+        p.state.scrub = None;
+        p.commands
+            .push(Command::Seek((at * NS_PER_S as f64).round() as SimTime));
+    }
+    // The marks, under the slider's rail.
+    let rail = slider.rect;
+    let (marks, _) = ui.allocate_exact_size(egui::vec2(rail.width(), 8.0), egui::Sense::hover());
+    let x = |t: SimTime| marks.left() + (s(t) / s(end)) as f32 * marks.width();
+    let painter = ui.painter();
+    let red = egui::Color32::from_rgb(255, 110, 100);
+    let blue = egui::Color32::from_rgb(110, 170, 255);
+    for a in &p.viewer.archs {
+        for m in a.view.marks.iter().filter(|m| m.began && m.at <= end) {
+            painter.line_segment(
+                [
+                    egui::pos2(x(m.at), marks.top()),
+                    egui::pos2(x(m.at), marks.bottom()),
+                ],
+                egui::Stroke::new(2.0, red),
+            );
+        }
+    }
+    for (_, l) in p.viewer.log() {
+        if matches!(l.action, Action::SetLoad { .. }) && l.at <= end {
+            painter.line_segment(
+                [
+                    egui::pos2(x(l.at), marks.top()),
+                    egui::pos2(x(l.at), marks.bottom()),
+                ],
+                egui::Stroke::new(2.0, blue),
+            );
+        }
+    }
+    ui.horizontal(|ui| {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} of {}",
+                time_of_day(
+                    p.state
+                        .scrub
+                        .map_or(now, |t| (t * NS_PER_S as f64) as SimTime)
+                ),
+                time_of_day(end)
+            ))
+            .small(),
+        );
+        if ui
+            .small_button("−1 min")
+            .on_hover_text("go back a simulated minute")
+            .clicked()
+        {
+            p.commands
+                .push(Command::Seek(now.saturating_sub(60 * NS_PER_S)));
+        }
+    });
+    ui.label(
+        egui::RichText::new("marks: red a fault began, blue the load changed")
             .small()
             .weak(),
     );

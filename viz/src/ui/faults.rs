@@ -53,13 +53,13 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         p.state.last_selected = p.selected.0;
         if let Some((a, c)) = p.selected.0
             && a < archs.len()
-            && c < archs[a].sim().architecture().components.len()
+            && c < archs[a].architecture().components.len()
         {
             p.state.fault_arch = a;
             p.state.fault_comp = c;
         }
     }
-    let arch = archs[p.state.fault_arch].sim().architecture();
+    let arch = archs[p.state.fault_arch].architecture();
     p.state.fault_comp = p
         .state
         .fault_comp
@@ -68,10 +68,10 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         .selected_text(&arch.name)
         .show_ui(ui, |ui| {
             for (i, a) in archs.iter().enumerate() {
-                ui.selectable_value(&mut p.state.fault_arch, i, &a.sim().architecture().name);
+                ui.selectable_value(&mut p.state.fault_arch, i, &a.architecture().name);
             }
         });
-    let arch = archs[p.state.fault_arch].sim().architecture();
+    let arch = archs[p.state.fault_arch].architecture();
     egui::ComboBox::from_id_salt("fault-comp")
         .selected_text(&arch.components[p.state.fault_comp].name)
         .show_ui(ui, |ui| {
@@ -96,8 +96,8 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         });
     }
     for (index, live) in archs.iter().enumerate() {
-        let arch = live.sim().architecture();
-        for (id, comp, kind) in live.sim().active_faults() {
+        let arch = live.architecture();
+        for &(id, comp, kind) in live.active_faults() {
             ui.horizontal(|ui| {
                 ui.colored_label(
                     egui::Color32::from_rgb(255, 110, 100),
@@ -108,7 +108,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
                         kind.name()
                     ),
                 );
-                if live.viewer_faults.iter().any(|f| f.0 == id) {
+                if live.view.viewer_faults.contains(&id) {
                     if ui.small_button("stop").clicked() {
                         p.commands.push(Command::EndFault {
                             arch: index,

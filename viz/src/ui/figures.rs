@@ -37,6 +37,9 @@ pub(super) fn usd(x: f64) -> String {
     }
 }
 
+/// What the month figure extrapolates, under the grid.
+pub(super) const MONTH_NOTE: &str = "month: the spending of the last 60 simulated seconds × 30.44 days (free tiers and monthly minimums not applied)";
+
 pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     let archs = &p.viewer.archs;
     ui.label(
@@ -54,7 +57,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             for (i, a) in archs.iter().enumerate() {
                 ui.colored_label(
                     ARCH_COLORS[i % ARCH_COLORS.len()],
-                    egui::RichText::new(&a.sim().architecture().name).strong(),
+                    egui::RichText::new(&a.architecture().name).strong(),
                 );
             }
             ui.end_row();
@@ -66,61 +69,49 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
                 ui.end_row();
             };
             let pct = |v: [f64; 3]| format!("{} / {} / {}", ms(v[0]), ms(v[1]), ms(v[2]));
-            row("response p50/95/99", &|a| {
-                pct(a.figures.summary().response_ms)
-            });
-            row("done p50/95/99", &|a| pct(a.figures.summary().done_ms));
-            row("arrivals /s", &|a| {
-                compact(a.figures.summary().arrivals_per_s)
-            });
-            row("throughput /s", &|a| {
-                compact(a.figures.summary().throughput)
-            });
+            row("response p50/95/99", &|a| pct(a.summary().response_ms));
+            row("done p50/95/99", &|a| pct(a.summary().done_ms));
+            row("arrivals /s", &|a| compact(a.summary().arrivals_per_s));
+            row("throughput /s", &|a| compact(a.summary().throughput));
             // Totals are `summary.csv`'s figures: the same session's metrics and counts.
-            row("transactions", &|a| a.sim().counts().arrived.to_string());
-            row("completed", &|a| a.sim().counts().completed.to_string());
+            row("transactions", &|a| a.counts().arrived.to_string());
+            row("completed", &|a| a.counts().completed.to_string());
             row("cold starts (window / all)", &|a| {
                 format!(
                     "{} / {}",
-                    a.figures.summary().window_cold_starts,
-                    a.metrics().cold_starts
+                    a.summary().window_cold_starts,
+                    a.view.cold_starts
                 )
             });
             row("throttled (window / all)", &|a| {
-                format!(
-                    "{} / {}",
-                    a.figures.summary().window_throttled,
-                    a.metrics().throttled
-                )
+                format!("{} / {}", a.summary().window_throttled, a.view.throttled)
             });
             row("rejected (window / all)", &|a| {
-                format!(
-                    "{} / {}",
-                    a.figures.summary().window_rejected,
-                    a.metrics().rejected
-                )
+                format!("{} / {}", a.summary().window_rejected, a.view.rejected)
             });
             row("failed (window / all)", &|a| {
-                format!(
-                    "{} / {}",
-                    a.figures.summary().window_failed,
-                    a.sim().counts().failed
-                )
+                format!("{} / {}", a.summary().window_failed, a.counts().failed)
             });
             row("dead-lettered (window / all)", &|a| {
                 format!(
                     "{} / {}",
-                    a.figures.summary().window_dead_lettered,
-                    a.sim().counts().dead_lettered
+                    a.summary().window_dead_lettered,
+                    a.counts().dead_lettered
                 )
             });
-            row("in flight", &|a| a.sim().counts().in_flight.to_string());
+            row("in flight", &|a| a.counts().in_flight.to_string());
             row("instances", &|a| a.instances().to_string());
-            row("cost so far", &|a| usd(a.figures.summary().cost_usd));
-            row("per month at this rate", &|a| {
-                usd(a.figures.summary().month_usd)
+            row("cost so far", &|a| usd(a.summary().cost_usd));
+            row("per month at the window's rate", &|a| {
+                let m = a.summary().month_usd;
+                if m.is_nan() {
+                    format!("after {} s", WINDOW / 1_000_000_000)
+                } else {
+                    usd(m)
+                }
             });
         });
+    ui.label(egui::RichText::new(MONTH_NOTE).small().weak());
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         ui.label("chart:");
@@ -173,13 +164,12 @@ pub(super) fn series(viewer: &crate::live::Viewer, c: Chart) -> Vec<(String, Vec
         .iter()
         .map(|a| {
             let points = a
-                .figures
                 .history()
                 .iter()
                 .filter(|h| c.value(h).is_finite())
                 .map(|h| [h.t, c.value(h)])
                 .collect();
-            (a.sim().architecture().name.clone(), points)
+            (a.architecture().name.clone(), points)
         })
         .collect()
 }

@@ -14,7 +14,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     let Some(live) = p.viewer.archs.get(a) else {
         return;
     };
-    let arch = live.sim().architecture();
+    let arch = live.architecture();
     let Some(comp) = arch.components.get(c) else {
         return;
     };
@@ -46,7 +46,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         _ => "stateless".to_string(),
     };
     ui.label(state);
-    if let Some(u) = live.sim().function_usage(c) {
+    if let Some(u) = live.view.usage.get(c).copied().flatten() {
         ui.label(format!(
             "time-average instances: {:.2} ({:.2} busy, {:.2} idle)",
             u.instances(),
@@ -55,9 +55,9 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         ));
     }
     let costs = live
-        .metrics()
-        .costs(arch, &arch.prices, live.sim().now())
-        .into_iter()
+        .view
+        .costs
+        .iter()
         .filter(|l| l.component == comp.name && l.cost_usd > 0.0)
         .collect::<Vec<_>>();
     if !costs.is_empty() {
@@ -75,7 +75,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             }
         });
     }
-    for (_, _, kind) in live.sim().active_faults().iter().filter(|f| f.1 == c) {
+    for (_, _, kind) in live.active_faults().iter().filter(|f| f.1 == c) {
         ui.colored_label(
             egui::Color32::from_rgb(255, 110, 100),
             format!("fault active: {kind:?}"),
