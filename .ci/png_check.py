@@ -57,10 +57,11 @@ def decode(path):
     return width, height, channels, rows
 
 
-# The window is 1600x1000 (the default `--size`); the panels end at x = 320 and start at
-# x = 1066 at that size. The scene is checked inside a margin of 10 px.
-SCENE_X = (330, 1056)
-SCENE_Y = (10, 990)
+# The window is 1600x1000 (the default `--size`); the controls end at x = 335 and the
+# bottom panel (figures, chart, inspector) starts at y = 651 at that size. The scene is
+# checked inside a margin of 10 px.
+SCENE_X = (345, 1590)
+SCENE_Y = (10, 641)
 # Colours of what photo-sharing shows after 30 s, as drawn (viz/src/draw.rs, particles.rs),
 # and how many pixels near each the scene must hold (a healthy shot has 600 to 1,000 each).
 REQUIRED = {

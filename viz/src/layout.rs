@@ -139,8 +139,14 @@ pub fn layout_scenario(scenario: &Scenario) -> SceneLayout {
         let entry = nodes[arch.entry];
         let users = [-COLUMN * 0.75, entry[1]];
         let entry_path = Path::between(users, entry, 0.0, 14.0, NODE_RADIUS + 4.0);
-        let edges = edges(arch, &nodes, &cells);
+        let mut edges = edges(arch, &nodes, &cells);
         let bottom = top - TITLE - rows * ROW;
+        // A quadratic Bézier lies within the triangle of its three points: with the control
+        // point inside the band, a bowed lane (a long back edge, say) cannot cross into
+        // the next architecture's.
+        for e in &mut edges {
+            e.path.ctrl[1] = e.path.ctrl[1].clamp(bottom, top);
+        }
         archs.push(ArchLayout {
             name: arch.name.clone(),
             entry: arch.entry,

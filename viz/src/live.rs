@@ -585,7 +585,7 @@ pub fn advance(time: Res<Time>, mut clock: ResMut<Clock>, mut viewer: ResMut<Vie
         let budget = clock.event_budget;
         viewer.send(Control::Budget(budget));
     }
-    let moving = !(clock.paused && !clock.step_once) && viewer.seeking.is_none();
+    let moving = (clock.step_once || !clock.paused) && viewer.seeking.is_none();
     if moving {
         clock.visual_dt = dt;
         clock.visual += dt;

@@ -1,6 +1,6 @@
-//! The egui panels: controls, load and faults on the left; figures, charts and the
-//! inspector on the right; the lesson below the controls. The scene camera draws only in
-//! the space between the panels.
+//! The egui panels: controls, timeline, load and faults on the left, the lesson below
+//! them; figures, chart and inspector side by side along the bottom. The scene camera
+//! draws only in the space the panels leave (right of the controls, above the figures).
 
 mod controls;
 mod faults;
@@ -59,6 +59,9 @@ impl Default for UiState {
         }
     }
 }
+
+/// Height of the bottom panel (figures, chart, inspector) when the window opens [px].
+const BOTTOM_HEIGHT: f32 = 350.0;
 
 /// The panels.
 pub struct UiPlugin;
@@ -140,15 +143,36 @@ fn panels(
         })
         .response
         .rect;
-    let right = egui::Panel::right("figures")
+    // Figures, chart and inspector side by side in a panel along the bottom: the scene
+    // gets the window's whole width right of the controls, which suits architectures laid
+    // out left to right and stacked.
+    let bottom = egui::Panel::bottom("figures")
         .resizable(true)
-        .default_size(410.0)
+        .default_size(BOTTOM_HEIGHT)
         .frame(frame)
         .show(&mut root, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                figures::show(ui, &mut p);
+            let height = ui.available_height();
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("figures-grid")
+                        .max_height(height)
+                        .show(ui, |ui| figures::grid(ui, &mut p));
+                });
                 ui.separator();
-                inspector::show(ui, &mut p);
+                let inspector_width = 330.0;
+                let chart_width = (ui.available_width() - inspector_width - 16.0).max(240.0);
+                ui.vertical(|ui| {
+                    ui.set_width(chart_width);
+                    figures::charts(ui, &mut p, height - 30.0);
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("inspector")
+                        .max_height(height)
+                        .show(ui, |ui| inspector::show(ui, &mut p));
+                });
             });
         })
         .response
@@ -180,8 +204,8 @@ fn panels(
     let free = Rect::new(
         left.max.x,
         screen.min.y,
-        right.min.x.max(left.max.x + 1.0),
-        screen.max.y,
+        screen.max.x.max(left.max.x + 1.0),
+        bottom.min.y.max(screen.min.y + 1.0),
     );
     if area.0 != free {
         area.0 = free;

@@ -350,6 +350,22 @@ fn the_layout_puts_no_two_nodes_on_top_of_each_other() {
                 b.name
             );
         }
+        // Every lane, bowed or not, stays inside its own band: none crosses another
+        // architecture's.
+        for a in &layout.archs {
+            let paths = a.edges.iter().map(|e| e.path).chain([a.entry_path]);
+            for path in paths {
+                for i in 0..=20 {
+                    let p = path.at(i as f32 / 20.0);
+                    assert!(
+                        p[1] >= a.bounds.0[1] && p[1] <= a.bounds.1[1],
+                        "{}: a lane of {} leaves its band at {p:?}",
+                        b.name,
+                        a.name
+                    );
+                }
+            }
+        }
         // The flow goes left to right: the entry is in the first column.
         for a in &layout.archs {
             let entry_x = a.nodes[a.entry][0];
@@ -360,6 +376,47 @@ fn the_layout_puts_no_two_nodes_on_top_of_each_other() {
             );
         }
     }
+}
+
+#[test]
+fn a_long_back_edge_bows_but_stays_in_its_band() {
+    // Seven functions in a row, the last sending back to the first: a lane six columns
+    // long going left, which bows downward, with another architecture below.
+    let chain: Vec<String> = (0..7)
+        .map(|i| {
+            let next = (i + 1) % 7;
+            format!(r#"Function(name: "f{i}", work: [Compute("1ms"), Emit("f{next}")])"#)
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "ring", horizon: "1m",
+  workload: [Source(kind: "hit", arrivals: Poisson(per_second: 1.0))],
+  architectures: [
+    Architecture(name: "ring", entry: "f0", components: [{}]),
+    Architecture(name: "below", entry: "g", components: [
+      Function(name: "g", work: [Compute("1ms")])])])"#,
+        chain.join(", ")
+    );
+    let loaded = choreo_sim::scenario::load("ring.ron", &text).unwrap();
+    let layout = layout_scenario(&loaded.scenario);
+    let ring = &layout.archs[0];
+    let back = ring
+        .edges
+        .iter()
+        .find(|e| e.from == 6 && e.to == 0)
+        .expect("the back edge");
+    let lowest = (0..=40)
+        .map(|i| back.path.at(i as f32 / 40.0)[1])
+        .fold(f32::INFINITY, f32::min);
+    assert!(
+        lowest < ring.nodes[0][1] - NODE_RADIUS,
+        "it bows below the row: {lowest}"
+    );
+    assert!(
+        lowest >= ring.bounds.0[1] && lowest > layout.archs[1].bounds.1[1],
+        "{lowest} leaves the band {:?}",
+        ring.bounds
+    );
 }
 
 #[test]

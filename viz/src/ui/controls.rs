@@ -203,12 +203,17 @@ fn timeline(ui: &mut egui::Ui, p: &mut Panels) {
         }
     });
     let mut at = p.state.scrub.unwrap_or(s(now));
-    let slider = ui.add(
-        egui::Slider::new(&mut at, 0.0..=s(end))
-            .show_value(false)
-            .trailing_fill(true),
-    );
-    if slider.dragged() || slider.has_focus() {
+    let slider = ui
+        .scope(|ui| {
+            ui.spacing_mut().slider_width = (ui.available_width() - 8.0).max(120.0);
+            ui.add(
+                egui::Slider::new(&mut at, 0.0..=s(end))
+                    .show_value(false)
+                    .trailing_fill(true),
+            )
+        })
+        .inner;
+    if slider.dragged() {
         p.state.scrub = Some(at);
     }
     let released = slider.drag_stopped() || (slider.changed() && !slider.dragged());

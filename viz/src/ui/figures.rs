@@ -40,7 +40,16 @@ pub(super) fn usd(x: f64) -> String {
 /// What the month figure extrapolates, under the grid.
 pub(super) const MONTH_NOTE: &str = "month: the spending of the last 60 simulated seconds × 30.44 days (free tiers and monthly minimums not applied)";
 
+/// The grid of figures, then the chart (the panels' tests draw both at once).
+#[cfg(test)]
 pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
+    grid(ui, p);
+    ui.add_space(6.0);
+    charts(ui, p, 160.0);
+}
+
+/// The figures of every architecture side by side.
+pub(super) fn grid(ui: &mut egui::Ui, p: &mut Panels) {
     let archs = &p.viewer.archs;
     ui.label(
         egui::RichText::new(format!(
@@ -51,6 +60,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
     );
     egui::Grid::new("figures")
         .striped(true)
+        .spacing([12.0, 1.0])
         .num_columns(archs.len() + 1)
         .show(ui, |ui| {
             ui.label("");
@@ -112,7 +122,10 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             });
         });
     ui.label(egui::RichText::new(MONTH_NOTE).small().weak());
-    ui.add_space(6.0);
+}
+
+/// The chart selector and the chart chosen, `height` tall.
+pub(super) fn charts(ui: &mut egui::Ui, p: &mut Panels, height: f32) {
     ui.horizontal(|ui| {
         ui.label("chart:");
         for c in Chart::ALL {
@@ -120,7 +133,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
         }
     });
     let c = p.state.chart;
-    chart(ui, p, c);
+    chart(ui, p, c, height);
 }
 
 /// The charts over simulated time, one shown at a time (each plot is a few thousand
@@ -174,9 +187,9 @@ pub(super) fn series(viewer: &crate::live::Viewer, c: Chart) -> Vec<(String, Vec
         .collect()
 }
 
-fn chart(ui: &mut egui::Ui, p: &Panels, c: Chart) {
+fn chart(ui: &mut egui::Ui, p: &Panels, c: Chart, height: f32) {
     Plot::new(c.title())
-        .height(160.0)
+        .height(height.max(80.0))
         .legend(Legend::default())
         .allow_drag(false)
         .allow_zoom(false)
