@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Retakes the README's viewer screenshots (docs/screenshots/) with the release binary under
+# Xvfb and Mesa's software Vulkan: one per bundled scenario at the simulated time the
+# README's table gives. Look at each PNG afterwards.
+#
+#   scripts/screenshots.sh            # needs xvfb-run and mesa-vulkan-drivers
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release --locked --bin choreo
+out=docs/screenshots
+shot() { # shot NAME AFTER [SPEED]
+    WGPU_BACKEND=vulkan timeout 600 xvfb-run -a -s "-screen 0 1600x1000x24" \
+        "${CARGO_TARGET_DIR:-target}/release/choreo" view "$1" --screenshot "$out/$1.png" --after "$2" --speed "${3:-1}" \
+        2>/dev/null | grep '^saved'
+}
+shot photo-sharing 90s
+shot failure-isolation 12m
+shot cold-starts 3h 100
+shot orchestration-vs-choreography 22m
+shot platform-limits 30m
+shot connection-limits 10m
+shot azure-replay 6h 10
+shot mmc-server 10m
+shot platforms 10m
