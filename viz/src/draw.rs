@@ -337,7 +337,7 @@ fn draw_nodes(
         for (id, comp) in arch.components.iter().enumerate() {
             let c = v(layout.nodes[id]);
             glyph(&mut g, &comp.spec, c, kind_color(&comp.spec));
-            match live.snapshot.get(id) {
+            match live.view.snapshot.get(id) {
                 Some(&ComponentState::Function {
                     starting,
                     busy,

@@ -186,7 +186,7 @@ fn update_states(
         let Some(live) = viewer.archs.get(label.arch) else {
             continue;
         };
-        let mut line = match live.snapshot.get(label.comp) {
+        let mut line = match live.view.snapshot.get(label.comp) {
             Some(ComponentState::Function {
                 starting,
                 busy,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use choreo_sim::bundled;
 use choreo_sim::engine::{NS_PER_S, SimTime};
-use choreo_sim::model::{ComponentState, Counts};
+use choreo_sim::model::Counts;
 use choreo_sim::observe::SimEvent;
 use choreo_sim::scenario::{Architecture, CompId, FaultKind, Scenario};
 
@@ -79,8 +79,6 @@ pub struct ArchLive {
     pub events: Vec<(SimTime, SimEvent)>,
     /// Simulated time at the start of the span this frame's events cover [ns].
     pub frame_start: SimTime,
-    /// Component states as of the latest tick.
-    pub snapshot: Vec<ComponentState>,
 }
 
 impl ArchLive {
@@ -88,7 +86,6 @@ impl ArchLive {
         Self {
             scenario: Arc::clone(scenario),
             index,
-            snapshot: view.snapshot.clone(),
             frame_start: view.now,
             events: Vec::new(),
             view,
@@ -305,7 +302,6 @@ impl Viewer {
                 a.frame_start = view.start;
             }
             a.events.append(&mut view.events);
-            a.snapshot.clone_from(&view.snapshot);
             a.view = view;
         }
     }

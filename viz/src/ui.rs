@@ -379,7 +379,8 @@ mod tests {
         h.selected.0 = Some((0, 0));
         h.frame(Vec::new());
         assert!(h.has("f") && h.has("function in fns"), "{}", h.all());
-        let Some(ComponentState::Function { idle, .. }) = h.viewer.archs[0].snapshot.first() else {
+        let Some(ComponentState::Function { idle, .. }) = h.viewer.archs[0].view.snapshot.first()
+        else {
             panic!("not a function");
         };
         let line = format!("instances: 10 busy, {idle} idle warm, 0 starting");

@@ -25,7 +25,7 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             p.selected.0 = None;
         }
     });
-    let state = match live.snapshot.get(c) {
+    let state = match live.view.snapshot.get(c) {
         Some(ComponentState::Function {
             starting,
             busy,
