@@ -760,3 +760,23 @@ fn the_simulations_on_their_own_thread_reach_the_state_the_frame_would_have() {
         );
     }
 }
+
+#[test]
+fn the_frame_takes_what_the_thread_has_sent_without_waiting_for_a_long_seek() {
+    // A day of photo-sharing to simulate (millions of transactions): seconds of work on the
+    // thread, during which the frame goes on taking ticks and showing the old state.
+    let mut viewer = Viewer::open("photo-sharing").unwrap();
+    viewer.spawn_thread().unwrap();
+    let to = 86_400 * NS_PER_S;
+    viewer.seek(to);
+    viewer.poll();
+    assert_eq!(viewer.seeking, Some(to), "still on its way");
+    assert!(viewer.now() < to);
+    let started = std::time::Instant::now();
+    while viewer.seeking.is_some() {
+        assert!(started.elapsed().as_secs() < 300, "the seek never ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        viewer.poll();
+    }
+    assert_eq!(viewer.now(), to);
+}
