@@ -108,6 +108,7 @@ pub mod calibration;
 pub mod dist;
 pub mod engine;
 pub mod export;
+pub mod lesson;
 pub mod metrics;
 pub mod model;
 pub mod observe;

@@ -47,6 +47,89 @@ pub struct Scenario {
     pub architectures: Vec<Architecture>,
     /// Injected failures.
     pub faults: Vec<Fault>,
+    /// Predict-then-check questions for a workshop, each with its answer and the claims
+    /// on choreo's own output that make the answer true.
+    pub questions: Vec<Question>,
+}
+
+/// A workshop question: what to predict, the answer, and the claims on `summary.csv` that
+/// the answer rests on (a test runs the scenario and evaluates them, so the answer key
+/// cannot drift from the model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// What students are asked to predict.
+    pub ask: String,
+    /// The answer, in words.
+    pub answer: String,
+    /// What must hold in the scenario's `summary.csv` for the answer to be right.
+    pub claims: Vec<Claim>,
+}
+
+/// One comparison on `summary.csv`, e.g. `serverless.response_p99_ms < monolith.response_p99_ms`
+/// or `monolith.cost_usd > 2 * serverless.cost_usd`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// As written.
+    pub text: String,
+    /// Left of the comparison.
+    pub left: Operand,
+    /// The comparison.
+    pub op: Compare,
+    /// Right of the comparison.
+    pub right: Operand,
+}
+
+/// A side of a [`Claim`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Operand {
+    /// A number as written.
+    Number(f64),
+    /// `factor` times an architecture's figure (a `summary.csv` column).
+    Figure {
+        /// Architecture index.
+        arch: usize,
+        /// The column's name.
+        column: &'static str,
+        /// Multiplier (1 unless written `k * arch.column`).
+        factor: f64,
+    },
+}
+
+/// How a [`Claim`] compares its sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// `<`
+    Less,
+    /// `<=`
+    AtMost,
+    /// `>`
+    Greater,
+    /// `>=`
+    AtLeast,
+    /// `==` (for counts, exactly).
+    Equal,
+}
+
+impl Compare {
+    /// The operators, longest first (so that `<=` is not read as `<`).
+    pub const ALL: [(&'static str, Compare); 5] = [
+        ("<=", Compare::AtMost),
+        (">=", Compare::AtLeast),
+        ("==", Compare::Equal),
+        ("<", Compare::Less),
+        (">", Compare::Greater),
+    ];
+
+    /// Whether `a OP b`.
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Compare::Less => a < b,
+            Compare::AtMost => a <= b,
+            Compare::Greater => a > b,
+            Compare::AtLeast => a >= b,
+            Compare::Equal => a == b,
+        }
+    }
 }
 
 /// A failure injected into a component.

@@ -41,6 +41,9 @@ pub struct UiState {
     pub notice: Option<String>,
     /// Where the timeline's slider is being dragged to [simulated s], until let go.
     pub scrub: Option<f64>,
+    /// The lesson's questions whose answers are shown, for the scenario opened from this
+    /// source.
+    pub revealed: (String, Vec<usize>),
 }
 
 impl Default for UiState {
@@ -56,6 +59,7 @@ impl Default for UiState {
             hidden: false,
             notice: None,
             scrub: None,
+            revealed: (String::new(), Vec::new()),
         }
     }
 }
@@ -328,7 +332,18 @@ mod tests {
             let Some(&(_, rect)) = self.texts.iter().rev().find(|(t, _)| t == text) else {
                 panic!("no {text:?} on the panel: {}", self.all());
             };
-            let pos = rect.center();
+            self.click_at(rect.center())
+        }
+
+        /// Clicks the first widget labelled `text`.
+        fn click_first(&mut self, text: &str) -> Vec<Command> {
+            let Some(&(_, rect)) = self.texts.iter().find(|(t, _)| t == text) else {
+                panic!("no {text:?} on the panel: {}", self.all());
+            };
+            self.click_at(rect.center())
+        }
+
+        fn click_at(&mut self, pos: Pos2) -> Vec<Command> {
             let button = |pressed| Event::PointerButton {
                 pos,
                 button: egui::PointerButton::Primary,
@@ -463,6 +478,25 @@ mod tests {
         let m = h.viewer.archs[0].summary().month_usd;
         assert!((m - 443.56).abs() < 0.01, "month {m}");
         assert!(h.has("$443.56"), "{}", h.all());
+    }
+
+    #[test]
+    fn the_lesson_panel_asks_its_questions_and_shows_an_answer_only_when_asked() {
+        let mut h = Harness::new(Viewer::open("photo-sharing").unwrap(), lesson::show);
+        let questions = h.viewer.scenario.questions.clone();
+        assert!(questions.len() >= 2);
+        for (i, q) in questions.iter().enumerate() {
+            assert!(h.has(&format!("{}. {}", i + 1, q.ask)), "{}", h.all());
+            assert!(
+                !h.has(&q.answer),
+                "answer {i} shown before asked: {}",
+                h.all()
+            );
+        }
+        // The first button is the first question's.
+        h.click_first("show the answer");
+        assert!(h.has(&questions[0].answer), "{}", h.all());
+        assert!(!h.has(&questions[1].answer), "{}", h.all());
     }
 
     #[test]

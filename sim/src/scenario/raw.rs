@@ -35,6 +35,22 @@ pub struct RawScenario {
     /// Failures injected into components, by name, in every architecture that has them.
     #[serde(default)]
     pub faults: Vec<RawFault>,
+    /// Predict-then-check questions for a workshop.
+    #[serde(default)]
+    pub questions: Vec<RawQuestion>,
+}
+
+/// A workshop question with its answer and the claims on `summary.csv` behind it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename = "Question", deny_unknown_fields)]
+pub struct RawQuestion {
+    /// What to predict.
+    pub ask: String,
+    /// The answer, in words.
+    pub answer: String,
+    /// Comparisons on `summary.csv`, e.g. `"serverless.response_p99_ms < monolith.response_p99_ms"`.
+    #[serde(default)]
+    pub claims: Vec<String>,
 }
 
 /// A failure of one component, once or repeatedly.

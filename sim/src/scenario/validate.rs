@@ -31,6 +31,7 @@ mod gateway;
 mod names;
 mod orchestrator;
 mod prices;
+mod questions;
 mod queue;
 mod sanity;
 mod server;
@@ -267,6 +268,7 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         workload::check_from_trace(ctx, &sources, archs);
     }
     sanity::check(ctx, &raw, horizon);
+    let questions = questions::questions(ctx, &raw.questions, &raw.architectures);
     Some(Scenario {
         name: raw.name,
         about: raw.about,
@@ -278,5 +280,6 @@ fn validate(ctx: &mut Ctx, raw: RawScenario) -> Option<Scenario> {
         sources,
         architectures: architectures?,
         faults: faults?,
+        questions: questions?,
     })
 }

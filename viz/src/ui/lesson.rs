@@ -1,4 +1,5 @@
-//! The scenario's own words for a workshop: what it is about, what to try, what to notice.
+//! The scenario's own words for a workshop: what it is about, what to try, what to notice,
+//! and its questions, each answer hidden until asked for.
 
 use bevy_egui::egui;
 
@@ -18,6 +19,23 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             }
             if s.about.is_empty() && s.lesson.is_empty() {
                 ui.label(egui::RichText::new("(this scenario has no about or lesson text)").weak());
+            }
+            // Answers shown belong to the scenario they were asked of.
+            if p.state.revealed.0 != p.viewer.source {
+                p.state.revealed = (p.viewer.source.clone(), Vec::new());
+            }
+            for (i, q) in s.questions.iter().enumerate() {
+                ui.add_space(6.0);
+                ui.label(egui::RichText::new(format!("{}. {}", i + 1, q.ask)).strong());
+                if p.state.revealed.1.contains(&i) {
+                    ui.label(&q.answer);
+                } else if ui
+                    .small_button("show the answer")
+                    .on_hover_text("predict first, then run and look")
+                    .clicked()
+                {
+                    p.state.revealed.1.push(i);
+                }
             }
         });
 }
