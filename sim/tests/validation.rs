@@ -576,7 +576,7 @@ fn a_required_field_cut_for_its_error_is_not_reported_missing_and_a_syntax_error
     assert_eq!(
         errors(text),
         [
-            "s.ron:1:36: colour: Unexpected field named `colour` in `Scenario`, expected one of `name`, `about`, `lesson`, `horizon`, `seed`, `prices`, `workload`, `architectures`, or `faults` instead",
+            "s.ron:1:36: colour: Unexpected field named `colour` in `Scenario`, expected one of `name`, `about`, `lesson`, `horizon`, `seed`, `prices`, `workload`, `architectures`, `faults`, or `questions` instead",
             "s.ron:2:61: workload[0].arrivals.per_second: Expected float",
         ]
     );
