@@ -43,9 +43,24 @@ pub fn stream(seed: u64, name: &str) -> SimRng {
     SimRng::seed_from_u64(stream_seed(seed, name))
 }
 
-/// A generator for one draw site keyed by an already-mixed key.
+/// A generator for one draw site keyed by an already-mixed key: the same generator as
+/// `SimRng::seed_from_u64(key)` (its state four SplitMix64 outputs from `key`), built
+/// inline — a draw site seeds one per draw, and the library's version is an outlined
+/// call through a byte buffer.
+#[inline]
 pub fn keyed(key: u64) -> SimRng {
-    SimRng::seed_from_u64(key)
+    let mut bytes = [0u8; 32];
+    let mut x = key;
+    for word in bytes.chunks_exact_mut(8) {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        word.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    // Four outputs of a bijection on four distinct inputs are never all zero, so the
+    // all-zero fallback of `from_seed` never applies, as in `seed_from_u64`.
+    SimRng::from_seed(bytes)
 }
 
 /// A uniform number in [0, 1) from a key, with 53 bits of precision.
@@ -68,6 +83,25 @@ mod tests {
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
         assert_ne!(a1, c);
+    }
+
+    #[test]
+    fn keyed_is_the_generator_seed_from_u64_gives() {
+        let mut key = 0u64;
+        for i in 0..10_000u64 {
+            let mut a = keyed(key);
+            let mut b = SimRng::seed_from_u64(key);
+            for _ in 0..4 {
+                assert_eq!(a.random::<u64>(), b.random::<u64>(), "key {key:#x}");
+            }
+            key = splitmix64(key ^ i);
+        }
+        for key in [0, 1, u64::MAX, 0x9E37_79B9_7F4A_7C15u64.wrapping_neg()] {
+            assert_eq!(
+                keyed(key).random::<u64>(),
+                SimRng::seed_from_u64(key).random::<u64>()
+            );
+        }
     }
 
     #[test]
