@@ -201,6 +201,8 @@ struct Plan {
     /// The draw-site key of each step (by component, slot and step) for a draw aimed at
     /// its own component, the common case (see [`Plan::site_key`]).
     own_site_keys: Vec<Vec<Vec<u64>>>,
+    /// The queues, in component order (those a release of function capacity looks at).
+    queues: Vec<CompId>,
 }
 
 /// Policies of every caller; an empty slice for components that call nothing.
@@ -529,12 +531,17 @@ impl Simulation {
             }
         }
         st.plan_redrives(a);
+        let queues = (a.components.iter().enumerate())
+            .filter(|(_, c)| matches!(c.spec, Spec::Queue(_)))
+            .map(|(id, _)| id)
+            .collect();
         let plan = Plan {
             scenario,
             arch,
             work,
             comp_keys,
             own_site_keys,
+            queues,
         };
         st.open_server_pools(&plan);
         Self { plan, st }
@@ -626,9 +633,29 @@ impl Simulation {
             }
             None => false,
         };
-        for (t, e) in self.st.out.drain(..) {
-            observer.on_event(t, &e);
-        }
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
+        ran
+    }
+
+    /// Runs the next event if it is due at or before `t` [ns] (and the horizon); false when
+    /// none is, or the run was stopped by a runaway transaction. One look at the calendar
+    /// where [`Simulation::next_event_time`] then [`Simulation::step`] take two.
+    pub fn step_through(&mut self, t: SimTime, observer: &mut impl Observer) -> bool {
+        let due = t.min(self.st.horizon);
+        let ran = match self.st.cal.peek_time() {
+            Some(next) if next <= due && self.st.runaway.is_none() => match self.st.cal.pop() {
+                Some((_, ev)) => {
+                    self.st.steps += 1;
+                    self.st.handle(&self.plan, ev);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
         ran
     }
 
@@ -642,9 +669,8 @@ impl Simulation {
             }
         }
         // Hand over events of live fault control even when nothing else happened.
-        for (time, e) in self.st.out.drain(..) {
-            observer.on_event(time, &e);
-        }
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
         if self.st.runaway.is_none() {
             self.st.cal.advance_to(t);
         }
