@@ -16,7 +16,7 @@ use super::{CompState, Ev, Plan, State};
 use crate::calibration as cal;
 use crate::engine::SimTime;
 use crate::observe::{Op, SimEvent};
-use crate::rng::{self, SimRng};
+use crate::rng::{self, DrawRng};
 use crate::scenario::{CompId, Spec, Step, StepTime};
 
 /// Who is waiting for an activation.
@@ -288,7 +288,7 @@ impl State {
     }
 
     /// A generator for a draw made by activation `act` at its current step.
-    pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> SimRng {
+    pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> DrawRng {
         let a = &self.acts[act as usize];
         let key = rng::mix(
             self.txns[a.txn as usize].seed,
