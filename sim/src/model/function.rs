@@ -329,6 +329,19 @@ impl FnState {
     }
 }
 
+/// Removes the idle instance at `pos`: an end (where the usual policies take) without
+/// `VecDeque::remove`'s general shifting.
+#[inline]
+fn take_at(idle: &mut VecDeque<u32>, pos: usize) -> Option<u32> {
+    if pos + 1 == idle.len() {
+        idle.pop_back()
+    } else if pos == 0 {
+        idle.pop_front()
+    } else {
+        idle.remove(pos)
+    }
+}
+
 fn spec(plan: &Plan, comp: CompId) -> &Function {
     match plan.spec(comp) {
         Spec::Function(f) => f,
@@ -443,7 +456,7 @@ impl State {
                 |i| instances[i as usize].provisioned,
                 |i| instances[i as usize].born,
             )
-            .and_then(|pos| f.idle.remove(pos));
+            .and_then(|pos| take_at(&mut f.idle, pos));
         if let Some(inst) = warm {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
@@ -1311,7 +1324,7 @@ impl State {
                 |i| instances[i as usize].provisioned,
                 |i| instances[i as usize].born,
             )
-            .and_then(|pos| f.idle.remove(pos));
+            .and_then(|pos| take_at(&mut f.idle, pos));
         let inst = if let Some(inst) = idle {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
