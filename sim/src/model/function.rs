@@ -513,12 +513,13 @@ impl State {
         self.next_token += 1;
         let generation = self.next_token;
         let at = self.now().saturating_add(spec(plan, comp).timeout);
-        if act == NONE {
-            self.fn_state(comp).instances[inst as usize].invocation = generation;
-        } else {
+        if act != NONE {
             self.acts[act as usize].deadline = generation;
         }
         let f = self.fn_state(comp);
+        if act == NONE {
+            f.instances[inst as usize].invocation = generation;
+        }
         f.deadlines.push_back((at, inst, generation, act));
         if !f.deadline_check {
             f.deadline_check = true;
