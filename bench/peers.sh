@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q simfaas==0.2.2 simpy==4.1.2
 cargo build -q --release --locked --no-default-features --bin choreo
-choreo=target/release/choreo
+choreo=${CARGO_TARGET_DIR:-target}/release/choreo
 out=target/peers
 mkdir -p "$out"
 

@@ -662,6 +662,20 @@ impl Metrics {
 
 impl Observer for Metrics {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
+        self.record(time, event);
+    }
+
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        for (time, event) in events {
+            self.record(*time, event);
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one event.
+    #[inline]
+    fn record(&mut self, time: SimTime, event: &SimEvent) {
         match *event {
             SimEvent::DuplicateExecution { .. } => self.duplicate_executions += 1,
             SimEvent::Transition { comp, .. } => self.usage[comp].transitions += 1,

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use slab::Slab;
 
-use crate::engine::{Calendar, Class, SimTime};
+use crate::engine::{Calendar, Class, Classify, SimTime};
 use crate::observe::{Observer, Op, SimEvent};
 use crate::rng;
 use crate::scenario::{
@@ -179,6 +179,16 @@ impl Ev {
     }
 }
 
+/// The classifier of the model's calendar: [`Ev::class`], a call the compiler inlines.
+struct EvClass;
+
+impl Classify<Ev> for EvClass {
+    #[inline]
+    fn class(&self, event: &Ev) -> Class {
+        event.class()
+    }
+}
+
 /// What cannot change during a run: the architecture and the work tables derived from it.
 struct Plan {
     scenario: Arc<Scenario>,
@@ -188,6 +198,11 @@ struct Plan {
     work: Vec<Vec<Option<Work>>>,
     /// Stable random key of each component, from its name.
     comp_keys: Vec<u64>,
+    /// The draw-site key of each step (by component, slot and step) for a draw aimed at
+    /// its own component, the common case (see [`Plan::site_key`]).
+    own_site_keys: Vec<Vec<Vec<u64>>>,
+    /// The queues, in component order (those a release of function capacity looks at).
+    queues: Vec<CompId>,
 }
 
 /// Policies of every caller; an empty slice for components that call nothing.
@@ -212,12 +227,33 @@ impl Plan {
         calls.iter().find(|(t, _)| *t == target).map(|(_, p)| p)
     }
 
+    /// The key of a draw at step `pc` of slot `slot` of `comp`, aimed at `target`:
+    /// mixed from the component's key, the step's place and the target's key (the
+    /// transaction's seed and its tries are mixed in by the caller).
+    #[inline]
+    fn site_key(&self, comp: CompId, slot: u32, pc: u32, target: CompId) -> u64 {
+        if target == comp
+            && let Some(&key) = self.own_site_keys[comp]
+                .get(slot as usize)
+                .and_then(|s| s.get(pc as usize))
+        {
+            return key;
+        }
+        site_key(&self.comp_keys, comp, slot, pc, target)
+    }
+
     fn steps(&self, comp: CompId, slot: u32) -> &[Step] {
         self.work[comp]
             .get(slot as usize)
             .and_then(|w| w.as_deref())
             .unwrap_or(&[])
     }
+}
+
+/// The key of a draw site: step `pc` of slot `slot` of `comp`, aimed at `target`.
+fn site_key(comp_keys: &[u64], comp: CompId, slot: u32, pc: u32, target: CompId) -> u64 {
+    let site = rng::mix(comp_keys[comp], (u64::from(slot) << 32) | u64::from(pc));
+    rng::mix(site, comp_keys[target])
 }
 
 /// Per-component run-time state.
@@ -293,7 +329,7 @@ pub enum ComponentState {
 
 /// Everything that changes during a run.
 struct State {
-    cal: Calendar<Ev>,
+    cal: Calendar<Ev, EvClass>,
     horizon: SimTime,
     sources: Vec<ArrivalGen>,
     /// Seed of each source's transactions (common random numbers across architectures).
@@ -417,10 +453,26 @@ impl Simulation {
             work.push(table);
             comps.push(state);
         }
-        let comp_keys = a
+        let comp_keys: Vec<u64> = a
             .components
             .iter()
             .map(|c| rng::name_key(&c.name))
+            .collect();
+        let own_site_keys = work
+            .iter()
+            .enumerate()
+            .map(|(comp, slots)| {
+                slots
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, steps)| {
+                        let n = steps.as_ref().map_or(0, Vec::len);
+                        (0..n)
+                            .map(|pc| site_key(&comp_keys, comp, slot as u32, pc as u32, comp))
+                            .collect()
+                    })
+                    .collect()
+            })
             .collect();
         let sources: Vec<ArrivalGen> = scenario
             .sources
@@ -432,7 +484,7 @@ impl Simulation {
             .map(|i| rng::stream_seed(seed, &format!("transactions/{i}")))
             .collect();
         let mut st = State {
-            cal: Calendar::with_classes(Ev::class),
+            cal: Calendar::classified(EvClass),
             horizon: scenario.horizon,
             ordinals: vec![0; sources.len()],
             sources,
@@ -479,11 +531,17 @@ impl Simulation {
             }
         }
         st.plan_redrives(a);
+        let queues = (a.components.iter().enumerate())
+            .filter(|(_, c)| matches!(c.spec, Spec::Queue(_)))
+            .map(|(id, _)| id)
+            .collect();
         let plan = Plan {
             scenario,
             arch,
             work,
             comp_keys,
+            own_site_keys,
+            queues,
         };
         st.open_server_pools(&plan);
         Self { plan, st }
@@ -582,9 +640,29 @@ impl Simulation {
             }
             None => false,
         };
-        for (t, e) in self.st.out.drain(..) {
-            observer.on_event(t, &e);
-        }
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
+        ran
+    }
+
+    /// Runs the next event if it is due at or before `t` [ns] (and the horizon); false when
+    /// none is, or the run was stopped by a runaway transaction. One look at the calendar
+    /// where [`Simulation::next_event_time`] then [`Simulation::step`] take two.
+    pub fn step_through(&mut self, t: SimTime, observer: &mut impl Observer) -> bool {
+        let due = t.min(self.st.horizon);
+        let ran = match self.st.cal.peek_time() {
+            Some(next) if next <= due && self.st.runaway.is_none() => match self.st.cal.pop() {
+                Some((_, ev)) => {
+                    self.st.steps += 1;
+                    self.st.handle(&self.plan, ev);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
         ran
     }
 
@@ -598,9 +676,8 @@ impl Simulation {
             }
         }
         // Hand over events of live fault control even when nothing else happened.
-        for (time, e) in self.st.out.drain(..) {
-            observer.on_event(time, &e);
-        }
+        observer.on_events(&self.st.out);
+        self.st.out.clear();
         if self.st.runaway.is_none() {
             self.st.cal.advance_to(t);
         }

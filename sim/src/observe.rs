@@ -423,6 +423,15 @@ pub trait Observer {
     /// Called once per event, in simulation order.
     fn on_event(&mut self, time: SimTime, event: &SimEvent);
 
+    /// Called with the events of one calendar entry, in simulation order: `on_event` for
+    /// each by default. Observers that are independent of each other (a pair, an absent
+    /// one) pass the whole slice on, so a call per event is paid only where it is used.
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        for (time, event) in events {
+            self.on_event(*time, event);
+        }
+    }
+
     /// Called once when the run ends (at the horizon, not when it fails): flush what is
     /// buffered and report the first error met while observing. Nothing by default.
     fn finish(&mut self) -> std::io::Result<()> {
@@ -433,12 +442,18 @@ pub trait Observer {
 /// Ignores every event.
 impl Observer for () {
     fn on_event(&mut self, _: SimTime, _: &SimEvent) {}
+
+    fn on_events(&mut self, _: &[(SimTime, SimEvent)]) {}
 }
 
 /// Collects events into a vector (tests, the viewer's per-frame buffer).
 impl Observer for Vec<(SimTime, SimEvent)> {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         self.push((time, *event));
+    }
+
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        self.extend_from_slice(events);
     }
 }
 
@@ -447,6 +462,13 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         self.0.on_event(time, event);
         self.1.on_event(time, event);
+    }
+
+    /// Each observer sees the whole slice in turn: they hold no state in common, so what
+    /// each records is the same as event by event.
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        self.0.on_events(events);
+        self.1.on_events(events);
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
@@ -464,6 +486,12 @@ impl<O: Observer> Observer for Option<O> {
         }
     }
 
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        if let Some(o) = self {
+            o.on_events(events);
+        }
+    }
+
     fn finish(&mut self) -> std::io::Result<()> {
         self.as_mut().map_or(Ok(()), Observer::finish)
     }
@@ -472,6 +500,10 @@ impl<O: Observer> Observer for Option<O> {
 impl<O: Observer + ?Sized> Observer for &mut O {
     fn on_event(&mut self, time: SimTime, event: &SimEvent) {
         (**self).on_event(time, event);
+    }
+
+    fn on_events(&mut self, events: &[(SimTime, SimEvent)]) {
+        (**self).on_events(events);
     }
 
     fn finish(&mut self) -> std::io::Result<()> {

@@ -93,6 +93,11 @@ impl Observer for Writers {
         self.trace.on_event(time, event);
     }
 
+    fn on_events(&mut self, events: &[(crate::engine::SimTime, SimEvent)]) {
+        self.transactions.on_events(events);
+        self.trace.on_events(events);
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.transactions.finish().and(self.trace.finish())
     }

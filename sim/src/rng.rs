@@ -43,9 +43,76 @@ pub fn stream(seed: u64, name: &str) -> SimRng {
     SimRng::seed_from_u64(stream_seed(seed, name))
 }
 
-/// A generator for one draw site keyed by an already-mixed key.
-pub fn keyed(key: u64) -> SimRng {
-    SimRng::seed_from_u64(key)
+/// A generator for one draw site keyed by an already-mixed key: the numbers of
+/// `SimRng::seed_from_u64(key)` (xoshiro256++ whose state is four SplitMix64 outputs from
+/// `key`), from a generator built in place — a draw site seeds one per draw, and the
+/// library's seeding is an outlined call through a byte buffer.
+#[inline]
+pub fn keyed(key: u64) -> DrawRng {
+    let mut s = [0u64; 4];
+    let mut x = key;
+    for word in &mut s {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        *word = z ^ (z >> 31);
+    }
+    // Four outputs of a bijection on four distinct inputs are never all zero, so the
+    // all-zero fallback of `seed_from_u64` never applies.
+    DrawRng { s }
+}
+
+/// xoshiro256++ (Blackman & Vigna), the algorithm of [`SimRng`], for one draw site (see
+/// [`keyed`]): the same numbers, words and bytes as `SimRng` from the same state.
+#[derive(Debug, Clone)]
+pub struct DrawRng {
+    s: [u64; 4],
+}
+
+impl DrawRng {
+    #[inline]
+    fn next(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
+
+impl rand::TryRng for DrawRng {
+    type Error = std::convert::Infallible;
+
+    /// The upper half of the next word, as `SimRng` gives it.
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.next() >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.next())
+    }
+
+    /// Whole words in little-endian order, the last one cut, as `SimRng` fills bytes.
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        let mut chunks = dst.chunks_exact_mut(8);
+        for chunk in &mut chunks {
+            chunk.copy_from_slice(&self.next().to_le_bytes());
+        }
+        let rem = chunks.into_remainder();
+        if !rem.is_empty() {
+            let word = self.next().to_le_bytes();
+            rem.copy_from_slice(&word[..rem.len()]);
+        }
+        Ok(())
+    }
 }
 
 /// A uniform number in [0, 1) from a key, with 53 bits of precision.
@@ -68,6 +135,33 @@ mod tests {
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
         assert_ne!(a1, c);
+    }
+
+    #[test]
+    fn keyed_gives_the_numbers_of_the_generator_seed_from_u64_gives() {
+        let mut key = 0u64;
+        for i in 0..10_000u64 {
+            let mut a = keyed(key);
+            let mut b = SimRng::seed_from_u64(key);
+            for _ in 0..4 {
+                assert_eq!(a.random::<u64>(), b.random::<u64>(), "key {key:#x}");
+            }
+            assert_eq!(a.random::<u32>(), b.random::<u32>());
+            assert_eq!(a.random::<f64>(), b.random::<f64>());
+            let (mut x, mut y) = ([0u8; 13], [0u8; 13]);
+            rand::Rng::fill_bytes(&mut a, &mut x);
+            rand::Rng::fill_bytes(&mut b, &mut y);
+            assert_eq!(x, y);
+            assert_eq!(a.random_range(0..7u32), b.random_range(0..7u32));
+            assert_eq!(a.random::<u64>(), b.random::<u64>());
+            key = splitmix64(key ^ i);
+        }
+        for key in [0, 1, u64::MAX, 0x9E37_79B9_7F4A_7C15u64.wrapping_neg()] {
+            assert_eq!(
+                keyed(key).random::<u64>(),
+                SimRng::seed_from_u64(key).random::<u64>()
+            );
+        }
     }
 
     #[test]

@@ -112,14 +112,16 @@ impl Session {
         loop {
             let stop = target.min(self.next_sample);
             let mut observer = ((&mut self.metrics, &mut self.isolation), &mut *extra);
-            while let Some(t) = self.sim.next_event_time() {
-                if t > stop {
+            loop {
+                if handled >= budget {
+                    if self.sim.next_event_time().is_some_and(|t| t <= stop) {
+                        return true;
+                    }
                     break;
                 }
-                if handled >= budget {
-                    return true;
+                if !self.sim.step_through(stop, &mut observer) {
+                    break;
                 }
-                self.sim.step(&mut observer);
                 handled += 1;
             }
             self.sim.step_until(stop, &mut observer);

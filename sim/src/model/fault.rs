@@ -269,6 +269,9 @@ impl State {
 
     /// The product of the capacity cuts on `comp` (1 when none).
     pub(super) fn capacity_factor(&self, comp: CompId) -> f64 {
+        if self.active.is_empty() {
+            return 1.0;
+        }
         self.faults_on(comp).fold(1.0, |x, f| match f.kind {
             FaultKind::CapacityCut { factor } => x * factor,
             _ => x,

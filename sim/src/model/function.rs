@@ -157,6 +157,10 @@ pub(super) struct FnState {
     /// of invocations that have ended are dropped lazily. One check is scheduled at a time.
     deadlines: VecDeque<(SimTime, u32, u64, u32)>,
     deadline_check: bool,
+    /// The length of `deadlines` at which a release prunes it: twice what was left after
+    /// the last pruning (at least 64), so that pruning is amortised over releases and the
+    /// list stays within twice the invocations running, plus 64.
+    prune_at: usize,
     /// Scaling-rate token bucket: new instances that may start.
     scaling: super::bucket::TokenBucket,
     /// Integrals over time of the starting, busy and idle instance counts [instances·ns],
@@ -166,6 +170,9 @@ pub(super) struct FnState {
     /// The Knative Pod Autoscaler, for a function it scales.
     kpa: Option<Box<KpaState>>,
 }
+
+/// The shortest list of deadlines a release prunes (see `FnState::prune_at`).
+const MIN_PRUNE_AT: usize = 64;
 
 /// Time-average instance counts of one function over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -240,6 +247,7 @@ impl FnState {
             demote: 0,
             deadlines: VecDeque::new(),
             deadline_check: false,
+            prune_at: MIN_PRUNE_AT,
             scaling: super::bucket::TokenBucket::default(),
             areas: [0; 3],
             accounted: 0,
@@ -277,6 +285,7 @@ impl FnState {
 
     /// Adds the time since the last change to the integrals of the instance counts (and to
     /// the autoscaler's observed concurrency).
+    #[inline]
     fn account(&mut self, now: SimTime) {
         if let Some(k) = self.kpa.as_mut() {
             k.record(now, self.invocations);
@@ -320,6 +329,19 @@ impl FnState {
     }
 }
 
+/// Removes the idle instance at `pos`: an end (where the usual policies take) without
+/// `VecDeque::remove`'s general shifting.
+#[inline]
+fn take_at(idle: &mut VecDeque<u32>, pos: usize) -> Option<u32> {
+    if pos + 1 == idle.len() {
+        idle.pop_back()
+    } else if pos == 0 {
+        idle.pop_front()
+    } else {
+        idle.remove(pos)
+    }
+}
+
 fn spec(plan: &Plan, comp: CompId) -> &Function {
     match plan.spec(comp) {
         Spec::Function(f) => f,
@@ -331,6 +353,7 @@ fn spec(plan: &Plan, comp: CompId) -> &Function {
 impl State {
     /// The state of function `comp`, its time integrals brought up to now (every change of
     /// its counts goes through here).
+    #[inline]
     fn fn_state(&mut self, comp: CompId) -> &mut FnState {
         let now = self.cal.now();
         match &mut self.comps[comp] {
@@ -433,7 +456,7 @@ impl State {
                 |i| instances[i as usize].provisioned,
                 |i| instances[i as usize].born,
             )
-            .and_then(|pos| f.idle.remove(pos));
+            .and_then(|pos| take_at(&mut f.idle, pos));
         if let Some(inst) = warm {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];
@@ -490,12 +513,13 @@ impl State {
         self.next_token += 1;
         let generation = self.next_token;
         let at = self.now().saturating_add(spec(plan, comp).timeout);
-        if act == NONE {
-            self.fn_state(comp).instances[inst as usize].invocation = generation;
-        } else {
+        if act != NONE {
             self.acts[act as usize].deadline = generation;
         }
         let f = self.fn_state(comp);
+        if act == NONE {
+            f.instances[inst as usize].invocation = generation;
+        }
         f.deadlines.push_back((at, inst, generation, act));
         if !f.deadline_check {
             f.deadline_check = true;
@@ -531,6 +555,18 @@ impl State {
         }
         if let CompState::Function(f) = &mut self.comps[comp] {
             f.deadlines.drain(..stale);
+            f.prune_at = (2 * f.deadlines.len()).max(MIN_PRUNE_AT);
+        }
+    }
+
+    /// Prunes the deadlines of `comp` once the list has grown to its `prune_at`: a pruning
+    /// looks at each ended invocation's entry once, whenever it is done, so releases need
+    /// not each look at the front.
+    fn prune_long_deadlines(&mut self, comp: CompId) {
+        if let CompState::Function(f) = &self.comps[comp]
+            && f.deadlines.len() >= f.prune_at
+        {
+            self.prune_deadlines(comp);
         }
     }
 
@@ -960,7 +996,7 @@ impl State {
         for db in closed {
             self.close_connections(db, 1);
         }
-        self.prune_deadlines(comp);
+        self.prune_long_deadlines(comp);
         if let Some(queue) = batch_queue {
             self.batch_ended(queue);
         }
@@ -1289,7 +1325,7 @@ impl State {
                 |i| instances[i as usize].provisioned,
                 |i| instances[i as usize].born,
             )
-            .and_then(|pos| f.idle.remove(pos));
+            .and_then(|pos| take_at(&mut f.idle, pos));
         let inst = if let Some(inst) = idle {
             f.busy += 1;
             let i = &mut f.instances[inst as usize];

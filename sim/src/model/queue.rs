@@ -558,7 +558,8 @@ impl State {
 
     /// Function capacity was freed: queues with waiting messages may dispatch again.
     pub(super) fn capacity_freed(&mut self, plan: &Plan) {
-        for queue in 0..self.comps.len() {
+        // The queues in component order: what a scan of every component would find.
+        for &queue in &plan.queues {
             let waiting =
                 matches!(&self.comps[queue], CompState::Queue(q) if !q.visible.is_empty());
             if waiting {

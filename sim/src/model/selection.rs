@@ -49,6 +49,14 @@ impl Selector {
         if idle.is_empty() {
             return None;
         }
+        // Without provisioned instances to prefer, the two ends need no look.
+        if !provisioned_first {
+            match self.policy {
+                InstanceSelection::MostRecentlyUsed => return Some(idle.len() - 1),
+                InstanceSelection::LeastRecentlyUsed => return Some(0),
+                _ => {}
+            }
+        }
         let only_provisioned = provisioned_first && idle.iter().any(|&i| provisioned(i));
         let eligible = |i: u32| !only_provisioned || provisioned(i);
         match self.policy {

@@ -346,7 +346,15 @@ impl State {
     /// up (timeout) meanwhile. An operation that ends at once (its database down, or
     /// throttled) gives its connection back inside this loop, which then goes on: a line
     /// failing at one instant is a loop, not nested calls.
+    #[inline]
     pub(super) fn give_back_connection(&mut self, plan: &Plan, act: u32) {
+        // Most activations hold no connection: that check inline, the rest out of line.
+        if self.acts[act as usize].pool != NONE {
+            self.give_back_held_connection(plan, act);
+        }
+    }
+
+    fn give_back_held_connection(&mut self, plan: &Plan, act: u32) {
         let a = &mut self.acts[act as usize];
         let db = std::mem::replace(&mut a.pool, NONE);
         if db == NONE {

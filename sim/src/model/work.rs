@@ -10,13 +10,13 @@
 //! it is waiting for. A call that timed out, or an activation whose process crashed, thus
 //! ignores late answers, however the slabs' keys are reused.
 
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 
 use super::{CompState, Ev, Plan, State};
 use crate::calibration as cal;
 use crate::engine::SimTime;
 use crate::observe::{Op, SimEvent};
-use crate::rng::{self, SimRng};
+use crate::rng::{self, DrawRng};
 use crate::scenario::{CompId, Spec, Step, StepTime};
 
 /// Who is waiting for an activation.
@@ -288,15 +288,11 @@ impl State {
     }
 
     /// A generator for a draw made by activation `act` at its current step.
-    pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> SimRng {
+    pub(super) fn draw_rng(&self, plan: &Plan, act: u32, target: CompId) -> DrawRng {
         let a = &self.acts[act as usize];
-        let site = rng::mix(
-            plan.comp_keys[a.comp],
-            (u64::from(a.slot) << 32) | u64::from(a.pc),
-        );
         let key = rng::mix(
             self.txns[a.txn as usize].seed,
-            rng::mix(site, plan.comp_keys[target]),
+            plan.site_key(a.comp, a.slot, a.pc, target),
         );
         let tries = (u64::from(a.attempt) << 32) | u64::from(a.retries);
         let key = if a.lineage == 0 {
@@ -304,7 +300,7 @@ impl State {
         } else {
             rng::mix(key, a.lineage)
         };
-        SimRng::seed_from_u64(rng::mix(key, tries))
+        rng::keyed(rng::mix(key, tries))
     }
 
     /// Runs steps until one takes time or waits.
