@@ -22,3 +22,4 @@ shot connection-limits 10m
 shot azure-replay 6h 10
 shot mmc-server 10m
 shot platforms 10m
+shot adding-a-consumer 10m

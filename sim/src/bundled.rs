@@ -49,6 +49,10 @@ pub const ALL: &[Bundled] = &[
         name: "platforms",
         text: include_str!("../../scenarios/platforms.ron"),
     },
+    Bundled {
+        name: "adding-a-consumer",
+        text: include_str!("../../scenarios/adding-a-consumer.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as

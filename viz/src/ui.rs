@@ -164,14 +164,19 @@ fn panels(
                         .show(ui, |ui| figures::grid(ui, &mut p));
                 });
                 ui.separator();
-                let inspector_width = 330.0;
-                let chart_width = (ui.available_width() - inspector_width - 16.0).max(240.0);
+                // What the grid leaves (less with more architectures), shared out so that
+                // the inspector stays on screen.
+                let rest = ui.available_width() - 16.0;
+                let inspector_width = (rest * 0.45).clamp(150.0, 330.0);
+                let chart_width = (rest - inspector_width).max(150.0);
                 ui.vertical(|ui| {
                     ui.set_width(chart_width);
-                    figures::charts(ui, &mut p, height - 30.0);
+                    ui.set_max_width(chart_width);
+                    figures::charts(ui, &mut p, height);
                 });
                 ui.separator();
                 ui.vertical(|ui| {
+                    ui.set_max_width(inspector_width);
                     egui::ScrollArea::vertical()
                         .id_salt("inspector")
                         .max_height(height)

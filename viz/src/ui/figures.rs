@@ -126,12 +126,16 @@ pub(super) fn grid(ui: &mut egui::Ui, p: &mut Panels) {
 
 /// The chart selector and the chart chosen, `height` tall.
 pub(super) fn charts(ui: &mut egui::Ui, p: &mut Panels, height: f32) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("chart:");
         for c in Chart::ALL {
             ui.selectable_value(&mut p.state.chart, c, c.title());
         }
     });
+    // What the selector left of the column, at most `height`: a chart that asked for more
+    // than its panel holds would make the panel grow, and the chart with it, frame after
+    // frame.
+    let height = (ui.available_height() - 24.0).min(height);
     let c = p.state.chart;
     chart(ui, p, c, height);
 }
