@@ -275,6 +275,22 @@ impl Viewer {
         self.link.send(Control::Seek { to, epoch });
     }
 
+    /// Sets `source`'s load multiplier in every architecture (and, with `revert`, back to
+    /// `revert.1` after `revert.0` of simulated time); `source` must be a source's index.
+    fn set_load(&mut self, source: usize, multiplier: f64, revert: Option<(SimTime, f64)>) {
+        self.loads[source] = multiplier;
+        for arch in 0..self.archs.len() {
+            self.send(Control::Act {
+                arch,
+                action: Action::SetLoad {
+                    source,
+                    multiplier,
+                    revert,
+                },
+            });
+        }
+    }
+
     /// Takes what the simulations have sent since the last frame, without waiting (the
     /// frame's own step: inline, one piece of work done here).
     pub fn poll(&mut self) {
@@ -485,19 +501,8 @@ pub fn apply_commands(
     for command in commands.read() {
         match command {
             Command::SetLoad { source, multiplier } => {
-                let multiplier = multiplier.max(0.0);
-                if let Some(l) = viewer.loads.get_mut(*source) {
-                    *l = multiplier;
-                    for arch in 0..viewer.archs.len() {
-                        viewer.send(Control::Act {
-                            arch,
-                            action: Action::SetLoad {
-                                source: *source,
-                                multiplier,
-                                revert: None,
-                            },
-                        });
-                    }
+                if *source < viewer.loads.len() {
+                    viewer.set_load(*source, multiplier.max(0.0), None);
                 }
             }
             Command::Spike {
@@ -506,18 +511,7 @@ pub fn apply_commands(
                 lasts,
             } => {
                 if let Some(&m) = viewer.loads.get(*source) {
-                    let multiplier = (m * factor).max(0.0);
-                    viewer.loads[*source] = multiplier;
-                    for arch in 0..viewer.archs.len() {
-                        viewer.send(Control::Act {
-                            arch,
-                            action: Action::SetLoad {
-                                source: *source,
-                                multiplier,
-                                revert: Some((*lasts, m)),
-                            },
-                        });
-                    }
+                    viewer.set_load(*source, (m * factor).max(0.0), Some((*lasts, m)));
                 }
             }
             Command::StartFault { arch, comp, kind } => {

@@ -37,6 +37,14 @@ fn send(app: &mut App, command: Command) {
     app.world_mut().write_message(command);
 }
 
+/// Sets every workload source's load multiplier, as the panel's sliders would.
+fn load_all(app: &mut App, multiplier: f64) {
+    let sources = app.world().resource::<Viewer>().loads.len();
+    for source in 0..sources {
+        send(app, Command::SetLoad { source, multiplier });
+    }
+}
+
 fn now(app: &App) -> u64 {
     app.world().resource::<Viewer>().now()
 }
@@ -98,16 +106,7 @@ fn particles_are_spawned_from_sim_events_and_despawned_on_arrival() {
     assert!(kinds.contains(&Pulse::Request), "{kinds:?}");
 
     // Stop the arrivals; once the work drains, every particle arrives and is despawned.
-    let sources = app.world().resource::<Viewer>().loads.len();
-    for source in 0..sources {
-        send(
-            &mut app,
-            Command::SetLoad {
-                source,
-                multiplier: 0.0,
-            },
-        );
-    }
+    load_all(&mut app, 0.0);
     for _ in 0..600 {
         app.update();
     }
@@ -185,10 +184,7 @@ fn the_speed_factor_scales_simulated_time() {
 fn a_load_multiplier_changes_the_arrival_rate() {
     let arrivals = |multiplier: f64| {
         let mut app = app("photo-sharing", 300.0);
-        let sources = app.world().resource::<Viewer>().loads.len();
-        for source in 0..sources {
-            send(&mut app, Command::SetLoad { source, multiplier });
-        }
+        load_all(&mut app, multiplier);
         for _ in 0..60 {
             app.update();
         }
@@ -566,16 +562,7 @@ fn scripted(frames: usize) -> App {
     for frame in 1..=frames {
         match frame {
             10 => {
-                let sources = app.world().resource::<Viewer>().loads.len();
-                for source in 0..sources {
-                    send(
-                        &mut app,
-                        Command::SetLoad {
-                            source,
-                            multiplier: 3.0,
-                        },
-                    );
-                }
+                load_all(&mut app, 3.0);
             }
             20 => {
                 let comp = app.world().resource::<Viewer>().archs[0]
