@@ -171,8 +171,19 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<String>,
     },
-    /// List the bundled scenarios.
+    /// List the bundled scenarios: the lessons in teaching order, then the reference
+    /// scenarios.
     Scenarios,
+    /// A lesson's questions, to predict; with --answers, its runs and the answers, each
+    /// claim checked on choreo's own output (exit 1 if one does not hold).
+    Lesson {
+        /// Scenario file, or the name of a bundled scenario.
+        scenario: String,
+        /// Run the scenario (once per distinct set of a question's overrides) and show
+        /// each answer with its claims and the figures they read.
+        #[arg(long)]
+        answers: bool,
+    },
     /// Print an architecture's topology as Graphviz DOT.
     Graph {
         /// Scenario file, or the name of a bundled scenario.

@@ -313,7 +313,14 @@ fn execute(command: Command) -> Result<()> {
                 match load(name) {
                     Ok((text, loaded)) => {
                         print_warnings(&text, &loaded);
-                        println!("{name}: ok");
+                        // A question's overrides validate the scenario again with them.
+                        match choreo_sim::lesson::prepare(&text.file, &text.text, &loaded) {
+                            Ok(_) => println!("{name}: ok"),
+                            Err(e) => {
+                                eprintln!("{e}");
+                                failed += 1;
+                            }
+                        }
                     }
                     Err(e) => {
                         eprintln!("{e}");
@@ -329,6 +336,7 @@ fn execute(command: Command) -> Result<()> {
             }
             Ok(())
         }
+        Command::Lesson { scenario, answers } => lesson_command(&scenario, answers),
         Command::Scenarios => {
             for b in bundled::ALL {
                 let about = match bundled::load(b.name) {
@@ -442,6 +450,100 @@ fn view(_: ViewArgs) -> Result<()> {
         "this choreo was built without the viewer (feature `viz`); run headless with \
          `choreo run SCENARIO`, or rebuild with default features",
     ))
+}
+
+/// `choreo lesson`: the questions; with `answers`, each question's run, answer and claims.
+fn lesson_command(arg: &str, answers: bool) -> Result<()> {
+    let (text, loaded) = load(arg)?;
+    print_warnings(&text, &loaded);
+    let s = &loaded.scenario;
+    if s.questions.is_empty() {
+        return Err(bad(format!(
+            "{}: the scenario asks no questions",
+            text.file
+        )));
+    }
+    println!("{}\n", s.name);
+    if !s.about.is_empty() {
+        println!("{}\n", s.about);
+    }
+    let variants = choreo_sim::lesson::prepare(&text.file, &text.text, &loaded).map_err(bad)?;
+    let flags = |i: usize| {
+        variants
+            .iter()
+            .find(|v| v.questions.contains(&i))
+            .map(|v| v.flags())
+            .unwrap_or_default()
+    };
+    if !answers {
+        for (i, q) in s.questions.iter().enumerate() {
+            println!("{}. {}", i + 1, q.ask);
+            let f = flags(i);
+            if !f.is_empty() {
+                println!("   (on: choreo run {} {f})", text.name);
+            }
+        }
+        println!(
+            "\nPredict, then run it (choreo run {0}, or choreo view {0}) and see the answers: choreo lesson {0} --answers",
+            text.name
+        );
+        return Ok(());
+    }
+    let checked =
+        choreo_sim::lesson::check_all(&text.file, &text.text, &loaded, &RunOptions::default())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", text.file))?;
+    let mut wrong = 0;
+    for (i, q) in s.questions.iter().enumerate() {
+        println!("{}. {}", i + 1, q.ask);
+        let f = flags(i);
+        println!(
+            "   run: {}",
+            format!("choreo run {} {f}", text.name).trim_end()
+        );
+        println!("   answer: {}", q.answer);
+        for c in checked
+            .iter()
+            .filter(|c| c.as_ref().is_ok_and(|c| c.question == i))
+            .flatten()
+        {
+            let mark = if c.holds { "holds" } else { "DOES NOT HOLD" };
+            println!(
+                "     {}  ({} vs {}): {mark}",
+                c.claim,
+                significant(c.left),
+                significant(c.right)
+            );
+            wrong += usize::from(!c.holds);
+        }
+        println!();
+    }
+    let errors: Vec<&String> = checked.iter().filter_map(|c| c.as_ref().err()).collect();
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if wrong + errors.len() > 0 {
+        anyhow::bail!(
+            "{}: {} of {} claims do not hold",
+            text.file,
+            wrong + errors.len(),
+            checked.len()
+        );
+    }
+    Ok(())
+}
+
+/// `x` to four significant digits, without trailing zeros.
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 fn first_sentence(text: &str) -> String {

@@ -1006,3 +1006,81 @@ fn the_viewer_without_a_graphics_adapter_says_what_to_install_in_one_line_and_ex
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn lesson_prints_the_questions_and_with_answers_checks_every_claim_on_its_run() {
+    let o = choreo(&["lesson", "adding-a-consumer"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("1. Add the notification to each design."),
+        "{out}"
+    );
+    assert!(
+        !out.contains("answer:"),
+        "the answers wait for --answers: {out}"
+    );
+    let o = choreo(&["lesson", "adding-a-consumer", "--answers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // Its three questions ask 4 + 3 + 1 claims, each printed with the figures it read.
+    assert_eq!(out.matches("): holds").count(), 8, "{out}");
+    assert!(out.contains("answer: Only the monolith's"), "{out}");
+    assert!(
+        out.contains("events+notify.failed_responses == 0  (0 vs 0): holds"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lesson_answers_fail_with_exit_1_when_a_claim_does_not_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("q.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(name: "q", horizon: "1m",
+  workload: [Source(kind: "r", arrivals: Poisson(per_second: 20.0))],
+  architectures: [
+    Architecture(name: "box", entry: "app", components: [
+      Server(name: "app", instances: 1, workers: 1, handlers: {"r": [Compute("40ms")]})])],
+  questions: [
+    Question(ask: "Fast?", answer: "Yes.", claims: ["box.response_mean_ms < 60"]),
+    Question(ask: "At a tenth of the load?", answer: "Yes.", set: ["load=0.1"], claims: ["box.response_mean_ms < 60"])])"#,
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let o = choreo(&["lesson", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("(on: choreo run q --load 0.1)"),
+        "{}",
+        stdout(&o)
+    );
+    // One worker at 0.8 waits 80 ms on average (M/D/1): the first claim is false; at a
+    // tenth of the load the wait is about 2 ms and the second holds.
+    let o = choreo(&["lesson", &file, "--answers"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("DOES NOT HOLD").count(), 1, "{out}");
+    assert_eq!(out.matches("): holds").count(), 1, "{out}");
+    assert!(out.contains("run: choreo run q --load 0.1"), "{out}");
+    assert!(
+        stderr(&o).contains("1 of 2 claims do not hold"),
+        "{}",
+        stderr(&o)
+    );
+    // validate applies a question's overrides too.
+    std::fs::write(
+        dir.path().join("bad.ron"),
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("load=0.1", "horizon=-1s"),
+    )
+    .unwrap();
+    let o = choreo(&[
+        "validate",
+        &dir.path().join("bad.ron").display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("questions[1].set"), "{}", stderr(&o));
+}

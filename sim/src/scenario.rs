@@ -61,6 +61,9 @@ pub struct Question {
     pub ask: String,
     /// The answer, in words.
     pub answer: String,
+    /// The overrides of the run the claims are evaluated on (`--set PATH=VALUE`, `--load
+    /// X`), in the order written; empty: the scenario as written.
+    pub set: Vec<overrides::Override>,
     /// What must hold in the scenario's `summary.csv` for the answer to be right.
     pub claims: Vec<Claim>,
 }

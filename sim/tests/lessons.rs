@@ -15,8 +15,16 @@ fn every_bundled_question_is_answered_by_the_scenarios_own_output() {
         if loaded.scenario.questions.is_empty() {
             continue;
         }
-        let report = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
-        for c in lesson::check(&report) {
+        let file = format!("{}.ron", b.name);
+        let checked = lesson::check_all(&file, b.text, &loaded, &RunOptions::default()).unwrap();
+        let asked: usize = loaded
+            .scenario
+            .questions
+            .iter()
+            .map(|q| q.claims.len())
+            .sum();
+        assert_eq!(checked.len(), asked, "{}: every claim checked once", b.name);
+        for c in checked {
             let c = c.unwrap_or_else(|e| panic!("{}: {e}", b.name));
             assert!(
                 c.holds,
@@ -46,7 +54,7 @@ fn checked(claims: &str) -> Vec<lesson::Checked> {
     let text = SMALL.replace("CLAIMS", claims);
     let loaded = scenario::load("q.ron", &text).unwrap();
     let report = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
-    lesson::check(&report)
+    lesson::check(&report, &[])
         .into_iter()
         .map(Result::unwrap)
         .collect()
@@ -106,5 +114,100 @@ fn a_malformed_claim_is_an_error_at_its_line_and_column_with_a_suggestion() {
             .unwrap()
             + 1;
         assert_eq!(d.col, col, "{d}");
+    }
+}
+
+/// SMALL with two questions: one on the scenario as written, one on a run with `set`.
+fn with_set(set: &str) -> String {
+    SMALL.replace(
+        "claims: [CLAIMS])",
+        &format!(
+            r#"claims: ["box.response_mean_ms < 200", "fns.transactions < 13000"]),
+    Question(ask: "And at twice the load?", answer: "The one worker cannot keep up.", set: [{set}],
+      claims: ["box.response_mean_ms > 10000", "fns.transactions > 23000"])"#
+        ),
+    )
+}
+
+#[test]
+fn a_question_with_overrides_is_answered_on_its_own_run() {
+    // At 20/s the worker is at 0.8 (M/D/1: 40 ms + 80 ms of waiting, ~12,000 requests in
+    // 10 min); at twice the load it gets 40/s for 25/s of capacity, so its backlog grows
+    // by 15 a second and the mean wait reaches minutes. Each question holds only on its
+    // own run: evaluated on the other, both claims of each would fail.
+    for set in [r#""load=2""#, r#""workload.r.per_second=40""#] {
+        let text = with_set(set);
+        let loaded = scenario::load("q.ron", &text).unwrap();
+        let variants = lesson::prepare("q.ron", &text, &loaded).unwrap();
+        assert_eq!(variants.len(), 2, "{set}");
+        assert!(variants[0].set.is_empty() && variants[0].questions == [0]);
+        assert_eq!(variants[1].questions, [1]);
+        let checked = lesson::check_all("q.ron", &text, &loaded, &RunOptions::default()).unwrap();
+        assert_eq!(checked.len(), 4);
+        for c in &checked {
+            let c = c.as_ref().unwrap();
+            assert!(c.holds, "{set}: {c:?}");
+        }
+        assert_eq!(
+            checked
+                .iter()
+                .map(|c| c.as_ref().unwrap().question)
+                .collect::<Vec<_>>(),
+            [0, 0, 1, 1]
+        );
+        // The plain run answers only the first question: the second's claims are not
+        // evaluated on it.
+        let plain = run_scenario(&loaded.scenario, &RunOptions::default()).unwrap();
+        assert_eq!(lesson::check(&plain, &[]).len(), 2);
+        let doubled = run_scenario(&variants[1].scenario, &RunOptions::default()).unwrap();
+        let second: Vec<_> = lesson::check(&doubled, &variants[1].set)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            second.iter().all(|c| c.question == 1 && c.holds),
+            "{second:?}"
+        );
+        assert!(
+            lesson::check(&doubled, &[])
+                .into_iter()
+                .map(Result::unwrap)
+                .any(|c| !c.holds),
+            "the first question's claims are false at twice the load"
+        );
+    }
+    assert_eq!(
+        lesson::prepare(
+            "q.ron",
+            &with_set(r#""load=2""#),
+            &scenario::load("q.ron", &with_set(r#""load=2""#)).unwrap()
+        )
+        .unwrap()[1]
+            .flags(),
+        "--load 2"
+    );
+}
+
+#[test]
+fn a_questions_override_that_does_not_apply_is_an_error_naming_the_question() {
+    // Malformed: refused by validation at the entry's line and column.
+    let text = with_set(r#""load""#);
+    let err = scenario::load("q.ron", &text).unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(d.path, "questions[1].set[0]", "{d}");
+    assert!(d.message.contains("expected PATH=VALUE"), "{d}");
+    assert_eq!(d.line, 9, "{d}");
+    // Well formed, but the field does not exist or the value does not fit: the message
+    // `choreo run --set` gives, with the question.
+    for (set, want) in [
+        (r#""workload.r.per_secnd=40""#, "has no field \"per_secnd\""),
+        (r#""load=-1""#, "greater than 0"),
+        (r#""horizon=0s""#, "horizon"),
+    ] {
+        let text = with_set(set);
+        let loaded = scenario::load("q.ron", &text).unwrap();
+        let err = lesson::prepare("q.ron", &text, &loaded).unwrap_err();
+        assert!(err.starts_with("q.ron: questions[1].set: "), "{err}");
+        assert!(err.contains(want), "{set}: {err}");
     }
 }

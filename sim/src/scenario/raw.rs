@@ -48,6 +48,10 @@ pub struct RawQuestion {
     pub ask: String,
     /// The answer, in words.
     pub answer: String,
+    /// Overrides the question's run takes, as `choreo run` takes them: `PATH=VALUE` (`--set`)
+    /// or `load=X` (`--load X`); none: the scenario as written.
+    #[serde(default)]
+    pub set: Vec<String>,
     /// Comparisons on `summary.csv`, e.g. `"serverless.response_p99_ms < monolith.response_p99_ms"`.
     #[serde(default)]
     pub claims: Vec<String>,

@@ -27,6 +27,14 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
             for (i, q) in s.questions.iter().enumerate() {
                 ui.add_space(6.0);
                 ui.label(egui::RichText::new(format!("{}. {}", i + 1, q.ask)).strong());
+                if !q.set.is_empty() {
+                    // The window runs the scenario as written; this question is about
+                    // another run, which the load panel or the command line gives.
+                    let flags: Vec<String> = q.set.iter().map(|o| o.to_string()).collect();
+                    ui.label(
+                        egui::RichText::new(format!("on a run with {}", flags.join(" "))).weak(),
+                    );
+                }
                 if p.state.revealed.1.contains(&i) {
                     ui.label(&q.answer);
                 } else if ui

@@ -3,6 +3,7 @@
 
 use super::ctx::{Ctx, suggest};
 use crate::report::SUMMARY;
+use crate::scenario::overrides::{LOAD, Override};
 use crate::scenario::raw::{RawArchitecture, RawQuestion};
 use crate::scenario::{Claim, Compare, Operand, Question};
 
@@ -29,6 +30,16 @@ pub(super) fn questions(
             );
             ok = false;
         }
+        let mut set = Vec::with_capacity(q.set.len());
+        for (j, text) in q.set.iter().enumerate() {
+            match question_override(text) {
+                Ok(o) => set.push(o),
+                Err(why) => {
+                    ctx.error(&format!("questions[{i}].set[{j}]"), why);
+                    ok = false;
+                }
+            }
+        }
         let mut claims = Vec::with_capacity(q.claims.len());
         for (j, text) in q.claims.iter().enumerate() {
             match claim(text, archs) {
@@ -42,10 +53,29 @@ pub(super) fn questions(
         out.push(Question {
             ask: q.ask.clone(),
             answer: q.answer.clone(),
+            set,
             claims,
         });
     }
     ok.then_some(out)
+}
+
+/// One of a question's overrides: `load=X` as `--load X`, anything else as `--set`. Only
+/// its form is checked here; whether its path names a field and its value fits is checked
+/// when the question's run is prepared (`lesson::prepare`), since that validates the
+/// scenario again.
+fn question_override(text: &str) -> Result<Override, String> {
+    let Some((path, value)) = text.split_once('=') else {
+        return Err(format!(
+            "{text:?}: expected PATH=VALUE as `choreo run --set` takes it (e.g. \"workload.upload.per_second=50\"), or load=X"
+        ));
+    };
+    let flag = if path.trim() == LOAD {
+        "--load"
+    } else {
+        "--set"
+    };
+    Override::new(flag, path, value).map_err(|m| format!("{text:?}: {m}"))
 }
 
 /// One claim, or why it cannot be read.
