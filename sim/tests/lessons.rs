@@ -211,3 +211,39 @@ fn a_questions_override_that_does_not_apply_is_an_error_naming_the_question() {
         assert!(err.contains(want), "{set}: {err}");
     }
 }
+
+#[test]
+fn the_cost_break_even_lesson_crosses_where_its_text_says() {
+    // The lesson text and its third answer put the crossing of the two bills at about 41
+    // steady orders a second (the sweep it gives finds load 4.145 × 10/s): the functions
+    // must be cheaper at 38/s and dearer at 45/s (each about 8 % from the crossing; the
+    // Poisson count over the hour varies by 0.3 %).
+    let b = bundled::find("cost-break-even").expect("bundled");
+    let plain = scenario::load("cost-break-even.ron", b.text).unwrap();
+    let cost = |rate: f64| {
+        let set = [scenario::overrides::Override::new(
+            "--set",
+            "workload.orders.arrivals",
+            &format!("Poisson(per_second: {rate:?})"),
+        )
+        .unwrap()];
+        let s = scenario::overrides::load("cost-break-even.ron", b.text, &set)
+            .unwrap()
+            .scenario;
+        let r = run_scenario(&s, &RunOptions::default()).unwrap();
+        let dollars = |name: &str| {
+            r.architectures
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.cost_usd())
+                .unwrap()
+        };
+        (dollars("monolith"), dollars("serverless"))
+    };
+    assert!(!plain.scenario.questions.is_empty());
+    let (m, s) = cost(38.0);
+    assert!(s < m, "at 38/s the functions are cheaper: {s} vs {m}");
+    let (m, s) = cost(45.0);
+    assert!(s > m, "at 45/s the servers are cheaper: {s} vs {m}");
+    assert!((m - 0.356).abs() < 1e-9, "3 × $0.096 + $0.068 an hour: {m}");
+}
