@@ -338,12 +338,26 @@ fn execute(command: Command) -> Result<()> {
         }
         Command::Lesson { scenario, answers } => lesson_command(&scenario, answers),
         Command::Scenarios => {
-            for b in bundled::ALL {
+            let listed = bundled::listed();
+            let width = listed.iter().map(|b| b.name.len()).max().unwrap_or(0);
+            let mut reference = false;
+            println!("Lessons, in teaching order (choreo lesson NAME asks their questions):");
+            for b in listed {
                 let about = match bundled::load(b.name) {
                     Some(Ok(l)) => first_sentence(&l.scenario.about),
                     _ => "(invalid)".to_string(),
                 };
-                println!("{:<16} {about}", b.name);
+                let number = match bundled::lesson_number(b.name) {
+                    Some(n) => format!("{n:>2}."),
+                    None => {
+                        if !reference {
+                            println!("\nReference scenarios:");
+                            reference = true;
+                        }
+                        "   ".to_string()
+                    }
+                };
+                println!("{number} {:<width$}  {about}", b.name);
             }
             Ok(())
         }

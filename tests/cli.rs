@@ -284,17 +284,53 @@ fn bad_input_exits_2_without_panicking() {
 }
 
 #[test]
-fn scenarios_lists_the_bundled_scenarios() {
+fn scenarios_lists_the_lessons_in_teaching_order_then_the_reference_scenarios() {
     let o = choreo(&["scenarios"]);
     assert!(o.status.success());
     let list = stdout(&o);
-    for name in ["photo-sharing", "mmc-server", "cold-starts"] {
+    let lines: Vec<&str> = list.lines().collect();
+    // Each lesson numbered in the order of the workshop, with the first sentence of its
+    // about; then the reference scenarios, unnumbered.
+    let at = |name: &str| {
+        lines
+            .iter()
+            .position(|l| l.split_whitespace().any(|w| w == name))
+            .unwrap_or_else(|| panic!("{name} is not listed: {list}"))
+    };
+    for (i, name) in choreo_sim::bundled::LESSONS.iter().enumerate() {
+        let line = lines[at(name)];
         assert!(
-            list.lines()
-                .any(|l| l.starts_with(name) && l.len() > name.len() + 10),
+            line.starts_with(&format!("{:>2}. {name} ", i + 1)),
+            "{line:?}"
+        );
+        assert!(
+            line.trim_end().ends_with('.'),
+            "its about's first sentence: {line:?}"
+        );
+    }
+    let reference = lines
+        .iter()
+        .position(|l| *l == "Reference scenarios:")
+        .expect("a reference heading");
+    for name in ["mmc-server", "azure-replay"] {
+        assert!(
+            at(name) > reference,
+            "{name} is a reference scenario: {list}"
+        );
+        assert!(
+            lines[at(name)].starts_with(&format!("    {name} ")),
             "{list}"
         );
     }
+    assert!(at("adding-a-consumer") < reference);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(". ") || l.starts_with("    "))
+            .count(),
+        choreo_sim::bundled::ALL.len(),
+        "every bundled scenario once: {list}"
+    );
 }
 
 #[test]

@@ -76,6 +76,36 @@ pub const TRACES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The lessons of the workshop (docs/workshop.md), in teaching order; every other bundled
+/// scenario is a reference scenario (a model checked against theory, a trace replay, a
+/// tour of platform features).
+pub const LESSONS: &[&str] = &[
+    "photo-sharing",
+    "events-over-functions",
+    "choreography-vs-orchestration",
+    "meta-over-data",
+    "distributed-over-stateless",
+    "failure-isolation",
+    "cold-starts",
+    "throttling-cascade",
+    "cost-break-even",
+    "granularity",
+    "adding-a-consumer",
+];
+
+/// Whether the bundled scenario `name` is one of the [`LESSONS`]; its place in them, from 1.
+pub fn lesson_number(name: &str) -> Option<usize> {
+    LESSONS.iter().position(|l| *l == name).map(|i| i + 1)
+}
+
+/// The bundled scenarios as `choreo scenarios` lists them: the lessons in teaching order,
+/// then the reference scenarios in the order of [`ALL`].
+pub fn listed() -> Vec<&'static Bundled> {
+    let mut out: Vec<&Bundled> = LESSONS.iter().filter_map(|l| find(l)).collect();
+    out.extend(ALL.iter().filter(|b| lesson_number(b.name).is_none()));
+    out
+}
+
 /// The scenario `choreo` opens when none is named.
 pub const DEFAULT: &str = "photo-sharing";
 

@@ -247,3 +247,36 @@ fn the_cost_break_even_lesson_crosses_where_its_text_says() {
     assert!(s > m, "at 45/s the servers are cheaper: {s} vs {m}");
     assert!((m - 0.356).abs() < 1e-9, "3 × $0.096 + $0.068 an hour: {m}");
 }
+
+#[test]
+fn every_lesson_is_bundled_with_its_text_and_two_or_three_questions() {
+    assert_eq!(
+        bundled::LESSONS.len(),
+        11,
+        "the eleven lessons of the workshop"
+    );
+    for (i, name) in bundled::LESSONS.iter().enumerate() {
+        let loaded = bundled::load(name)
+            .unwrap_or_else(|| panic!("lesson {name} is not bundled"))
+            .unwrap();
+        let s = &loaded.scenario;
+        assert!(!s.about.trim().is_empty(), "{name}: about");
+        assert!(!s.lesson.trim().is_empty(), "{name}: lesson text");
+        assert!(
+            (2..=3).contains(&s.questions.len()),
+            "{name}: {} questions",
+            s.questions.len()
+        );
+        assert!(
+            s.questions.iter().all(|q| !q.claims.is_empty()),
+            "{name}: every question rests on a claim"
+        );
+        assert!(s.architectures.len() >= 2, "{name} compares designs");
+        assert_eq!(bundled::lesson_number(name), Some(i + 1));
+    }
+    // The lessons come first in the listing, in order, then every other scenario.
+    let listed: Vec<&str> = bundled::listed().iter().map(|b| b.name).collect();
+    assert_eq!(&listed[..11], bundled::LESSONS);
+    assert_eq!(listed.len(), bundled::ALL.len());
+    assert!(listed.contains(&"mmc-server") && listed.contains(&"azure-replay"));
+}
