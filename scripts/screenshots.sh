@@ -16,7 +16,7 @@ shot() { # shot NAME AFTER [SPEED]
 shot photo-sharing 90s
 shot failure-isolation 12m
 shot cold-starts 3h 100
-shot orchestration-vs-choreography 22m
+shot choreography-vs-orchestration 22m
 shot platform-limits 30m
 shot connection-limits 10m
 shot azure-replay 6h 10

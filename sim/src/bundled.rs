@@ -34,8 +34,8 @@ pub const ALL: &[Bundled] = &[
         text: include_str!("../../scenarios/azure-replay.ron"),
     },
     Bundled {
-        name: "orchestration-vs-choreography",
-        text: include_str!("../../scenarios/orchestration-vs-choreography.ron"),
+        name: "choreography-vs-orchestration",
+        text: include_str!("../../scenarios/choreography-vs-orchestration.ron"),
     },
     Bundled {
         name: "platform-limits",

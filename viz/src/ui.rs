@@ -598,7 +598,7 @@ mod tests {
             ("failure-isolation", 900),
             ("platform-limits", 600),
             ("connection-limits", 600),
-            ("orchestration-vs-choreography", 3600),
+            ("choreography-vs-orchestration", 3600),
         ] {
             let viewer = Viewer::open(name).unwrap();
             let mut h = Harness::new(viewer, figures::show);
