@@ -53,6 +53,10 @@ pub const ALL: &[Bundled] = &[
         name: "adding-a-consumer",
         text: include_str!("../../scenarios/adding-a-consumer.ron"),
     },
+    Bundled {
+        name: "meta-over-data",
+        text: include_str!("../../scenarios/meta-over-data.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as
