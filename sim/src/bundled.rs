@@ -57,6 +57,10 @@ pub const ALL: &[Bundled] = &[
         name: "meta-over-data",
         text: include_str!("../../scenarios/meta-over-data.ron"),
     },
+    Bundled {
+        name: "throttling-cascade",
+        text: include_str!("../../scenarios/throttling-cascade.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as
