@@ -56,6 +56,12 @@ pub const ALL: &[Bundled] = &[
     Bundled {
         name: "cost-break-even",
         text: include_str!("../../scenarios/cost-break-even.ron"),
+        name: "meta-over-data",
+        text: include_str!("../../scenarios/meta-over-data.ron"),
+    },
+    Bundled {
+        name: "throttling-cascade",
+        text: include_str!("../../scenarios/throttling-cascade.ron"),
     },
 ];
 
