@@ -56,6 +56,8 @@ pub const ALL: &[Bundled] = &[
     Bundled {
         name: "cost-break-even",
         text: include_str!("../../scenarios/cost-break-even.ron"),
+    },
+    Bundled {
         name: "meta-over-data",
         text: include_str!("../../scenarios/meta-over-data.ron"),
     },
