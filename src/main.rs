@@ -24,6 +24,7 @@ use choreo_sim::{bundled, export, output};
 use cli::{BadInput, Cli, Command, bad, duration_arg, interval_arg};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -464,6 +465,19 @@ fn view(_: ViewArgs) -> Result<()> {
         "this choreo was built without the viewer (feature `viz`); run headless with \
          `choreo run SCENARIO`, or rebuild with default features",
     ))
+}
+
+/// Rust ignores SIGPIPE, so a `println!` into a pipe whose reader has gone (`choreo
+/// scenarios | head -1`) panics with "failed printing to stdout". The default action ends
+/// the process quietly instead, as for any Unix filter; files are written to a temporary
+/// name and renamed, so one ended this way leaves no half-written output.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread starts; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// `choreo lesson`: the questions; with `answers`, each question's run, answer and claims.

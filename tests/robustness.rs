@@ -238,3 +238,34 @@ fn an_interrupted_sweep_keeps_its_points_and_resumes() {
     let rows = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert_eq!(rows.lines().count(), 1 + 6 * 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn output_into_a_pipe_closed_early_ends_quietly_with_every_file_written() {
+    use std::os::unix::process::ExitStatusExt;
+    // The reader goes away before choreo prints its table (`choreo run ... | head -0`):
+    // the print meets a closed pipe. Before, that panicked with "failed printing to
+    // stdout" and a backtrace (exit 101); now SIGPIPE ends the process as it ends any
+    // Unix filter, after the files were written (they are written before the table).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_choreo"))
+        .args(["run", "mmc-server", "--horizon", "10m", "--out", &out])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        o.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?}: {err}",
+        o.status
+    );
+    let summary = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    // The header and a row per architecture (the server and the function).
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+}
