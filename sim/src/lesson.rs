@@ -28,9 +28,30 @@ impl Variant {
     /// The overrides as `choreo run` takes them, e.g. `--load 10 --set horizon=1h`
     /// (empty for the scenario as written).
     pub fn flags(&self) -> String {
-        let parts: Vec<String> = self.set.iter().map(|o| o.to_string()).collect();
-        parts.join(" ")
+        flags(&self.set)
     }
+}
+
+/// Overrides as a shell command line takes them: `--load 10 --set horizon=1h`, a value
+/// holding anything but letters, digits and `._:/=-` quoted (`--set
+/// 'workload.orders.arrivals=Poisson(per_second: 0.5)'`), so that it can be pasted.
+pub fn flags(set: &[Override]) -> String {
+    let parts: Vec<String> = set
+        .iter()
+        .map(|o| {
+            let plain = o.to_string();
+            let arg = plain.splitn(2, ' ').nth(1).unwrap_or_default();
+            let safe = arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._:/=-+".contains(c));
+            if safe {
+                plain
+            } else {
+                format!("{} '{}'", o.flag, arg.replace('\'', r"'\''"))
+            }
+        })
+        .collect();
+    parts.join(" ")
 }
 
 /// The runs the questions of `plain` (the scenario `text` of `file`, loaded) need, the

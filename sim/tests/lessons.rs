@@ -280,3 +280,23 @@ fn every_lesson_is_bundled_with_its_text_and_two_or_three_questions() {
     assert_eq!(listed.len(), bundled::ALL.len());
     assert!(listed.contains(&"mmc-server") && listed.contains(&"azure-replay"));
 }
+
+#[test]
+fn a_questions_run_is_printed_as_a_command_line_that_can_be_pasted() {
+    use choreo_sim::scenario::overrides::Override;
+    let set = [
+        Override::new("--load", "load", "2").unwrap(),
+        Override::new("--set", "horizon", "1h").unwrap(),
+        Override::new(
+            "--set",
+            "workload.orders.arrivals",
+            "Poisson(per_second: 0.5)",
+        )
+        .unwrap(),
+        Override::new("--set", "name", "it's").unwrap(),
+    ];
+    assert_eq!(
+        lesson::flags(&set),
+        r"--load 2 --set horizon=1h --set 'workload.orders.arrivals=Poisson(per_second: 0.5)' --set 'name=it'\''s'"
+    );
+}

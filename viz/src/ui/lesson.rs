@@ -30,10 +30,8 @@ pub(super) fn show(ui: &mut egui::Ui, p: &mut Panels) {
                 if !q.set.is_empty() {
                     // The window runs the scenario as written; this question is about
                     // another run, which the load panel or the command line gives.
-                    let flags: Vec<String> = q.set.iter().map(|o| o.to_string()).collect();
-                    ui.label(
-                        egui::RichText::new(format!("on a run with {}", flags.join(" "))).weak(),
-                    );
+                    let flags = choreo_sim::lesson::flags(&q.set);
+                    ui.label(egui::RichText::new(format!("on a run with {flags}")).weak());
                 }
                 if p.state.revealed.1.contains(&i) {
                     ui.label(&q.answer);
