@@ -23,3 +23,6 @@ shot azure-replay 6h 10
 shot mmc-server 10m
 shot platforms 10m
 shot adding-a-consumer 10m
+shot cost-break-even 30m 10
+shot meta-over-data 5m
+shot throttling-cascade 61s
