@@ -40,7 +40,7 @@ pub fn flags(set: &[Override]) -> String {
         .iter()
         .map(|o| {
             let plain = o.to_string();
-            let arg = plain.splitn(2, ' ').nth(1).unwrap_or_default();
+            let arg = plain.split_once(' ').map_or("", |x| x.1);
             let safe = arg
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._:/=-+".contains(c));
