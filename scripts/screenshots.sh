@@ -18,7 +18,7 @@ shot failure-isolation 12m
 shot cold-starts 3h 100
 shot choreography-vs-orchestration 22m
 shot platform-limits 30m
-shot connection-limits 10m
+shot distributed-over-stateless 10m
 shot azure-replay 6h 10
 shot mmc-server 10m
 shot platforms 10m

@@ -42,8 +42,8 @@ pub const ALL: &[Bundled] = &[
         text: include_str!("../../scenarios/platform-limits.ron"),
     },
     Bundled {
-        name: "connection-limits",
-        text: include_str!("../../scenarios/connection-limits.ron"),
+        name: "distributed-over-stateless",
+        text: include_str!("../../scenarios/distributed-over-stateless.ron"),
     },
     Bundled {
         name: "platforms",
@@ -64,6 +64,10 @@ pub const ALL: &[Bundled] = &[
     Bundled {
         name: "throttling-cascade",
         text: include_str!("../../scenarios/throttling-cascade.ron"),
+    },
+    Bundled {
+        name: "cold-start-theory",
+        text: include_str!("../../scenarios/cold-start-theory.ron"),
     },
 ];
 

@@ -597,7 +597,7 @@ mod tests {
             ("photo-sharing", 300),
             ("failure-isolation", 900),
             ("platform-limits", 600),
-            ("connection-limits", 600),
+            ("distributed-over-stateless", 600),
             ("choreography-vs-orchestration", 3600),
         ] {
             let viewer = Viewer::open(name).unwrap();
