@@ -11,63 +11,68 @@ pub struct Bundled {
     pub text: &'static str,
 }
 
-/// Every bundled scenario; the first is the default.
+/// Every bundled scenario: the lessons in teaching order, then the reference scenarios; the
+/// first is the default.
 pub const ALL: &[Bundled] = &[
     Bundled {
         name: "photo-sharing",
         text: include_str!("../../scenarios/photo-sharing.ron"),
     },
     Bundled {
-        name: "mmc-server",
-        text: include_str!("../../scenarios/mmc-server.ron"),
-    },
-    Bundled {
-        name: "cold-starts",
-        text: include_str!("../../scenarios/cold-starts.ron"),
-    },
-    Bundled {
-        name: "failure-isolation",
-        text: include_str!("../../scenarios/failure-isolation.ron"),
-    },
-    Bundled {
-        name: "azure-replay",
-        text: include_str!("../../scenarios/azure-replay.ron"),
-    },
-    Bundled {
         name: "choreography-vs-orchestration",
         text: include_str!("../../scenarios/choreography-vs-orchestration.ron"),
-    },
-    Bundled {
-        name: "platform-limits",
-        text: include_str!("../../scenarios/platform-limits.ron"),
-    },
-    Bundled {
-        name: "distributed-over-stateless",
-        text: include_str!("../../scenarios/distributed-over-stateless.ron"),
-    },
-    Bundled {
-        name: "platforms",
-        text: include_str!("../../scenarios/platforms.ron"),
-    },
-    Bundled {
-        name: "adding-a-consumer",
-        text: include_str!("../../scenarios/adding-a-consumer.ron"),
-    },
-    Bundled {
-        name: "cost-break-even",
-        text: include_str!("../../scenarios/cost-break-even.ron"),
     },
     Bundled {
         name: "meta-over-data",
         text: include_str!("../../scenarios/meta-over-data.ron"),
     },
     Bundled {
+        name: "distributed-over-stateless",
+        text: include_str!("../../scenarios/distributed-over-stateless.ron"),
+    },
+    Bundled {
+        name: "failure-isolation",
+        text: include_str!("../../scenarios/failure-isolation.ron"),
+    },
+    Bundled {
+        name: "cold-starts",
+        text: include_str!("../../scenarios/cold-starts.ron"),
+    },
+    Bundled {
         name: "throttling-cascade",
         text: include_str!("../../scenarios/throttling-cascade.ron"),
     },
     Bundled {
+        name: "cost-break-even",
+        text: include_str!("../../scenarios/cost-break-even.ron"),
+    },
+    Bundled {
+        name: "granularity",
+        text: include_str!("../../scenarios/granularity.ron"),
+    },
+    Bundled {
+        name: "adding-a-consumer",
+        text: include_str!("../../scenarios/adding-a-consumer.ron"),
+    },
+    Bundled {
+        name: "mmc-server",
+        text: include_str!("../../scenarios/mmc-server.ron"),
+    },
+    Bundled {
         name: "cold-start-theory",
         text: include_str!("../../scenarios/cold-start-theory.ron"),
+    },
+    Bundled {
+        name: "azure-replay",
+        text: include_str!("../../scenarios/azure-replay.ron"),
+    },
+    Bundled {
+        name: "platform-limits",
+        text: include_str!("../../scenarios/platform-limits.ron"),
+    },
+    Bundled {
+        name: "platforms",
+        text: include_str!("../../scenarios/platforms.ron"),
     },
 ];
 
