@@ -65,6 +65,10 @@ pub const ALL: &[Bundled] = &[
         name: "throttling-cascade",
         text: include_str!("../../scenarios/throttling-cascade.ron"),
     },
+    Bundled {
+        name: "events-over-functions",
+        text: include_str!("../../scenarios/events-over-functions.ron"),
+    },
 ];
 
 /// Arrival traces compiled into the binary: (file name, CSV text). A scenario names one as
