@@ -19,6 +19,10 @@ pub const ALL: &[Bundled] = &[
         text: include_str!("../../scenarios/photo-sharing.ron"),
     },
     Bundled {
+        name: "events-over-functions",
+        text: include_str!("../../scenarios/events-over-functions.ron"),
+    },
+    Bundled {
         name: "choreography-vs-orchestration",
         text: include_str!("../../scenarios/choreography-vs-orchestration.ron"),
     },
