@@ -15,10 +15,10 @@ shot() { # shot NAME AFTER [SPEED]
 }
 shot photo-sharing 90s
 shot failure-isolation 12m
-shot cold-starts 3h 100
+shot cold-starts 935s 10
 shot choreography-vs-orchestration 22m
 shot platform-limits 30m
-shot distributed-over-stateless 10m
+shot distributed-over-stateless 315s 10
 shot azure-replay 6h 10
 shot mmc-server 10m
 shot platforms 10m
@@ -26,3 +26,5 @@ shot adding-a-consumer 10m
 shot cost-break-even 30m 10
 shot meta-over-data 5m
 shot throttling-cascade 61s
+shot events-over-functions 11m 10
+shot granularity 1990s 10

@@ -300,3 +300,43 @@ fn a_questions_run_is_printed_as_a_command_line_that_can_be_pasted() {
         r"--load 2 --set horizon=1h --set 'workload.orders.arrivals=Poisson(per_second: 0.5)' --set 'name=it'\''s'"
     );
 }
+
+#[test]
+fn the_workshop_plan_goes_through_every_lesson_with_its_questions_claims_and_screenshot() {
+    // docs/workshop.md quotes each lesson's questions and claims: a changed question or
+    // claim must be changed there too, or this fails.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/workshop.md")).unwrap();
+    let mut last = 0;
+    for (i, name) in bundled::LESSONS.iter().enumerate() {
+        let heading = format!("\n## {}. `{name}`", i + 1);
+        let at = doc
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/workshop.md has no section {heading:?}"));
+        assert!(at > last, "{name}: the sections follow the teaching order");
+        last = at;
+        let end = doc[at + 1..]
+            .find("\n## ")
+            .map_or(doc.len(), |e| at + 1 + e);
+        let section = &doc[at..end];
+        let loaded = bundled::load(name).unwrap().unwrap();
+        for (k, q) in loaded.scenario.questions.iter().enumerate() {
+            assert!(
+                section.contains(&format!("{}. {}", k + 1, q.ask)),
+                "{name}: question {} is not quoted as asked",
+                k + 1
+            );
+            for c in &q.claims {
+                assert!(
+                    section.contains(&c.text),
+                    "{name}: claim {:?} is missing",
+                    c.text
+                );
+            }
+        }
+        let shot = format!("screenshots/{name}.png");
+        assert!(section.contains(&shot), "{name}: its screenshot");
+        assert!(root.join("docs").join(&shot).is_file(), "{shot} exists");
+        assert!(section.contains(&format!("choreo lesson {name} --answers")));
+    }
+}

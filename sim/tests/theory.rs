@@ -242,7 +242,9 @@ fn littles_law_holds_for_the_bundled_mmc_scenario() {
 
 #[test]
 fn lone_function_cold_start_fraction_matches_exp_minus_lambda_t() {
-    let loaded = choreo_sim::bundled::load("cold-start-theory").unwrap().unwrap();
+    let loaded = choreo_sim::bundled::load("cold-start-theory")
+        .unwrap()
+        .unwrap();
     let options = run::RunOptions {
         architectures: vec!["function".into()],
         ..Default::default()
