@@ -538,8 +538,8 @@ fn lesson_command(arg: &str, answers: bool) -> Result<()> {
             println!(
                 "     {}  ({} vs {}): {mark}",
                 c.claim,
-                significant(c.left),
-                significant(c.right)
+                batch::significant(c.left, 4),
+                batch::significant(c.right, 4)
             );
             wrong += usize::from(!c.holds);
         }
@@ -558,20 +558,6 @@ fn lesson_command(arg: &str, answers: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// `x` to four significant digits, without trailing zeros.
-fn significant(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
 }
 
 fn first_sentence(text: &str) -> String {

@@ -147,11 +147,17 @@ fn stat(x: f64) -> String {
     if x.is_nan() {
         return String::new();
     }
+    significant(x, 9)
+}
+
+/// `x` to `digits` significant digits (at most 15 decimals), without trailing zeros: `3`,
+/// `0.333333333` (9), `1071` (4).
+pub fn significant(x: f64, digits: i32) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
-    let digits = (8 - x.abs().log10().floor() as i32).clamp(0, 15) as usize;
-    let s = format!("{x:.digits$}");
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 15) as usize;
+    let s = format!("{x:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -276,6 +282,9 @@ mod tests {
         assert_eq!(stat(1.0 / 3.0), "0.333333333");
         assert_eq!(stat(123456.789123), "123456.789");
         assert_eq!(stat(f64::NAN), "");
+        assert_eq!(significant(1071.103, 4), "1071");
+        assert_eq!(significant(0.0776849, 4), "0.07768");
+        assert_eq!(significant(5.003, 4), "5.003");
         assert_eq!(
             format_ci(&Ci::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap()),
             "3.0 ± 2.0"
